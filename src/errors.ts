@@ -1,0 +1,98 @@
+/**
+ * Exit codes are part of the public contract (SPEC "Exit codes"): never renumber them.
+ * Errors become exit codes in one place only: `run()` in main.ts.
+ */
+export enum ExitCode {
+  Ok = 0,
+  Internal = 1,
+  Usage = 2,
+  Partial = 3,
+  AllFailed = 4,
+  Auth = 5,
+  BadSignature = 6,
+  Timeout = 7,
+  Interrupted = 130,
+  Terminated = 143,
+}
+
+/** Broad cause of a failure, stored in manifest rows (`error.category`). */
+export type ErrorCategory = 'input' | 'document' | 'engine' | 'limit' | 'provider' | 'network' | 'internal';
+
+/** A known error: printed as one summary line plus, when known, the fix. */
+export class OcrqError extends Error {
+  readonly exitCode: ExitCode = ExitCode.Internal;
+  constructor(
+    message: string,
+    readonly fix?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends OcrqError {
+  override readonly exitCode = ExitCode.Usage;
+}
+
+/** Bad configuration or environment discovered before any work starts (unwritable manifest, lock held...). */
+export class ConfigError extends OcrqError {
+  override readonly exitCode = ExitCode.Usage;
+}
+
+/** The manifest cannot be trusted as resume state (corrupt middle line...). */
+export class ManifestError extends OcrqError {
+  override readonly exitCode = ExitCode.Usage;
+}
+
+export class AuthError extends OcrqError {
+  override readonly exitCode = ExitCode.Auth;
+}
+
+/** A bug: the message says so and asks for a report. */
+export class InternalError extends OcrqError {
+  override readonly exitCode = ExitCode.Internal;
+}
+
+/** Stable error codes written to manifest rows (`error.code`). Providers add their own. */
+export const ErrorCodes = {
+  UNSUPPORTED_TYPE: 'UNSUPPORTED_TYPE',
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  FILE_UNREADABLE: 'FILE_UNREADABLE',
+  FILE_VANISHED: 'FILE_VANISHED',
+  FILE_CHANGED: 'FILE_CHANGED',
+  NOT_REGULAR_FILE: 'NOT_REGULAR_FILE',
+  SYMLINK_OUTSIDE_ROOT: 'SYMLINK_OUTSIDE_ROOT',
+  SYMLINK_DANGLING: 'SYMLINK_DANGLING',
+  ZIP_UNSAFE: 'ZIP_UNSAFE',
+  ZIP_INVALID: 'ZIP_INVALID',
+  PDF_PASSWORD_PROTECTED: 'PDF_PASSWORD_PROTECTED',
+  PDF_INVALID: 'PDF_INVALID',
+  IMAGE_INVALID: 'IMAGE_INVALID',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  OCR_FAILED: 'OCR_FAILED',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | (string & {});
+
+/** A failure on one document: a result value, not an exception. */
+export interface DocumentFailure {
+  code: ErrorCode;
+  message: string;
+  category: ErrorCategory;
+}
+
+/** Thrown inside a document's processing to fail that document only; the pipeline turns it into a row. */
+export class DocumentError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly category: ErrorCategory = 'document',
+  ) {
+    super(message);
+    this.name = 'DocumentError';
+  }
+
+  toFailure(): DocumentFailure {
+    return { code: this.code, message: this.message, category: this.category };
+  }
+}
