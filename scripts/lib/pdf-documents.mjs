@@ -1,0 +1,107 @@
+// Builds the fixture PDFs: small pages carrying either a Helvetica text layer or one full-page JPEG.
+import { createHash } from 'node:crypto';
+import { PdfStream, PdfWriter, escapeLiteral, pdfString } from './pdf-writer.mjs';
+import { LINE_SPACING, renderText } from './text-canvas.mjs';
+
+/** 6 x 4 in, so that rendering at 300 DPI gives 1800 x 1200 px. */
+export const PAGE_WIDTH = 432;
+export const PAGE_HEIGHT = 288;
+export const PAGE_MARGIN = 36;
+export const PAGE_FONT_SIZE = 18;
+/** Resolution of the "scanned" page images. */
+export const SCAN_DPI = 200;
+export const SCAN_JPEG_QUALITY = 70;
+
+/** A fixed 16-byte file identifier derived from a name, so every run writes the same /ID. */
+export function fileIdFor(name) {
+  return createHash('md5').update(`ocrq fixture ${name}`).digest();
+}
+
+/** Width, height and component count from a JPEG's start-of-frame marker. */
+export function readJpegInfo(jpeg) {
+  let at = 2;
+  while (at + 9 < jpeg.length) {
+    if (jpeg[at] !== 0xff) throw new Error('malformed JPEG marker');
+    const marker = jpeg[at + 1];
+    const length = jpeg.readUInt16BE(at + 2);
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7), components: jpeg[at + 9] };
+    }
+    at += 2 + length;
+  }
+  throw new Error('JPEG has no start-of-frame marker');
+}
+
+/** The page image of a "scanned" page: the same layout as a text page, rasterised at SCAN_DPI. */
+export function renderScannedPage(lines) {
+  const scale = SCAN_DPI / 72;
+  const canvas = renderText({
+    width: Math.round(PAGE_WIDTH * scale),
+    height: Math.round(PAGE_HEIGHT * scale),
+    fontSize: Math.round(PAGE_FONT_SIZE * scale),
+    margin: Math.round(PAGE_MARGIN * scale),
+    lines,
+  });
+  return canvas.toBuffer('image/jpeg', SCAN_JPEG_QUALITY);
+}
+
+function textContent(lines) {
+  const firstBaseline = PAGE_HEIGHT - PAGE_MARGIN - PAGE_FONT_SIZE;
+  const ops = ['BT', `/F1 ${PAGE_FONT_SIZE} Tf`, `${(PAGE_FONT_SIZE * LINE_SPACING).toFixed(1)} TL`, `${PAGE_MARGIN} ${firstBaseline} Td`];
+  lines.forEach((line, i) => {
+    if (i > 0) ops.push('T*');
+    ops.push(`(${escapeLiteral(line)}) Tj`);
+  });
+  ops.push('ET');
+  return `${ops.join('\n')}\n`;
+}
+
+/**
+ * `pages`: [{ lines }] for a text page or [{ jpeg }] for an image-only page.
+ * `security`: optional createStandardSecurity() result built with fileIdFor(name).
+ */
+export function buildPdf({ name, title, pages, security }) {
+  const writer = new PdfWriter();
+  const catalogRef = writer.reserve();
+  const pagesRef = writer.reserve();
+  const fontRef = writer.add({ Type: 'Font', Subtype: 'Type1', BaseFont: 'Helvetica', Encoding: 'WinAnsiEncoding' });
+  const kids = pages.map((page) => {
+    const resources = {};
+    let content;
+    if (page.jpeg) {
+      const { width, height, components } = readJpegInfo(page.jpeg);
+      const imageRef = writer.add(
+        new PdfStream(
+          {
+            Type: 'XObject',
+            Subtype: 'Image',
+            Width: width,
+            Height: height,
+            ColorSpace: components === 1 ? 'DeviceGray' : 'DeviceRGB',
+            BitsPerComponent: 8,
+            Filter: 'DCTDecode',
+          },
+          page.jpeg,
+        ),
+      );
+      resources.XObject = { Im1: imageRef };
+      content = `q\n${PAGE_WIDTH} 0 0 ${PAGE_HEIGHT} 0 0 cm\n/Im1 Do\nQ\n`;
+    } else {
+      resources.Font = { F1: fontRef };
+      content = textContent(page.lines);
+    }
+    const contentRef = writer.add(new PdfStream({}, Buffer.from(content, 'latin1')));
+    return writer.add({
+      Type: 'Page',
+      Parent: pagesRef,
+      MediaBox: [0, 0, PAGE_WIDTH, PAGE_HEIGHT],
+      Resources: resources,
+      Contents: contentRef,
+    });
+  });
+  writer.set(pagesRef, { Type: 'Pages', Kids: kids, Count: kids.length });
+  writer.set(catalogRef, { Type: 'Catalog', Pages: pagesRef });
+  const info = writer.add({ Title: pdfString(title), Producer: pdfString('ocrq fixtures') });
+  return writer.toBuffer({ root: catalogRef, info, fileId: fileIdFor(name), security });
+}

@@ -1,0 +1,215 @@
+// Generates the document fixtures under fixtures/ and their expected text in fixtures/ground-truth.json,
+// plus the two documents that exist only inside the ZIP fixtures (scripts/zip-content/).
+//
+// How to run (no npm needed, only an installed node_modules):   node scripts/make-fixtures.mjs [out-dir]
+// It can be run from any directory. out-dir defaults to the repository root; another directory receives the
+// same fixtures/ and scripts/zip-content/ layout (tests use that to compare against the committed files). Output is deterministic: a second run rewrites byte-identical files,
+// so `git status` stays clean unless the generator changed. It only writes the files it owns; the ZIP
+// fixtures (fixtures/archive.zip, fixtures/nested/, fixtures/hostile/) come from make-zip-fixtures.mjs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildCorruptPdf } from './lib/corrupt-pdf.mjs';
+import { encodeGifGray } from './lib/gif-writer.mjs';
+import { buildPdf, fileIdFor, renderScannedPage } from './lib/pdf-documents.mjs';
+import { encodeBmp24, encodeTiffGray } from './lib/raster-writers.mjs';
+import { createStandardSecurity } from './lib/rc4-encrypt.mjs';
+import { readGray, readRgba, renderText } from './lib/text-canvas.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(process.argv[2] ?? repoRoot);
+const fixturesDir = path.join(root, 'fixtures');
+const zipContentDir = path.join(root, 'scripts', 'zip-content');
+
+const encoders = {
+  png: (canvas) => canvas.toBuffer('image/png'),
+  jpeg: (canvas) => canvas.toBuffer('image/jpeg', 80),
+  webp: (canvas) => canvas.toBuffer('image/webp', 80),
+  tiff: (canvas) => encodeTiffGray(readGray(canvas)),
+  bmp: (canvas) => encodeBmp24(readRgba(canvas)),
+  gif: (canvas) => encodeGifGray(readGray(canvas)),
+};
+
+/** Uncompressed TIFF and BMP are kept small in pixels so each file stays under ~150 KB. */
+const IMAGES = [
+  {
+    file: 'images/invoice.png', format: 'png', width: 1000, height: 500, fontSize: 34,
+    lines: [
+      'Invoice 4821 from Harbor Supply Company',
+      'Total due: 1,250.00 dollars by March 15.',
+      'Thank you for your prompt payment.',
+      'Questions? Call 555-0142 before 5 pm.',
+    ],
+  },
+  {
+    file: 'images/receipt.jpg', format: 'jpeg', width: 1000, height: 500, fontSize: 34,
+    lines: [
+      'Receipt 3307 from the Corner Bakery',
+      'Two loaves of rye bread cost 9 dollars.',
+      'Paid in cash on June 21 at 8:40 am.',
+      'Please come again soon.',
+    ],
+  },
+  {
+    file: 'images/letter.tiff', format: 'tiff', width: 720, height: 200, fontSize: 30,
+    lines: [
+      'Dear Ms. Patel, your order 6150 shipped.',
+      'It should arrive within 3 business days.',
+      'Kind regards, the Riverside Team',
+    ],
+  },
+  {
+    file: 'images/memo.webp', format: 'webp', width: 1000, height: 500, fontSize: 36,
+    lines: [
+      'Memo 27: the staff meeting moves to Room 12.',
+      'It now starts at 10:30 on Thursday.',
+      'Bring the quarterly sales figures.',
+    ],
+  },
+  {
+    file: 'images/note.bmp', format: 'bmp', width: 400, height: 120, fontSize: 24,
+    lines: ['Note 58: water the plants.', 'Feed the cat at 7 every day.', 'Back home on Friday.'],
+  },
+  {
+    file: 'images/sign.gif', format: 'gif', width: 900, height: 300, fontSize: 34,
+    lines: [
+      'Welcome to Maple Street Library',
+      'Open daily from 9 to 6, closed on holidays.',
+      'Floor 2 has 40 quiet study desks.',
+    ],
+  },
+];
+
+/** Documents that exist only inside the ZIP fixtures; keyed in the ground truth by their archive path. */
+const ZIP_ONLY_IMAGES = [
+  {
+    file: 'only-in-zip.png', key: 'archive.zip!/only-in-zip.png', format: 'png', width: 800, height: 300, fontSize: 32,
+    lines: ['This file lives only in the archive.', 'Archive item 8816 was packed in 2023.', 'It has 3 lines of text.'],
+  },
+  {
+    file: 'nested-only.jpg', key: 'archive.zip!/nested.zip!/nested-only.jpg', format: 'jpeg', width: 800,
+    height: 300, fontSize: 32,
+    lines: ['Nested archive document 6093.', 'It sits two levels deep in ZIPs.', 'Found on shelf 14 of the store.'],
+  },
+];
+
+const BORN_DIGITAL_PAGES = [
+  [
+    'Quarterly Report 2024, page one.',
+    'Revenue grew by 12 percent this year.',
+    'We opened 3 new stores in the north.',
+    'Staff count reached 145 people.',
+  ],
+  ['Quarterly Report 2024, page two.', 'Costs fell by 7 percent overall.', 'The board meets again on May 9.'],
+];
+
+const SCANNED_PAGES = [
+  ['Scanned contract 7731, page 1.', 'The tenant pays 900 dollars monthly.', 'Rent is due on the 1st of each month.'],
+  ['Scanned contract 7731, page 2.', 'The lease runs for 12 months.', 'Pets are allowed with a 200 deposit.'],
+  ['Scanned contract 7731, page 3.', 'Both parties sign below on April 4.', 'Keep one copy for your records.'],
+];
+
+const MIXED_PAGES = [
+  { lines: ['Mixed document 5024, typed page.', 'This page has a real text layer.', 'It lists 6 items and 2 notes.'] },
+  {
+    scanned: true,
+    lines: ['Mixed document 5024, scanned page.', 'This page is only a picture.', 'Signed by hand on October 30.'],
+  },
+];
+
+const PROTECTED_PAGES = [['Confidential memo 9402.', 'The safe code changes on July 8.', 'Share it with 2 people only.']];
+
+/** Passwords of protected.pdf; tests open it with the user password. */
+const PROTECTED_USER_PASSWORD = 'secret';
+const PROTECTED_OWNER_PASSWORD = 'owner';
+/** Every permission bit granted: the file is protected only by needing a password to open. */
+const PROTECTED_PERMISSIONS = -4;
+
+const NOTES_TEXT = 'These notes are plain text, not a scanned document.\nThey list 2 reminders for next week.\n';
+
+function write(dir, file, data) {
+  const target = path.join(dir, file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, data);
+  return target;
+}
+
+function encodeImage({ format, width, height, fontSize, lines }) {
+  return encoders[format](renderText({ width, height, fontSize, lines }));
+}
+
+function textPages(pages) {
+  return { pages: pages.map((lines) => lines.join('\n')), textLayer: pages.map(() => true) };
+}
+
+function main() {
+  const truth = {};
+  const written = [];
+
+  for (const image of IMAGES) {
+    written.push(write(fixturesDir, image.file, encodeImage(image)));
+    truth[image.file] = { pages: [image.lines.join('\n')], textLayer: [false] };
+  }
+  for (const image of ZIP_ONLY_IMAGES) {
+    written.push(write(zipContentDir, image.file, encodeImage(image)));
+    truth[image.key] = { pages: [image.lines.join('\n')], textLayer: [false] };
+  }
+
+  const bornDigital = buildPdf({
+    name: 'born-digital',
+    title: 'Quarterly Report 2024',
+    pages: BORN_DIGITAL_PAGES.map((lines) => ({ lines })),
+  });
+  written.push(write(fixturesDir, 'pdfs/born-digital.pdf', bornDigital));
+  truth['pdfs/born-digital.pdf'] = textPages(BORN_DIGITAL_PAGES);
+
+  const scanned = buildPdf({
+    name: 'scanned',
+    title: 'Scanned contract 7731',
+    pages: SCANNED_PAGES.map((lines) => ({ jpeg: renderScannedPage(lines) })),
+  });
+  written.push(write(fixturesDir, 'pdfs/scanned.pdf', scanned));
+  truth['pdfs/scanned.pdf'] = { pages: SCANNED_PAGES.map((l) => l.join('\n')), textLayer: SCANNED_PAGES.map(() => false) };
+
+  const mixed = buildPdf({
+    name: 'mixed',
+    title: 'Mixed document 5024',
+    pages: MIXED_PAGES.map((p) => (p.scanned ? { jpeg: renderScannedPage(p.lines) } : { lines: p.lines })),
+  });
+  written.push(write(fixturesDir, 'pdfs/mixed.pdf', mixed));
+  truth['pdfs/mixed.pdf'] = {
+    pages: MIXED_PAGES.map((p) => p.lines.join('\n')),
+    textLayer: MIXED_PAGES.map((p) => !p.scanned),
+  };
+
+  const security = createStandardSecurity({
+    userPassword: PROTECTED_USER_PASSWORD,
+    ownerPassword: PROTECTED_OWNER_PASSWORD,
+    permissions: PROTECTED_PERMISSIONS,
+    fileId: fileIdFor('protected'),
+    revision: 3,
+  });
+  const protectedPdf = buildPdf({
+    name: 'protected',
+    title: 'Confidential memo 9402',
+    pages: PROTECTED_PAGES.map((lines) => ({ lines })),
+    security,
+  });
+  written.push(write(fixturesDir, 'pdfs/protected.pdf', protectedPdf));
+  truth['pdfs/protected.pdf'] = { error: 'PDF_PASSWORD_PROTECTED' };
+
+  written.push(write(fixturesDir, 'pdfs/corrupt.pdf', buildCorruptPdf()));
+  truth['pdfs/corrupt.pdf'] = { error: 'PDF_INVALID' };
+
+  written.push(write(fixturesDir, 'misc/notes.txt', NOTES_TEXT));
+  truth['misc/notes.txt'] = { skipped: 'UNSUPPORTED_TYPE' };
+
+  const sorted = Object.fromEntries(Object.keys(truth).sort().map((key) => [key, truth[key]]));
+  written.push(write(fixturesDir, 'ground-truth.json', `${JSON.stringify(sorted, null, 2)}\n`));
+
+  for (const file of written) {
+    console.log(`${path.relative(root, file)}  ${fs.statSync(file).size} bytes`);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
