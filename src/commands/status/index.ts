@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import { errorCodeOf } from '../../manifest/fold.js';
+import { readManifest } from '../../manifest/read.js';
+import { warnTo, writeToStream } from '../../manifest/write-stream.js';
+import type { CommandDeps } from '../deps.js';
+
+export interface StatusOptions {
+  manifest: string;
+  json: boolean;
+  /** Skip corrupt lines instead of stopping. */
+  repair?: boolean;
+}
+
+export interface StatusSummary {
+  jobs: number;
+  by_status: Record<string, number>;
+  failures_by_code: Record<string, number>;
+  /** Job ids still submitted or processing, in manifest order. */
+  pending: string[];
+}
+
+/** Statuses always present in `by_status` (with 0), in this order; any others follow. */
+export const KNOWN_STATUSES = ['submitted', 'processing', 'completed', 'failed', 'skipped'] as const;
+const PENDING_STATUSES = new Set(['submitted', 'processing']);
+/** A failed row without an error code is counted under this code. */
+export const UNKNOWN_FAILURE_CODE = 'UNKNOWN';
+/** The human table lists at most this many pending job ids. */
+export const MAX_PENDING_SHOWN = 20;
+
+/** Counts the folded manifest. Reads only: takes no lock, and keeps only status and error code per job. */
+export async function status(options: StatusOptions, deps: CommandDeps): Promise<StatusSummary> {
+  const manifest = resolve(deps.cwd, options.manifest);
+  const jobs = new Map<string, { status: string; code?: string }>();
+  for await (const { row } of readManifest(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) })) {
+    const job: { status: string; code?: string } = jobs.get(row.job_id) ?? { status: row.status };
+    job.status = row.status;
+    if ('error' in row) job.code = errorCodeOf(row.error);
+    jobs.set(row.job_id, job);
+  }
+  const summary = summarise(jobs);
+  const output = options.json ? `${JSON.stringify(summary)}\n` : formatTable(options.manifest, summary);
+  await writeToStream(deps.stdout, (async function* () {
+    yield output;
+  })());
+  return summary;
+}
+
+function summarise(jobs: Map<string, { status: string; code?: string }>): StatusSummary {
+  const byStatus = new Map<string, number>(KNOWN_STATUSES.map((s) => [s, 0]));
+  const failures = new Map<string, number>();
+  const pending: string[] = [];
+  for (const [jobId, job] of jobs) {
+    byStatus.set(job.status, (byStatus.get(job.status) ?? 0) + 1);
+    if (job.status === 'failed') {
+      const code = job.code ?? UNKNOWN_FAILURE_CODE;
+      failures.set(code, (failures.get(code) ?? 0) + 1);
+    }
+    if (PENDING_STATUSES.has(job.status)) pending.push(jobId);
+  }
+  // Object.fromEntries defines own properties, so a status or code named "__proto__" stays a plain key.
+  return {
+    jobs: jobs.size,
+    by_status: Object.fromEntries(byStatus),
+    failures_by_code: Object.fromEntries([...failures].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    pending,
+  };
+}
+
+/** Job ids and codes come from files and providers: control characters must not reach the terminal. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function formatTable(name: string, summary: StatusSummary): string {
+  const lines = [`manifest ${printable(name)}: ${summary.jobs} ${summary.jobs === 1 ? 'job' : 'jobs'}`];
+  const section = (title: string, counts: Record<string, number>, showZero: boolean): void => {
+    const entries = Object.entries(counts).filter(([, n]) => showZero || n > 0);
+    if (entries.length === 0) return;
+    const width = Math.max(...entries.map(([key]) => printable(key).length));
+    if (title) lines.push(title);
+    for (const [key, n] of entries) lines.push(`  ${printable(key).padEnd(width)}  ${n}`);
+  };
+  section('', summary.by_status, false);
+  section('failures by code:', summary.failures_by_code, false);
+  if (summary.pending.length > 0) {
+    lines.push(`pending (${summary.pending.length}):`);
+    for (const jobId of summary.pending.slice(0, MAX_PENDING_SHOWN)) lines.push(`  ${printable(jobId)}`);
+    const more = summary.pending.length - MAX_PENDING_SHOWN;
+    if (more > 0) lines.push(`  … and ${more} more (ocrq status --json lists them all)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

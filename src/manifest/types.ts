@@ -1,0 +1,53 @@
+import type { DocumentFailure } from '../errors.js';
+
+export type JobStatus = 'submitted' | 'processing' | 'completed' | 'failed' | 'skipped';
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'skipped']);
+
+/** Per-page outcome of the local engine. */
+export interface PageResult {
+  page: number;
+  /** `text-layer`: the PDF's own text was used; `ocr`: the page was rendered (or is an image) and OCRed. */
+  source: 'text-layer' | 'ocr';
+  /** Mean word confidence 0-100 from the OCR engine; null for text-layer pages. */
+  confidence: number | null;
+  text: string;
+}
+
+/**
+ * One manifest line (SPEC "The manifest"). Lines are append-only; a later line for a `job_id` updates the
+ * earlier ones field by field, except `sources`, which accumulates.
+ */
+export interface ManifestRow {
+  job_id: string;
+  status: JobStatus;
+  /** First input path with this content. */
+  source: string;
+  /** Every input path with this content. */
+  sources?: string[];
+  /** SHA-256 of the content; null when the content was never read (e.g. a file over the size cap). */
+  sha256: string | null;
+  /** `local` or the provider name. */
+  target: string;
+  /** ISO-8601 time the line was written. */
+  ts: string;
+  /** Sniffed type (`pdf`, `png`...). */
+  type?: string;
+  bytes?: number;
+  pages?: number;
+  text?: string;
+  /** The target's own result object (for the local engine: engine, lang and per-page results). */
+  result?: unknown;
+  error?: DocumentFailure;
+  elapsed_ms?: number;
+  /** Path of the text in `--results-dir`, when one was written. */
+  text_path?: string;
+  [extra: string]: unknown;
+}
+
+/** What resume needs to know about a job, kept in memory for every job in the manifest. */
+export interface IndexEntry {
+  status: JobStatus;
+  sources: string[];
+  errorCode?: string;
+}

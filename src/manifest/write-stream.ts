@@ -1,0 +1,30 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+/**
+ * Writes chunks to a stream, waiting for 'drain' when it is full. A reader that went away (EPIPE, as with
+ * `ocrq export m.jsonl | head`) ends the output quietly; any other stream error is thrown.
+ */
+export async function writeToStream(stream: Writable, chunks: AsyncIterable<string>): Promise<void> {
+  let failure: Error | undefined;
+  const onError = (error: Error) => (failure ??= error);
+  stream.on('error', onError);
+  try {
+    for await (const chunk of chunks) {
+      if (failure) break;
+      if (!stream.write(chunk)) {
+        await Promise.race([once(stream, 'drain'), once(stream, 'close')]).catch((error: Error) => (failure ??= error));
+      }
+    }
+  } finally {
+    stream.off('error', onError);
+  }
+  if (failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE') throw failure;
+}
+
+/** Warnings from reading the manifest go to stderr, one line each. */
+export function warnTo(stderr: Writable): (message: string) => void {
+  return (message) => {
+    stderr.write(`ocrq: warning: ${message}\n`);
+  };
+}
