@@ -1,0 +1,327 @@
+/**
+ * Turns the user's arguments into a stream of inputs, in walk order, without ever holding the list of files:
+ * directories are read with `opendir` as they are walked, globs are streamed, ZIP archives are expanded entry by
+ * entry. Every problem with one input becomes a `skipped` item; the walk itself only throws for bugs.
+ */
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import fg from 'fast-glob';
+import picomatch from 'picomatch';
+import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
+import { escapeForDisplay, isZip, readZip, type ZipLimits } from './zip.js';
+import type { InputItem } from './types.js';
+import { formatBytes } from '../output/format.js';
+
+/** Bytes read from each file to decide what it is (ZIP or document); PDFs may have junk before `%PDF-`. */
+export const HEAD_BYTES = 1024;
+
+export interface WalkOptions {
+  cwd: string;
+  include: string[];
+  exclude: string[];
+  maxFileSize: number;
+  zipLimits: ZipLimits;
+  stdin?: Readable;
+  onWarning?: (message: string) => void;
+}
+
+interface Filters {
+  isExcluded(rel: string): boolean;
+  isIncluded(rel: string): boolean;
+}
+
+export function hasGlobChars(arg: string): boolean {
+  return /[*?[\]{}]/.test(arg) || /(^|[^\\])[!@+]\(/.test(arg);
+}
+
+function makeFilters(include: string[], exclude: string[]): Filters {
+  // Patterns without a slash match the base name anywhere, as in rsync and rclone filters.
+  const opts = { dot: true, basename: true };
+  const inc = include.length > 0 ? picomatch(include, opts) : null;
+  const exc = exclude.length > 0 ? picomatch(exclude, opts) : null;
+  return {
+    isExcluded: (rel) => (exc ? exc(rel) : false),
+    isIncluded: (rel) => (inc ? inc(rel) : true),
+  };
+}
+
+function skipped(source: string, code: string, message: string, category: DocumentFailure['category'] = 'input'): InputItem {
+  return { kind: 'skipped', source, error: { code, message, category } };
+}
+
+/** Joins the way the user wrote it: `docs` + `a/b.pdf` → `docs/a/b.pdf`, `./docs/` + `x` → `./docs/x`. */
+function joinSource(base: string, rel: string): string {
+  if (base === '.' || base === './') return rel;
+  return base.endsWith('/') || base.endsWith(path.sep) ? base + rel : `${base}/${rel}`;
+}
+
+export async function* walkInputs(args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
+  const walker = new Walker(options);
+  for (const arg of args) {
+    if (arg === '-') {
+      if (!options.stdin) continue;
+      const lines = readline.createInterface({ input: options.stdin, crlfDelay: Infinity });
+      for await (const line of lines) {
+        const p = line.trim() === '' ? '' : line.replace(/\r$/, '');
+        if (p) yield* walker.walkArg(p);
+      }
+      continue;
+    }
+    yield* walker.walkArg(arg);
+  }
+}
+
+class Walker {
+  private readonly filters: Filters;
+  /** (dev, ino) of directories entered, so symlink loops end. */
+  private readonly visitedDirs = new Set<string>();
+
+  constructor(private readonly options: WalkOptions) {
+    this.filters = makeFilters(options.include, options.exclude);
+  }
+
+  private abs(p: string): string {
+    return path.resolve(this.options.cwd, p);
+  }
+
+  private warn(message: string): void {
+    this.options.onWarning?.(message);
+  }
+
+  async *walkArg(arg: string): AsyncGenerator<InputItem> {
+    let st;
+    try {
+      st = await fs.stat(this.abs(arg));
+    } catch (err) {
+      if (hasGlobChars(arg)) {
+        yield* this.walkGlob(arg);
+        return;
+      }
+      yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
+      return;
+    }
+    if (st.isDirectory()) {
+      const root = await fs.realpath(this.abs(arg));
+      yield* this.walkDir(arg, root);
+    } else {
+      yield* this.walkFile(arg, path.basename(arg), st);
+    }
+  }
+
+  private async *walkGlob(pattern: string): AsyncGenerator<InputItem> {
+    let matched = 0;
+    const stream = fg.stream(pattern, {
+      cwd: this.options.cwd,
+      onlyFiles: true,
+      dot: true,
+      followSymbolicLinks: false,
+      suppressErrors: true,
+    });
+    for await (const entry of stream) {
+      matched++;
+      const source = String(entry);
+      let st;
+      try {
+        st = await fs.stat(this.abs(source));
+      } catch (err) {
+        yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+        continue;
+      }
+      yield* this.walkFile(source, source, st);
+    }
+    if (matched === 0) this.warn(`${escapeForDisplay(pattern)}: no file matches this pattern`);
+  }
+
+  private async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem> {
+    // Depth-first with an explicit stack of relative directory paths; each directory is streamed with opendir.
+    const stack: string[] = [''];
+    while (stack.length > 0) {
+      const relDir = stack.pop()!;
+      const dirSource = relDir ? joinSource(base, relDir) : base;
+      const absDir = this.abs(dirSource);
+      let dirStat;
+      try {
+        dirStat = await fs.stat(absDir);
+      } catch (err) {
+        yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
+        continue;
+      }
+      const key = `${dirStat.dev}:${dirStat.ino}`;
+      if (this.visitedDirs.has(key)) continue;
+      this.visitedDirs.add(key);
+      let dir;
+      try {
+        dir = await fs.opendir(absDir);
+      } catch (err) {
+        this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
+        yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
+        continue;
+      }
+      const subdirs: string[] = [];
+      try {
+        for await (const dirent of dir) {
+          const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
+          const source = joinSource(base, rel);
+          if (this.filters.isExcluded(rel)) continue;
+          if (dirent.isDirectory()) {
+            subdirs.push(rel);
+          } else if (dirent.isSymbolicLink()) {
+            const target = await this.resolveLink(source, rootReal);
+            if (target.kind === 'skip') {
+              yield target.item;
+            } else if (target.stat.isDirectory()) {
+              subdirs.push(rel);
+            } else {
+              yield* this.walkFile(source, rel, target.stat);
+            }
+          } else if (dirent.isFile()) {
+            let st;
+            try {
+              st = await fs.stat(this.abs(source));
+            } catch (err) {
+              yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+              continue;
+            }
+            yield* this.walkFile(source, rel, st);
+          } else {
+            yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
+          }
+        }
+      } catch (err) {
+        this.warn(`${escapeForDisplay(dirSource)}: directory listing failed (${fsErrorText(err)})`);
+      }
+      // Reverse so that the first subdirectory in listing order is walked first.
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    }
+  }
+
+  private async resolveLink(
+    source: string,
+    rootReal: string,
+  ): Promise<{ kind: 'ok'; stat: import('node:fs').Stats } | { kind: 'skip'; item: InputItem }> {
+    let real: string;
+    try {
+      real = await fs.realpath(this.abs(source));
+    } catch (err) {
+      this.warn(`${escapeForDisplay(source)}: dangling symbolic link; skipped`);
+      return { kind: 'skip', item: skipped(source, ErrorCodes.SYMLINK_DANGLING, `${escapeForDisplay(source)}: symbolic link to nothing (${fsErrorText(err)})`) };
+    }
+    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+      this.warn(`${escapeForDisplay(source)}: symbolic link leads outside ${escapeForDisplay(rootReal)}; not followed`);
+      return {
+        kind: 'skip',
+        item: skipped(source, ErrorCodes.SYMLINK_OUTSIDE_ROOT, `${escapeForDisplay(source)}: symbolic link leads outside the input folder; not followed (pass its target as an argument to include it)`),
+      };
+    }
+    return { kind: 'ok', stat: await fs.stat(real) };
+  }
+
+  private async *walkFile(source: string, rel: string, st: import('node:fs').Stats): AsyncGenerator<InputItem> {
+    if (!st.isFile()) {
+      yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
+      return;
+    }
+    const absPath = this.abs(source);
+    let head: Buffer;
+    try {
+      head = await readHead(absPath, HEAD_BYTES);
+    } catch (err) {
+      yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+      return;
+    }
+    if (isZip(head)) {
+      for await (const item of readZip(source, { path: absPath }, this.options.zipLimits)) {
+        const inner = item.source.slice(item.source.lastIndexOf('!/') + 2);
+        if (this.filters.isExcluded(inner)) continue;
+        if (item.kind === 'document' && !this.filters.isIncluded(inner)) continue;
+        yield item;
+      }
+      return;
+    }
+    if (!this.filters.isIncluded(rel)) return;
+    if (st.size > this.options.maxFileSize) {
+      yield skipped(
+        source,
+        ErrorCodes.FILE_TOO_LARGE,
+        `${escapeForDisplay(source)}: ${formatBytes(st.size)} is over the ${formatBytes(this.options.maxFileSize)} limit (raise it with --max-file-size)`,
+        'limit',
+      );
+      return;
+    }
+    yield { kind: 'document', source, size: st.size, read: () => readStable(absPath, source) };
+  }
+}
+
+async function readHead(absPath: string, bytes: number): Promise<Buffer> {
+  // O_NONBLOCK so that a FIFO swapped in after the stat cannot hang the walk.
+  const fh = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads a whole file and makes sure it did not change while being read (size and mtime before and after);
+ * one retry, then the document fails with FILE_CHANGED rather than being recorded for bytes that no longer exist.
+ */
+async function readStable(absPath: string, source: string): Promise<Buffer> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fh;
+    try {
+      fh = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      throw new DocumentError(codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`, 'input');
+    }
+    try {
+      const before = await fh.stat();
+      if (!before.isFile()) throw new DocumentError(ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: no longer a regular file`, 'input');
+      const data = await fh.readFile();
+      const after = await fh.stat();
+      if (after.size === before.size && after.mtimeMs === before.mtimeMs && data.length === after.size) {
+        // A change between the walk and this read is fine: the content read now is what gets hashed.
+        return data;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  throw new DocumentError(ErrorCodes.FILE_CHANGED, `${escapeForDisplay(source)}: changed while being read (twice); not processed`, 'input');
+}
+
+function codeForFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return ErrorCodes.FILE_VANISHED;
+  return ErrorCodes.FILE_UNREADABLE;
+}
+
+function fsErrorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e?.code ? `${e.code}: ${e.message}` : String(err);
+  }
+}
+
+function direntKind(d: import('node:fs').Dirent): string {
+  if (d.isFIFO()) return 'named pipe';
+  if (d.isSocket()) return 'socket';
+  if (d.isCharacterDevice()) return 'character device';
+  if (d.isBlockDevice()) return 'block device';
+  return 'special file';
+}
