@@ -1,0 +1,215 @@
+/**
+ * PDFs through pdf.js, offline: fonts, CMaps, ICC profiles and WASM decoders come from the installed
+ * pdfjs-dist package, never from the network. Canvases come from pdf.js's own canvas factory so the process
+ * holds a single copy of its native canvas module. Failures are DocumentErrors with stable codes.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { PDFDocumentLoadingTask, PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { DocumentError, ErrorCodes } from '../errors.js';
+
+/** Largest canvas side the renderer accepts. */
+export const MAX_CANVAS_SIDE = 32_767;
+
+const PDF_POINTS_PER_INCH = 72;
+
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+let pdfjsPromise: Promise<PdfJs> | undefined;
+
+/** pdf.js is loaded on first use: it is large and installs canvas polyfills on import. */
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  return pdfjsPromise;
+}
+
+let assetDir: string | undefined;
+function pdfjsAssetDir(): string {
+  assetDir ??= path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  return assetDir;
+}
+const assetUrl = (name: string): string => path.join(pdfjsAssetDir(), name) + path.sep;
+
+export interface OpenPdfOptions {
+  /** Images inside the PDF above this many pixels are not decoded. */
+  maxImagePixels?: number;
+}
+
+/** An 8-bit grayscale raster. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** Row-major, one byte per pixel. */
+  pixels: Uint8Array;
+}
+
+interface CanvasAndContext {
+  canvas: { width: number; height: number } | null;
+  context: {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+interface CanvasFactory {
+  create(width: number, height: number): CanvasAndContext;
+  destroy(entry: CanvasAndContext): void;
+}
+
+/** Describes what went wrong opening a PDF as a document failure. */
+export function pdfOpenError(err: unknown, source: string): DocumentError {
+  const e = err as { name?: string; code?: number; message?: string } | null;
+  if (e?.name === 'PasswordException') {
+    const reason = e.code === 2 ? 'incorrect password' : 'password required';
+    return new DocumentError(
+      ErrorCodes.PDF_PASSWORD_PROTECTED,
+      `${source}: PDF is password-protected (${reason}); ocrq cannot open it (decrypt it first, e.g. qpdf --decrypt)`,
+    );
+  }
+  const detail = e?.message ?? String(err);
+  return new DocumentError(ErrorCodes.PDF_INVALID, `${source}: not a readable PDF (${detail})`);
+}
+
+export class PdfDocument {
+  private constructor(
+    private readonly task: PDFDocumentLoadingTask,
+    private readonly doc: PDFDocumentProxy,
+    readonly source: string,
+  ) {}
+
+  /** Opens a PDF; throws a DocumentError (PDF_PASSWORD_PROTECTED, PDF_INVALID) when it cannot be opened. */
+  static async open(data: Uint8Array, source: string, options: OpenPdfOptions = {}): Promise<PdfDocument> {
+    const pdfjs = await loadPdfJs();
+    const task = pdfjs.getDocument({
+      // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
+      data: new Uint8Array(data),
+      standardFontDataUrl: assetUrl('standard_fonts'),
+      cMapUrl: assetUrl('cmaps'),
+      cMapPacked: true,
+      iccUrl: assetUrl('iccs'),
+      wasmUrl: assetUrl('wasm'),
+      useSystemFonts: false,
+      disableFontFace: true,
+      isEvalSupported: false,
+      maxImageSize: options.maxImagePixels ?? -1,
+      // 0 = errors only: pdf.js prints warnings with console.log, which would land on stdout.
+      verbosity: 0,
+    });
+    try {
+      return new PdfDocument(task, await task.promise, source);
+    } catch (err) {
+      await task.destroy().catch(() => {});
+      throw pdfOpenError(err, source);
+    }
+  }
+
+  get numPages(): number {
+    return this.doc.numPages;
+  }
+
+  /** The page's own text (its text layer), lines separated by newlines. */
+  async readPageText(pageNumber: number): Promise<string> {
+    const page = await this.getPage(pageNumber);
+    try {
+      const content = await page.getTextContent();
+      let text = '';
+      for (const item of content.items) {
+        if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
+      }
+      return text.replace(/[ \t]+$/gmu, '').trim();
+    } catch (err) {
+      throw this.pageError(pageNumber, err);
+    } finally {
+      page.cleanup();
+    }
+  }
+
+  /**
+   * Pixel size of a page rendered at `dpi`; a DocumentError (LIMIT_EXCEEDED) when it is over `maxPixels` or
+   * wider than a canvas can be, so oversized pages fail before anything is allocated.
+   */
+  async renderSize(pageNumber: number, dpi: number, maxPixels: number): Promise<{ width: number; height: number }> {
+    const page = await this.getPage(pageNumber);
+    const viewport = page.getViewport({ scale: dpi / PDF_POINTS_PER_INCH });
+    const width = Math.max(1, Math.round(viewport.width));
+    const height = Math.max(1, Math.round(viewport.height));
+    if (width * height > maxPixels || width > MAX_CANVAS_SIDE || height > MAX_CANVAS_SIDE) {
+      throw new DocumentError(
+        ErrorCodes.LIMIT_EXCEEDED,
+        `${this.source}: page ${pageNumber} is ${width}x${height} pixels at ${dpi} dpi, over the limit of ` +
+          `${maxPixels} pixels (${MAX_CANVAS_SIDE} per side)`,
+        'limit',
+      );
+    }
+    return { width, height };
+  }
+
+  /** Renders a page on white at `dpi` and returns it as grayscale; sizes are checked as in `renderSize`. */
+  async renderPageGray(pageNumber: number, dpi: number, maxPixels: number): Promise<GrayImage> {
+    const { width, height } = await this.renderSize(pageNumber, dpi, maxPixels);
+    const page = await this.getPage(pageNumber);
+    const factory = this.doc.canvasFactory as CanvasFactory;
+    const entry = factory.create(width, height);
+    try {
+      const viewport = page.getViewport({ scale: dpi / PDF_POINTS_PER_INCH });
+      await page.render({
+        canvas: entry.canvas,
+        canvasContext: entry.context,
+        viewport,
+        background: 'white',
+      } as unknown as Parameters<typeof page.render>[0]).promise;
+      const rgba = entry.context!.getImageData(0, 0, width, height).data;
+      return { width, height, pixels: rgbaToGray(rgba) };
+    } catch (err) {
+      throw this.pageError(pageNumber, err);
+    } finally {
+      factory.destroy(entry);
+      page.cleanup();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.task.destroy().catch(() => {});
+  }
+
+  private async getPage(pageNumber: number) {
+    try {
+      return await this.doc.getPage(pageNumber);
+    } catch (err) {
+      throw this.pageError(pageNumber, err);
+    }
+  }
+
+  private pageError(pageNumber: number, err: unknown): DocumentError {
+    if (err instanceof DocumentError) return err;
+    const detail = (err as Error | null)?.message ?? String(err);
+    return new DocumentError(ErrorCodes.PDF_INVALID, `${this.source}: page ${pageNumber} is unreadable (${detail})`);
+  }
+}
+
+/** Luma (ITU-R BT.601) of each RGBA pixel; the page was drawn on white, so alpha is opaque. */
+export function rgbaToGray(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
+  const gray = new Uint8Array(rgba.length >>> 2);
+  for (let i = 0, p = 0; p < gray.length; i += 4, p++) {
+    gray[p] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
+  }
+  return gray;
+}
+
+/** Binary PGM (`P5`), a format the OCR engine reads with no decoding cost. */
+export function encodePgm(image: GrayImage): Buffer {
+  const header = Buffer.from(`P5\n${image.width} ${image.height}\n255\n`, 'latin1');
+  const out = Buffer.allocUnsafe(header.length + image.pixels.length);
+  header.copy(out, 0);
+  out.set(image.pixels, header.length);
+  return out;
+}
+
+/** Page count of a PDF, or null when it cannot be opened (damaged, password-protected). */
+export async function countPdfPages(data: Uint8Array, source = 'document'): Promise<number | null> {
+  try {
+    const pdf = await PdfDocument.open(data, source);
+    const pages = pdf.numPages;
+    await pdf.close();
+    return pages;
+  } catch {
+    return null;
+  }
+}

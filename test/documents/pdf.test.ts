@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  countPdfPages,
+  encodePgm,
+  pdfOpenError,
+  PdfDocument,
+  rgbaToGray,
+} from '../../src/documents/pdf.js';
+import { DocumentError } from '../../src/errors.js';
+import { drawText } from '../targets/local/make-image.js';
+import { buildPdf } from '../targets/local/make-pdf.js';
+
+const fixture = (name: string) => readFile(new URL(`../../fixtures/pdfs/${name}`, import.meta.url));
+
+async function openError(data: Uint8Array, source = 'in.pdf'): Promise<DocumentError> {
+  const err = await PdfDocument.open(data, source).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DocumentError);
+  return err as DocumentError;
+}
+
+describe('PdfDocument', () => {
+  it('reads text layers line by line', async () => {
+    const pdf = await PdfDocument.open(buildPdf([{ lines: ['First line here', 'Second (line) 42'] }, {}]), 'a.pdf');
+    try {
+      expect(pdf.numPages).toBe(2);
+      expect(await pdf.readPageText(1)).toBe('First line here\nSecond (line) 42');
+      expect(await pdf.readPageText(2)).toBe('');
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it('reads the born-digital fixture', async () => {
+    const pdf = await PdfDocument.open(await fixture('born-digital.pdf'), 'born-digital.pdf');
+    try {
+      expect(pdf.numPages).toBe(2);
+      expect(await pdf.readPageText(1)).toContain('Quarterly Report 2024, page one.');
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it('renders a page on white at the requested dpi', async () => {
+    const drawn = drawText(['Rendered'], 400, 100);
+    const jpeg = { data: drawn.encode('jpeg'), width: drawn.width, height: drawn.height };
+    const pdf = await PdfDocument.open(buildPdf([{ lines: ['Text on top'] }, { jpeg, size: [144, 72] }]), 'r.pdf');
+    try {
+      const blank = await pdf.renderPageGray(1, 72, 1e8);
+      expect(blank).toMatchObject({ width: 612, height: 792 });
+      expect(blank.pixels[0]).toBe(255); // white background, not transparent black
+      expect(blank.pixels.some((v) => v < 128)).toBe(true); // the text was drawn
+      const scanned = await pdf.renderPageGray(2, 300, 1e8);
+      expect(scanned).toMatchObject({ width: 600, height: 300 });
+      expect(scanned.pixels).toHaveLength(600 * 300);
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it('refuses pages over the pixel cap before rendering them', async () => {
+    const pdf = await PdfDocument.open(buildPdf([{ size: [14_400, 14_400] }]), 'huge.pdf');
+    try {
+      await expect(pdf.renderSize(1, 300, 100_000_000)).rejects.toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        category: 'limit',
+        message: expect.stringContaining('huge.pdf: page 1 is 60000x60000 pixels'),
+      });
+      await expect(pdf.renderPageGray(1, 300, 100_000_000)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+      expect(await pdf.renderSize(1, 10, 100_000_000)).toEqual({ width: 2000, height: 2000 });
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it('reports password-protected PDFs without prompting', async () => {
+    const err = await openError(buildPdf([{ lines: ['secret'] }], { userPassword: 'pw' }), 'locked.pdf');
+    expect(err.code).toBe('PDF_PASSWORD_PROTECTED');
+    expect(err.message).toBe(
+      'locked.pdf: PDF is password-protected (password required); ocrq cannot open it (decrypt it first, e.g. qpdf --decrypt)',
+    );
+    expect((await openError(await fixture('protected.pdf'))).code).toBe('PDF_PASSWORD_PROTECTED');
+  });
+
+  it('names a wrong password', async () => {
+    // ocrq never sends a password; take pdf.js's own exception for one to check the wording.
+    const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const data = buildPdf([{ lines: ['secret'] }], { userPassword: 'pw' });
+    const task = getDocument({ data: new Uint8Array(data), password: 'wrong', verbosity: 0 });
+    const thrown = await task.promise.then(() => null, (e: unknown) => e);
+    await task.destroy();
+    expect(thrown).toMatchObject({ name: 'PasswordException', code: 2 });
+    const err = pdfOpenError(thrown, 'x.pdf');
+    expect(err.code).toBe('PDF_PASSWORD_PROTECTED');
+    expect(err.message).toContain('(incorrect password)');
+  });
+
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['garbage', Buffer.from('this is not a pdf at all')],
+    ['truncated', buildPdf([{ lines: ['cut short'] }]).subarray(0, 200)],
+    ['header only', Buffer.from('%PDF-1.7\n')],
+  ])('fails %s PDFs with PDF_INVALID', async (_, data) => {
+    const err = await openError(data, 'bad.pdf');
+    expect(err.code).toBe('PDF_INVALID');
+    expect(err.message).toMatch(/^bad\.pdf: not a readable PDF/);
+  });
+
+  it('fails the corrupt fixture with PDF_INVALID', async () => {
+    expect((await openError(await fixture('corrupt.pdf'))).code).toBe('PDF_INVALID');
+  });
+
+  it('does not detach the caller’s buffer', async () => {
+    const data = buildPdf([{ lines: ['keep me'] }]);
+    const copy = Buffer.from(data);
+    const pdf = await PdfDocument.open(data, 'k.pdf');
+    await pdf.close();
+    expect(data.equals(copy)).toBe(true);
+  });
+});
+
+describe('countPdfPages', () => {
+  it('counts pages, or gives null when the PDF cannot be opened', async () => {
+    expect(await countPdfPages(buildPdf([{}, {}, {}]))).toBe(3);
+    expect(await countPdfPages(await fixture('scanned.pdf'))).toBe(3);
+    expect(await countPdfPages(await fixture('protected.pdf'))).toBeNull();
+    expect(await countPdfPages(await fixture('corrupt.pdf'))).toBeNull();
+  });
+});
+
+describe('grayscale and PGM', () => {
+  it('converts RGBA to luma', () => {
+    const gray = rgbaToGray(new Uint8ClampedArray([255, 255, 255, 255, 0, 0, 0, 255, 255, 0, 0, 255]));
+    expect(Array.from(gray)).toEqual([255, 0, 76]);
+  });
+
+  it('writes a binary PGM header followed by the pixels', () => {
+    const pgm = encodePgm({ width: 2, height: 1, pixels: new Uint8Array([0, 255]) });
+    expect(pgm.toString('latin1', 0, 11)).toBe('P5\n2 1\n255\n');
+    expect(Array.from(pgm.subarray(11))).toEqual([0, 255]);
+  });
+});
