@@ -1,0 +1,44 @@
+import type { IndexEntry } from '../manifest/types.js';
+
+/** What a re-run asks for; see SPEC "Resume is the default". */
+export interface ResumePolicy {
+  force: boolean;
+  /** true: retry every failure; a list: only failures with these codes; false: leave failures alone. */
+  retryFailed: boolean | readonly string[];
+}
+
+export type PlanDecision =
+  | { action: 'process'; reason: 'new' | 'force' | 'retry-failed' | 'unfinished' }
+  | { action: 'keep'; status: 'completed' | 'failed' | 'skipped' };
+
+/**
+ * Decides what to do with one document given what the manifest already says about its job.
+ * Pure: the resume diff is a function of the index entry and the policy only.
+ */
+export function planDocument(entry: IndexEntry | undefined, policy: ResumePolicy): PlanDecision {
+  if (!entry) return { action: 'process', reason: 'new' };
+  if (policy.force) return { action: 'process', reason: 'force' };
+  switch (entry.status) {
+    case 'completed':
+    case 'skipped':
+      return { action: 'keep', status: entry.status };
+    case 'failed':
+      if (shouldRetry(entry.errorCode, policy.retryFailed)) return { action: 'process', reason: 'retry-failed' };
+      return { action: 'keep', status: 'failed' };
+    default:
+      // submitted/processing: the previous run stopped before a result was recorded.
+      return { action: 'process', reason: 'unfinished' };
+  }
+}
+
+function shouldRetry(code: string | undefined, retryFailed: ResumePolicy['retryFailed']): boolean {
+  if (retryFailed === true) return true;
+  if (retryFailed === false) return false;
+  return code !== undefined && retryFailed.includes(code);
+}
+
+/** Sources to record for a job: the ones it had plus the new one, in first-seen order, without repeats. */
+export function mergeSources(known: readonly string[], added: string): string[] | null {
+  if (known.includes(added)) return null;
+  return [...known, added];
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/documents/hash.js';
+import { DocumentError } from '../../src/errors.js';
+import { updateIndex } from '../../src/manifest/fold.js';
+import type { IndexEntry, ManifestRow } from '../../src/manifest/types.js';
+import type { RunEvent } from '../../src/output/events.js';
+import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js';
+import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
+import type { InputItem } from '../../src/walk/types.js';
+import { fold } from '../helpers/manifest.js';
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const png = (tag: string) => Buffer.concat([PNG, Buffer.from(tag)]);
+
+function doc(source: string, data: Buffer): InputItem {
+  return { kind: 'document', source, size: data.length, read: async () => data };
+}
+
+/** A target that "recognises" the bytes after the PNG signature, after an optional delay per document. */
+function echoTarget(delays: Record<string, number> = {}): Target & { processed: string[] } {
+  const processed: string[] = [];
+  return {
+    name: 'local',
+    processed,
+    jobIdFor: (sha) => `local_${sha.slice(0, 32)}`,
+    async countPages() {
+      return 1;
+    },
+    async process(d: TargetDocument): Promise<DocumentOutcome> {
+      processed.push(d.source);
+      await new Promise((r) => setTimeout(r, delays[d.source] ?? 0));
+      const text = d.data.subarray(8).toString();
+      if (text.startsWith('bad')) return { ok: false, error: { code: 'IMAGE_INVALID', message: `${d.source}: bad`, category: 'document' } };
+      return { ok: true, text, pages: 1, result: { pages: [] } };
+    },
+    async close() {},
+  };
+}
+
+/** An in-memory journal with the same index rules as the real one. */
+function memorySink(index = new Map<string, IndexEntry>()) {
+  const rows: ManifestRow[] = [];
+  return {
+    rows,
+    index,
+    async append(row: ManifestRow) {
+      rows.push(JSON.parse(JSON.stringify(row)));
+      updateIndex(index, row);
+    },
+  };
+}
+
+const options: PipelineOptions = { policy: { force: false, retryFailed: false }, dryRun: false, documentsInFlight: 4 };
+
+async function runOver(items: InputItem[], target: Target, sink = memorySink(), opts: Partial<PipelineOptions> = {}) {
+  const events: RunEvent[] = [];
+  async function* gen() {
+    yield* items;
+  }
+  const counts = await runPipeline(gen(), { ...options, ...opts }, {
+    sink,
+    index: sink.index,
+    target,
+    emit: (e) => events.push(e),
+    signal: new AbortController().signal,
+    now: Date.now,
+  });
+  return { counts, events, sink };
+}
+
+describe('runPipeline', () => {
+  it('processes identical content once and records every source on its one row', async () => {
+    const target = echoTarget({ 'a.png': 50 });
+    // b.png arrives while a.png is still being processed; c.png after it is done.
+    const { counts, sink } = await runOver([doc('a.png', png('one')), doc('b.png', png('one')), doc('x.png', png('two'))], target);
+    const late = await runOver([doc('c.png', png('one'))], target, sink);
+    expect(target.processed).toEqual(['a.png', 'x.png']);
+    expect(counts).toMatchObject({ files: 3, completed: 2, duplicates: 1, processed: 2 });
+    expect(late.counts).toMatchObject({ completed: 1, alreadyDone: 1, processed: 0 });
+    const folded = fold(sink.rows);
+    const row = folded.get(`local_${sha256Hex(png('one')).slice(0, 32)}`)!;
+    expect(row).toMatchObject({ status: 'completed', text: 'one', source: 'a.png', sources: ['a.png', 'b.png', 'c.png'] });
+    expect(sink.rows.filter((r) => r.text !== undefined)).toHaveLength(2);
+  });
+
+  it('gives unsupported content and refused inputs skipped rows, once across re-runs', async () => {
+    const items: InputItem[] = [
+      doc('notes.txt', Buffer.from('hello there')),
+      { kind: 'skipped', source: 'big.pdf', error: { code: 'FILE_TOO_LARGE', message: 'big.pdf: too large', category: 'limit' } },
+      { kind: 'document', source: 'gone.pdf', size: 1, read: async () => Promise.reject(new DocumentError('FILE_VANISHED', 'gone.pdf: vanished', 'input')) },
+    ];
+    const first = await runOver(items, echoTarget());
+    expect(first.counts).toMatchObject({ skipped: 3, skippedByCode: { UNSUPPORTED_TYPE: 1, FILE_TOO_LARGE: 1, FILE_VANISHED: 1 } });
+    const rows = first.sink.rows;
+    expect(rows.map((r) => [r.source, r.status, r.error?.code, r.sha256 === null])).toEqual([
+      ['notes.txt', 'skipped', 'UNSUPPORTED_TYPE', false],
+      ['big.pdf', 'skipped', 'FILE_TOO_LARGE', true],
+      ['gone.pdf', 'skipped', 'FILE_VANISHED', true],
+    ]);
+    expect(rows[0].error!.message).toMatch(/notes\.txt: plain text is not a supported document/);
+    const again = await runOver(items, echoTarget(), first.sink);
+    expect(again.sink.rows).toHaveLength(3);
+  });
+
+  it('keeps failures on re-runs unless asked, and retries them with --retry-failed', async () => {
+    const target = echoTarget();
+    const items = [doc('bad.png', png('bad content')), doc('good.png', png('fine'))];
+    const first = await runOver(items, target);
+    expect(first.counts).toMatchObject({ completed: 1, failed: 1 });
+    const kept = await runOver(items, target, first.sink);
+    expect(kept.counts).toMatchObject({ completed: 1, failed: 1, processed: 0, alreadyDone: 2 });
+    expect(kept.counts.failures[0]).toMatchObject({ source: 'bad.png', code: 'IMAGE_INVALID' });
+    const retried = await runOver(items, target, first.sink, { policy: { force: false, retryFailed: ['IMAGE_INVALID'] } });
+    expect(retried.counts).toMatchObject({ processed: 1, failed: 1 });
+    expect(target.processed).toEqual(['bad.png', 'good.png', 'bad.png']);
+  });
+
+  it('a dry run counts pages and writes nothing', async () => {
+    const target = echoTarget();
+    const { counts, sink } = await runOver([doc('a.png', png('1')), doc('b.png', png('2')), doc('c.png', png('1'))], target, memorySink(), { dryRun: true });
+    expect(counts).toMatchObject({ pages: 2, processed: 2, duplicates: 1, completed: 0 });
+    expect(sink.rows).toEqual([]);
+    expect(target.processed).toEqual([]);
+  });
+
+  it('stops the run when the manifest cannot be written, without processing further documents', async () => {
+    const target = echoTarget();
+    const sink = memorySink();
+    let appends = 0;
+    const failing = {
+      ...sink,
+      async append(row: ManifestRow) {
+        if (++appends === 2) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return sink.append(row);
+      },
+    };
+    const items = Array.from({ length: 20 }, (_, i) => doc(`d${i}.png`, png(`doc ${i}`)));
+    await expect(runOver(items, target, failing, { documentsInFlight: 1 })).rejects.toThrow(/ENOSPC/);
+    expect(target.processed.length).toBeLessThan(5);
+  });
+
+  it('stops pulling inputs when the signal aborts; unfinished documents stay unrecorded', async () => {
+    const delays = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`d${i}.png`, 60]));
+    const target = echoTarget(delays);
+    const controller = new AbortController();
+    const sink = memorySink();
+    const pulled: string[] = [];
+    async function* gen() {
+      for (let i = 0; i < 50; i++) {
+        pulled.push(`d${i}`);
+        yield doc(`d${i}.png`, png(`doc ${i}`));
+      }
+    }
+    setTimeout(() => controller.abort('SIGINT'), 100);
+    const counts = await runPipeline(gen(), { ...options, documentsInFlight: 2 }, {
+      sink,
+      index: sink.index,
+      target: {
+        ...target,
+        process: (d, ctx) =>
+          new Promise((resolve, reject) => {
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+            target.process(d, ctx).then(resolve, reject);
+          }),
+      },
+      emit: () => {},
+      signal: controller.signal,
+      now: Date.now,
+    });
+    // Two in flight: d0 and d1 finish at 60 ms, d2 and d3 are cut off by the abort at 100 ms.
+    expect(pulled.length).toBeLessThanOrEqual(5);
+    expect(sink.rows.map((r) => r.source).sort()).toEqual(['d0.png', 'd1.png']);
+    expect(counts.pending).toBeGreaterThan(0);
+  });
+});
