@@ -1,0 +1,177 @@
+/**
+ * Flags → typed options. Commander parses; `normalize*` functions validate and convert, and the command module is
+ * imported only when it runs, so `ocrq --help` stays fast.
+ */
+import os from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './errors.js';
+import { parseSize } from './output/format.js';
+import type { CommandDeps } from './commands/deps.js';
+import type { SubmitOptions } from './commands/submit/index.js';
+
+export const DEFAULT_MANIFEST = 'ocrq-manifest.jsonl';
+export const DEFAULT_MAX_FILE_SIZE = '50MB';
+export const DEFAULT_DPI = 300;
+
+/** What a command run produced: its exit code (and, for tests, its summary object). */
+export interface CommandResult {
+  exitCode: number;
+  summary?: unknown;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    return n;
+  };
+}
+
+function size(value: string): number {
+  const n = parseSize(value);
+  if (n === null || n <= 0) throw new InvalidArgumentError('expected a size such as 50MB, 1.5GiB or 1048576');
+  return n;
+}
+
+type RawSubmit = {
+  include: string[];
+  exclude: string[];
+  maxFileSize: number;
+  engine: string;
+  workers?: number;
+  lang: string;
+  langPath?: string;
+  dpi: number;
+  forceOcr?: boolean;
+  out: string;
+  csv?: string;
+  resultsDir?: string;
+  retryFailed?: boolean | string;
+  force?: boolean;
+  dryRun?: boolean;
+  repair?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+};
+
+export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitOptions {
+  if (raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
+  if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+  let retryFailed: boolean | string[] = false;
+  if (raw.retryFailed === true) retryFailed = true;
+  else if (typeof raw.retryFailed === 'string') {
+    retryFailed = raw.retryFailed
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    if (retryFailed.length === 0) retryFailed = true;
+  }
+  return {
+    paths,
+    include: raw.include,
+    exclude: raw.exclude,
+    maxFileSize: raw.maxFileSize,
+    engine: 'local',
+    workers: raw.workers ?? Math.max(1, os.availableParallelism()),
+    lang: raw.lang,
+    langPath: raw.langPath,
+    dpi: raw.dpi,
+    forceOcr: Boolean(raw.forceOcr),
+    out: raw.out,
+    csv: raw.csv,
+    resultsDir: raw.resultsDir,
+    retryFailed,
+    force: Boolean(raw.force),
+    dryRun: Boolean(raw.dryRun),
+    repair: Boolean(raw.repair),
+    json: Boolean(raw.json),
+    quiet: Boolean(raw.quiet),
+  };
+}
+
+export interface CommandRunners {
+  submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult>;
+  exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string }, deps: CommandDeps): Promise<CommandResult>;
+  status(options: { manifest: string; json: boolean }, deps: CommandDeps): Promise<CommandResult>;
+}
+
+/** The real commands, each imported on first use. */
+export const defaultRunners: CommandRunners = {
+  async submit(options, deps) {
+    const { submit } = await import('./commands/submit/index.js');
+    const summary = await submit(options, deps);
+    return { exitCode: summary.exit_code, summary };
+  },
+  async exportManifest(options, deps) {
+    const { exportManifest } = await import('./commands/export/index.js');
+    return { exitCode: 0, summary: await exportManifest(options, deps) };
+  },
+  async status(options, deps) {
+    const { status } = await import('./commands/status/index.js');
+    return { exitCode: 0, summary: await status(options, deps) };
+  },
+};
+
+export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (result: CommandResult) => void): Command {
+  const program = new Command('ocrq')
+    .description('OCR every document under folders and ZIP archives into a resumable manifest')
+    .version(VERSION, '-V, --version')
+    .option('--verbose', 'show stack traces for errors')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.stdout.write(s),
+      writeErr: (s) => deps.stderr.write(s),
+    });
+
+  program
+    .command('submit')
+    .description('walk files, folders, globs and ZIP archives (or - for paths on stdin) and OCR every document')
+    .argument('[paths...]', 'files, folders, ZIP archives, globs, or - for newline-separated paths on stdin')
+    .option('--include <glob>', 'only documents matching this glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'skip files and folders matching this glob (repeatable)', collect, [])
+    .option('--max-file-size <size>', 'skip documents larger than this', size, parseSize(DEFAULT_MAX_FILE_SIZE)!)
+    .addOption(new Option('--engine <name>', 'OCR engine').choices(['local']).default('local'))
+    .option('--workers <n>', 'OCR worker threads (default: number of CPUs)', positiveInt('--workers'))
+    .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
+    .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')
+    .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)
+    .option('--force-ocr', 'OCR every PDF page, even those with a text layer')
+    .option('-o, --out <file>', 'manifest (JSONL) to write and resume from', DEFAULT_MANIFEST)
+    .option('--csv <file>', 'also write the CSV view of the manifest at the end')
+    .option('--results-dir <dir>', 'write <job_id>.json and <job_id>.txt for each completed job')
+    .option('--retry-failed [codes]', 'process failed documents again (all, or only these comma-separated codes)')
+    .option('--force', 'process every document again, even completed ones')
+    .option('--dry-run', 'walk, identify and count; report what would be processed; process nothing')
+    .option('--repair', 'skip corrupt manifest lines instead of stopping')
+    .option('--json', 'print NDJSON events and a final summary on stdout')
+    .option('-q, --quiet', 'print only errors')
+    .action(async (paths: string[], raw: RawSubmit) => {
+      done(await runners.submit(normalizeSubmitOptions(paths, raw), deps));
+    });
+
+  program
+    .command('export')
+    .description('write the folded manifest (one row per job) as CSV or JSONL')
+    .argument('<manifest>', 'manifest file')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
+    .option('-o, --output <file>', 'write here (atomically) instead of stdout')
+    .action(async (manifest: string, raw: { format: 'csv' | 'jsonl'; output?: string }) => {
+      done(await runners.exportManifest({ manifest, format: raw.format, output: raw.output }, deps));
+    });
+
+  program
+    .command('status')
+    .description('counts by status, failures by code, and pending jobs of a manifest')
+    .argument('<manifest>', 'manifest file')
+    .option('--json', 'print a JSON object')
+    .action(async (manifest: string, raw: { json?: boolean }) => {
+      done(await runners.status({ manifest, json: Boolean(raw.json) }, deps));
+    });
+
+  return program;
+}
+
+export const VERSION = '0.1.0';

@@ -1,0 +1,157 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { exitCodeForRun } from '../../exit-code.js';
+import { readManifest } from '../../manifest/read.js';
+import { Journal } from '../../manifest/jsonl.js';
+import { writeCsvFile, writeFileAtomic } from '../../manifest/csv.js';
+import { updateIndex } from '../../manifest/fold.js';
+import { readFoldedManifest } from '../../manifest/folded-view.js';
+import type { IndexEntry } from '../../manifest/types.js';
+import type { RunSummary } from '../../output/events.js';
+import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
+import { resultWriter, runPipeline, type RowSink } from '../../submit/pipeline.js';
+import { resolveTarget } from '../../targets/index.js';
+import type { Target } from '../../targets/types.js';
+import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
+import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import type { CommandDeps } from '../deps.js';
+
+export interface SubmitOptions {
+  paths: string[];
+  include: string[];
+  exclude: string[];
+  maxFileSize: number;
+  engine: 'local';
+  workers: number;
+  lang: string;
+  langPath?: string;
+  dpi: number;
+  forceOcr: boolean;
+  out: string;
+  csv?: string;
+  resultsDir?: string;
+  retryFailed: boolean | string[];
+  force: boolean;
+  dryRun: boolean;
+  repair: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+export async function submit(options: SubmitOptions, deps: CommandDeps): Promise<RunSummary> {
+  const started = deps.now();
+  await checkArguments(options, deps);
+  const reporter = createReporter(chooseReporterKind(options, deps), deps, deps.now);
+  const warn = (message: string) => reporter.emit({ type: 'warning', message });
+  const manifest = path.resolve(deps.cwd, options.out);
+  let journal: Journal | null = null;
+  let target: Target | null = null;
+  try {
+    let index: Map<string, IndexEntry>;
+    let sink: RowSink;
+    if (options.dryRun) {
+      index = await readIndex(manifest, options.repair, warn);
+      sink = { append: async () => {} };
+    } else {
+      const opened = await Journal.open(manifest, { repair: options.repair, onWarning: warn });
+      journal = opened.journal;
+      index = opened.index;
+      sink = journal;
+    }
+    if (options.resultsDir) await fs.mkdir(path.resolve(deps.cwd, options.resultsDir), { recursive: true });
+    target = await resolveTarget(options);
+    reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
+
+    const items = walkInputs(options.paths, {
+      cwd: deps.cwd,
+      include: options.include,
+      exclude: options.exclude,
+      maxFileSize: options.maxFileSize,
+      zipLimits: { ...DEFAULT_ZIP_LIMITS, maxEntrySize: options.maxFileSize },
+      stdin: deps.stdin,
+      onWarning: warn,
+    });
+    const counts = await runPipeline(
+      items,
+      {
+        policy: { force: options.force, retryFailed: options.retryFailed },
+        dryRun: options.dryRun,
+        documentsInFlight: options.dryRun ? 8 : options.workers * 2 + 1,
+      },
+      {
+        sink,
+        index,
+        target,
+        emit: (e) => reporter.emit(e),
+        signal: deps.signal,
+        now: deps.now,
+        writeResult: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), writeFileAtomic) : undefined,
+      },
+    );
+    await target.close();
+    target = null;
+    await journal?.close();
+    journal = null;
+    if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
+
+    const stop = deps.signal.aborted ? (`signal:${String(deps.signal.reason)}` as 'signal:SIGINT' | 'signal:SIGTERM') : null;
+    const elapsed = deps.now() - started;
+    const summary: RunSummary = {
+      files: counts.files,
+      documents: counts.completed + counts.failed + counts.skipped + counts.pending,
+      completed: counts.completed,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      duplicates: counts.duplicates,
+      pending: counts.pending,
+      pages: counts.pages,
+      elapsed_ms: Math.round(elapsed),
+      exit_code: exitCodeForRun(counts, stop),
+      already_done: counts.alreadyDone,
+      processed: counts.processed,
+      pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,
+      dry_run: options.dryRun,
+      interrupted: stop !== null,
+      manifest: options.out,
+      failures: counts.failures,
+      skipped_by_code: counts.skippedByCode,
+    };
+    reporter.emit({ type: 'summary', summary });
+    return summary;
+  } finally {
+    await target?.close().catch(() => {});
+    await journal?.close().catch(() => {});
+    closeReporter(reporter);
+  }
+}
+
+function closeReporter(reporter: Reporter): void {
+  reporter.close();
+}
+
+/** Usage mistakes are caught before anything is opened: a typo in a cron line must not look like success. */
+async function checkArguments(options: SubmitOptions, deps: CommandDeps): Promise<void> {
+  if (options.paths.length === 0) {
+    throw new UsageError('no inputs given', 'pass files, folders, ZIP archives or globs, or - to read paths from stdin');
+  }
+  for (const p of options.paths) {
+    if (p === '-' || hasGlobChars(p)) continue;
+    try {
+      await fs.lstat(path.resolve(deps.cwd, p));
+    } catch {
+      throw new UsageError(`${p}: no such file or directory`, 'check the path; quote globs so ocrq expands them');
+    }
+  }
+}
+
+async function readIndex(manifest: string, repair: boolean, onWarning: (m: string) => void): Promise<Map<string, IndexEntry>> {
+  const index = new Map<string, IndexEntry>();
+  try {
+    await fs.access(manifest);
+  } catch {
+    return index;
+  }
+  for await (const { row } of readManifest(manifest, { repair, onWarning })) updateIndex(index, row);
+  return index;
+}

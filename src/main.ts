@@ -1,0 +1,79 @@
+/**
+ * Entry point. `run()` turns argv into an exit code and is where every error becomes one; `main()` wires the real
+ * process (streams, signals) and is the only place that exits the process.
+ */
+import { CommanderError } from 'commander';
+import type { CommandDeps } from './commands/deps.js';
+import { buildProgram, defaultRunners, type CommandResult, type CommandRunners } from './cli.js';
+import { ExitCode, InternalError, OcrqError } from './errors.js';
+import { redact } from './output/redact.js';
+
+export async function run(argv: string[], deps: CommandDeps, runners: CommandRunners = defaultRunners): Promise<number> {
+  let result: CommandResult | null = null;
+  const verbose = argv.includes('--verbose');
+  const program = buildProgram(deps, runners, (r) => {
+    result = r;
+  });
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return ExitCode.Usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return (result as CommandResult | null)?.exitCode ?? ExitCode.Ok;
+  } catch (err) {
+    return reportError(err, deps, verbose);
+  }
+}
+
+function reportError(err: unknown, deps: CommandDeps, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message; help and version are successes.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+    return ExitCode.Usage;
+  }
+  if (err instanceof OcrqError && !(err instanceof InternalError)) {
+    deps.stderr.write(`ocrq: error: ${redact(err.message)}\n`);
+    if (err.fix) deps.stderr.write(`ocrq: fix: ${redact(err.fix)}\n`);
+    if (verbose && err.stack) deps.stderr.write(redact(err.stack) + '\n');
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  deps.stderr.write(`ocrq: internal error: ${redact(e.message)}\n`);
+  deps.stderr.write('ocrq: this is a bug; please report it with the command you ran and this output\n');
+  if (verbose && e.stack) deps.stderr.write(redact(e.stack) + '\n');
+  return ExitCode.Internal;
+}
+
+/** Runs the CLI in this process: real streams, SIGINT/SIGTERM stop new work, a second SIGINT exits at once. */
+export async function main(argv: string[]): Promise<never> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    signals++;
+    if (signals > 1) {
+      // Manifest lines are written whole, so the file still parses; the next run resumes.
+      process.stderr.write(`ocrq: ${sig} again; exiting now\n`);
+      process.exit(sig === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated);
+    }
+    process.stderr.write(`ocrq: ${sig} received; finishing documents in flight and flushing the manifest (again to exit now)\n`);
+    controller.abort(sig);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // Keep stray library output (engine logs) off stdout, which carries data only.
+  // eslint-disable-next-line no-console -- the one place that redirects the console
+  console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
+
+  const code = await run(argv, {
+    cwd: process.cwd(),
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+    now: () => performance.timeOrigin + performance.now(),
+  });
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}

@@ -1,0 +1,46 @@
+import type { DocumentFailure } from '../errors.js';
+import type { JobStatus } from '../manifest/types.js';
+
+/** What the submit core reports; reporters render these (TTY bar, plain lines, NDJSON, nothing). */
+export type RunEvent =
+  | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number }
+  | { type: 'input'; source: string }
+  | { type: 'walk_done'; files: number }
+  | {
+      type: 'document';
+      job_id: string;
+      status: JobStatus;
+      source: string;
+      /** `processed` now, `kept` from an earlier run, `duplicate` of content seen in this run, `planned` in a dry run. */
+      outcome: 'processed' | 'kept' | 'duplicate' | 'planned';
+      pages?: number;
+      error?: DocumentFailure;
+      elapsed_ms?: number;
+    }
+  | { type: 'page'; source: string; page: number; page_source: 'text-layer' | 'ocr' }
+  | { type: 'warning'; message: string }
+  | { type: 'summary'; summary: RunSummary };
+
+export interface RunSummary {
+  files: number;
+  documents: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  /** Inputs whose content was already seen in this run (extra copies; each job lists all its sources). */
+  duplicates: number;
+  pending: number;
+  pages: number;
+  elapsed_ms: number;
+  exit_code: number;
+  /** Jobs already finished in the manifest and not processed again. */
+  already_done: number;
+  /** Jobs processed in this run. */
+  processed: number;
+  pages_per_second: number;
+  dry_run: boolean;
+  interrupted: boolean;
+  manifest: string;
+  failures: Array<{ source: string; job_id: string; code: string; message: string }>;
+  skipped_by_code: Record<string, number>;
+}

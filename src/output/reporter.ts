@@ -1,0 +1,236 @@
+import type { Writable } from 'node:stream';
+import chalk, { Chalk } from 'chalk';
+import cliProgress from 'cli-progress';
+import type { RunEvent, RunSummary } from './events.js';
+import { formatDuration } from './format.js';
+
+export type ReporterKind = 'tty' | 'plain' | 'json' | 'silent';
+
+export interface Reporter {
+  emit(event: RunEvent): void;
+  /** An error line shown even with --quiet. */
+  error(message: string): void;
+  close(): void;
+}
+
+export interface ReporterStreams {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** Plain progress lines at most this often when there is no terminal (CI logs, cron mail). */
+export const PLAIN_INTERVAL_MS = 5_000;
+
+/**
+ * Bars only when both streams are terminals, `CI` is unset and `TERM` is not `dumb` (npm's rule); otherwise plain
+ * lines, so logs stay free of control codes.
+ */
+export function chooseReporterKind(opts: { json: boolean; quiet: boolean }, io: ReporterStreams): ReporterKind {
+  if (opts.json) return 'json';
+  if (opts.quiet) return 'silent';
+  const interactive = Boolean(io.stdout.isTTY && io.stderr.isTTY) && !io.env.CI && io.env.TERM !== 'dumb';
+  return interactive ? 'tty' : 'plain';
+}
+
+export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () => number = Date.now): Reporter {
+  switch (kind) {
+    case 'json':
+      return new JsonReporter(io.stdout, io.stderr);
+    case 'silent':
+      return new TextReporter(io.stderr, { progress: 'none', colors: false, quiet: true }, now);
+    case 'tty':
+      return new TextReporter(io.stderr, { progress: 'bar', colors: true, quiet: false }, now);
+    default:
+      return new TextReporter(io.stderr, { progress: 'lines', colors: false, quiet: false }, now);
+  }
+}
+
+class JsonReporter implements Reporter {
+  constructor(
+    private readonly out: Writable,
+    private readonly err: Writable,
+  ) {}
+
+  emit(event: RunEvent): void {
+    if (event.type === 'input' || event.type === 'page') return;
+    if (event.type === 'summary') {
+      const s = event.summary;
+      this.write({
+        type: 'summary',
+        files: s.files,
+        documents: s.documents,
+        completed: s.completed,
+        failed: s.failed,
+        skipped: s.skipped,
+        duplicates: s.duplicates,
+        pending: s.pending,
+        pages: s.pages,
+        elapsed_ms: s.elapsed_ms,
+        exit_code: s.exit_code,
+        already_done: s.already_done,
+        processed: s.processed,
+        pages_per_second: s.pages_per_second,
+        dry_run: s.dry_run,
+        interrupted: s.interrupted,
+        manifest: s.manifest,
+        failures: s.failures,
+      });
+      return;
+    }
+    this.write(event);
+  }
+
+  error(message: string): void {
+    this.err.write(`ocrq: ${message}\n`);
+  }
+
+  private write(obj: object): void {
+    this.out.write(JSON.stringify(obj) + '\n');
+  }
+
+  close(): void {}
+}
+
+interface TextOptions {
+  progress: 'bar' | 'lines' | 'none';
+  colors: boolean;
+  quiet: boolean;
+}
+
+class TextReporter implements Reporter {
+  private readonly c: InstanceType<typeof Chalk>;
+  private readonly started: number;
+  private files = 0;
+  private walkDone = false;
+  private docsDone = 0;
+  private pages = 0;
+  private lastLine = 0;
+  private multibar: cliProgress.MultiBar | null = null;
+  private bar: cliProgress.SingleBar | null = null;
+
+  constructor(
+    private readonly err: Writable,
+    private readonly opts: TextOptions,
+    private readonly now: () => number,
+  ) {
+    this.c = new Chalk({ level: opts.colors ? chalk.level || 1 : 0 });
+    this.started = now();
+    this.lastLine = this.started;
+    if (opts.progress === 'bar') {
+      this.multibar = new cliProgress.MultiBar(
+        {
+          stream: err as NodeJS.WriteStream,
+          format: ' {bar} {value}/{total} documents | {pages} pages | {rate} pages/s | ETA {eta_text}',
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 20,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar = this.multibar.create(0, 0, { pages: 0, rate: '0.0', eta_text: '…' });
+    }
+  }
+
+  emit(event: RunEvent): void {
+    switch (event.type) {
+      case 'input':
+        this.files++;
+        break;
+      case 'walk_done':
+        this.walkDone = true;
+        this.files = event.files;
+        break;
+      case 'page':
+        this.pages++;
+        break;
+      case 'document':
+        this.docsDone++;
+        if (event.outcome === 'processed' && event.status === 'failed' && event.error) {
+          this.log(`${this.c.red('failed')} ${event.error.code}: ${withSource(event.source, event.error.message)}`);
+        }
+        break;
+      case 'warning':
+        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')} ${event.message}`);
+        return;
+      case 'summary':
+        this.finish(event.summary);
+        return;
+      default:
+        return;
+    }
+    this.progress();
+  }
+
+  error(message: string): void {
+    this.log(`${this.c.red('error')} ${message}`);
+  }
+
+  close(): void {
+    this.multibar?.stop();
+    this.multibar = null;
+    this.bar = null;
+  }
+
+  private log(line: string): void {
+    // With a bar on screen, lines go above it so the bar is redrawn intact.
+    if (this.multibar) this.multibar.log(`ocrq: ${line}\n`);
+    else this.err.write(`ocrq: ${line}\n`);
+  }
+
+  private rate(): number {
+    const secs = (this.now() - this.started) / 1000;
+    return secs > 0 ? this.pages / secs : 0;
+  }
+
+  private progress(): void {
+    const total = this.files;
+    if (this.bar) {
+      const remaining = Math.max(0, total - this.docsDone);
+      const docRate = this.docsDone / Math.max(0.001, (this.now() - this.started) / 1000);
+      const eta = this.walkDone && docRate > 0 ? formatDuration((remaining / docRate) * 1000) : '…';
+      this.bar.setTotal(total);
+      this.bar.update(this.docsDone, { pages: this.pages, rate: this.rate().toFixed(1), eta_text: eta });
+      return;
+    }
+    if (this.opts.progress !== 'lines') return;
+    const t = this.now();
+    if (t - this.lastLine < PLAIN_INTERVAL_MS) return;
+    this.lastLine = t;
+    const of = this.walkDone ? `/${total}` : ` (${total} found so far)`;
+    this.err.write(`ocrq: ${this.docsDone}${of} inputs done, ${this.pages} pages, ${this.rate().toFixed(1)} pages/s, ${formatDuration(t - this.started)} elapsed\n`);
+  }
+
+  private finish(s: RunSummary): void {
+    this.close();
+    const c = this.c;
+    if (!this.opts.quiet) {
+      const verb = s.dry_run ? 'would process' : 'processed';
+      const parts = [
+        `${c.green(String(s.completed))} completed`,
+        `${s.failed ? c.red(String(s.failed)) : '0'} failed`,
+        `${s.skipped} skipped`,
+        `${s.duplicates} duplicates`,
+      ];
+      if (s.pending) parts.push(`${s.pending} pending`);
+      this.err.write(
+        `ocrq: ${s.documents} documents from ${s.files} inputs: ${parts.join(', ')}` +
+          ` (${verb} ${s.processed}, ${s.already_done} already done)\n`,
+      );
+      this.err.write(`ocrq: ${s.pages} pages in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s); manifest ${s.manifest}\n`);
+      const skipped = Object.entries(s.skipped_by_code);
+      if (skipped.length) this.err.write(`ocrq: skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    }
+    if (s.failures.length) {
+      this.err.write(`ocrq: ${c.red('failed documents')}:\n`);
+      for (const f of s.failures) this.err.write(`  ${c.bold(f.code)}  ${withSource(f.source, f.message)}\n`);
+    }
+    if (s.interrupted) this.err.write(`ocrq: interrupted; the manifest is flushed; run the same command again to resume\n`);
+  }
+}
+
+/** Error messages usually start with the source already; do not print it twice. */
+function withSource(source: string, message: string): string {
+  return message.startsWith(source) ? message : `${source}: ${message}`;
+}

@@ -1,0 +1,104 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import type { CommandRunners } from '../src/cli.js';
+import { run } from '../src/main.js';
+import { captureIo } from './helpers/io.js';
+
+function recordingRunners() {
+  const calls: Array<{ command: string; options: unknown }> = [];
+  const runners: CommandRunners = {
+    submit: async (options) => (calls.push({ command: 'submit', options }), { exitCode: 0 }),
+    exportManifest: async (options) => (calls.push({ command: 'export', options }), { exitCode: 0 }),
+    status: async (options) => (calls.push({ command: 'status', options }), { exitCode: 0 }),
+  };
+  return { calls, runners };
+}
+
+describe('argv → options', () => {
+  const defaults = {
+    include: [],
+    exclude: [],
+    maxFileSize: 50 * 1024 * 1024,
+    engine: 'local',
+    workers: os.availableParallelism(),
+    lang: 'eng',
+    langPath: undefined,
+    dpi: 300,
+    forceOcr: false,
+    out: 'ocrq-manifest.jsonl',
+    csv: undefined,
+    resultsDir: undefined,
+    retryFailed: false,
+    force: false,
+    dryRun: false,
+    repair: false,
+    json: false,
+    quiet: false,
+  };
+
+  it.each<[string[], Record<string, unknown>]>([
+    [['submit', 'docs'], { paths: ['docs'] }],
+    [['submit', 'a', 'b.zip', '-'], { paths: ['a', 'b.zip', '-'] }],
+    [['submit', 'd', '--include', '*.pdf', '--include', '*.png', '--exclude', 'tmp'], { paths: ['d'], include: ['*.pdf', '*.png'], exclude: ['tmp'] }],
+    [['submit', 'd', '--max-file-size', '1.5GiB'], { paths: ['d'], maxFileSize: 1.5 * 1024 ** 3 }],
+    [['submit', 'd', '--workers', '3', '--lang', 'eng+deu', '--lang-path', '/td', '--dpi', '200', '--force-ocr'], { paths: ['d'], workers: 3, lang: 'eng+deu', langPath: '/td', dpi: 200, forceOcr: true }],
+    [['submit', 'd', '--out', 'm.jsonl', '--csv', 'm.csv', '--results-dir', 'r'], { paths: ['d'], out: 'm.jsonl', csv: 'm.csv', resultsDir: 'r' }],
+    [['submit', 'd', '--retry-failed'], { paths: ['d'], retryFailed: true }],
+    [['submit', 'd', '--retry-failed', 'OCR_FAILED,PDF_INVALID'], { paths: ['d'], retryFailed: ['OCR_FAILED', 'PDF_INVALID'] }],
+    [['submit', 'd', '--force', '--dry-run', '--repair', '--json'], { paths: ['d'], force: true, dryRun: true, repair: true, json: true }],
+    [['submit', 'd', '-q'], { paths: ['d'], quiet: true }],
+  ])('submit %j', async (argv, expected) => {
+    const { calls, runners } = recordingRunners();
+    const io = captureIo('/');
+    expect(await run(argv, io.deps, runners)).toBe(0);
+    expect(calls).toEqual([{ command: 'submit', options: { ...defaults, ...expected } }]);
+  });
+
+  it.each<[string[], string, unknown]>([
+    [['export', 'm.jsonl'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined }],
+    [['export', 'm.jsonl', '--format', 'csv', '-o', 'x.csv'], 'export', { manifest: 'm.jsonl', format: 'csv', output: 'x.csv' }],
+    [['status', 'm.jsonl', '--json'], 'status', { manifest: 'm.jsonl', json: true }],
+  ])('%j', async (argv, command, options) => {
+    const { calls, runners } = recordingRunners();
+    expect(await run(argv, captureIo('/').deps, runners)).toBe(0);
+    expect(calls).toEqual([{ command, options }]);
+  });
+
+  it.each<[string[], RegExp]>([
+    [['submit', 'd', '--workers', '0'], /--workers must be a whole number/],
+    [['submit', 'd', '--max-file-size', 'huge'], /expected a size/],
+    [['submit', 'd', '--engine', 'cloud'], /Allowed choices are local/],
+    [['submit', 'd', '--json', '--quiet'], /cannot be combined/],
+    [['submit', 'd', '--no-such-flag'], /unknown option/],
+    [['frobnicate'], /unknown command/],
+    [['export', 'm.jsonl', '--format', 'xml'], /Allowed choices are csv, jsonl/],
+  ])('usage error %j exits 2 with a message', async (argv, message) => {
+    const { calls, runners } = recordingRunners();
+    const io = captureIo('/');
+    expect(await run(argv, io.deps, runners)).toBe(2);
+    expect(io.stderr()).toMatch(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('prints help and version on stdout with exit 0', async () => {
+    const io = captureIo('/');
+    expect(await run(['--help'], io.deps)).toBe(0);
+    expect(io.stdout()).toMatch(/Usage: ocrq/);
+    const io2 = captureIo('/');
+    expect(await run(['--version'], io2.deps)).toBe(0);
+    expect(io2.stdout()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('turns an unexpected exception into exit 1 with a request to report it', async () => {
+    const io = captureIo('/');
+    const runners: CommandRunners = {
+      ...recordingRunners().runners,
+      submit: async () => {
+        throw new TypeError('boom');
+      },
+    };
+    expect(await run(['submit', 'd'], io.deps, runners)).toBe(1);
+    expect(io.stderr()).toMatch(/internal error: boom/);
+    expect(io.stderr()).toMatch(/please report/);
+  });
+});
