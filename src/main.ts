@@ -22,27 +22,34 @@ export async function run(argv: string[], deps: CommandDeps, runners: CommandRun
     await program.parseAsync(argv, { from: 'user' });
     return (result as CommandResult | null)?.exitCode ?? ExitCode.Ok;
   } catch (err) {
-    return reportError(err, deps, verbose);
+    return reportError(err, deps, { verbose, json: argv.includes('--json') });
   }
 }
 
-function reportError(err: unknown, deps: CommandDeps, verbose: boolean): number {
+function reportError(err: unknown, deps: CommandDeps, opts: { verbose: boolean; json: boolean }): number {
   if (err instanceof CommanderError) {
     // Commander already printed its message; help and version are successes.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
     return ExitCode.Usage;
   }
-  if (err instanceof OcrqError && !(err instanceof InternalError)) {
-    deps.stderr.write(`ocrq: error: ${redact(err.message)}\n`);
-    if (err.fix) deps.stderr.write(`ocrq: fix: ${redact(err.fix)}\n`);
-    if (verbose && err.stack) deps.stderr.write(redact(err.stack) + '\n');
-    return err.exitCode;
-  }
+  const known = err instanceof OcrqError && !(err instanceof InternalError);
   const e = err instanceof Error ? err : new Error(String(err));
-  deps.stderr.write(`ocrq: internal error: ${redact(e.message)}\n`);
-  deps.stderr.write('ocrq: this is a bug; please report it with the command you ran and this output\n');
-  if (verbose && e.stack) deps.stderr.write(redact(e.stack) + '\n');
-  return ExitCode.Internal;
+  const exitCode = known ? (err as OcrqError).exitCode : ExitCode.Internal;
+  const fix = known ? (err as OcrqError).fix : undefined;
+  if (known) {
+    deps.stderr.write(`ocrq: error: ${redact(e.message)}\n`);
+    if (fix) deps.stderr.write(`ocrq: fix: ${redact(fix)}\n`);
+  } else {
+    deps.stderr.write(`ocrq: internal error: ${redact(e.message)}\n`);
+    deps.stderr.write('ocrq: this is a bug; please report it with the command you ran and this output\n');
+  }
+  if (opts.verbose && e.stack) deps.stderr.write(redact(e.stack) + '\n');
+  if (opts.json) {
+    // A JSON consumer reads stdout only: it gets the failure in the same envelope as every other event.
+    const error = { kind: known ? e.name : 'InternalError', message: redact(e.message), ...(fix ? { fix: redact(fix) } : {}) };
+    deps.stdout.write(JSON.stringify({ type: 'error', error, exit_code: exitCode }) + '\n');
+  }
+  return exitCode;
 }
 
 /** Runs the CLI in this process: real streams, SIGINT/SIGTERM stop new work, a second SIGINT exits at once. */

@@ -102,3 +102,17 @@ describe('argv → options', () => {
     expect(io.stderr()).toMatch(/please report/);
   });
 });
+
+describe('errors with --json', () => {
+  it('a usage error is also reported as a JSON error event on stdout', async () => {
+    const io = captureIo('/');
+    expect(await run(['submit', '/no/such/dir', '--json'], io.deps)).toBe(2);
+    const event = JSON.parse(io.stdout().trim());
+    expect(event).toEqual({
+      type: 'error',
+      error: { kind: 'UsageError', message: '/no/such/dir: no such file or directory', fix: expect.any(String) },
+      exit_code: 2,
+    });
+    expect(io.stderr()).toMatch(/^ocrq: error: \/no\/such\/dir: no such file or directory\n/);
+  });
+});

@@ -3,13 +3,12 @@ import chalk, { Chalk } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { RunEvent, RunSummary } from './events.js';
 import { formatDuration } from './format.js';
+import { escapeForDisplay } from './display.js';
 
 export type ReporterKind = 'tty' | 'plain' | 'json' | 'silent';
 
 export interface Reporter {
   emit(event: RunEvent): void;
-  /** An error line shown even with --quiet. */
-  error(message: string): void;
   close(): void;
 }
 
@@ -36,7 +35,7 @@ export function chooseReporterKind(opts: { json: boolean; quiet: boolean }, io: 
 export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () => number = Date.now): Reporter {
   switch (kind) {
     case 'json':
-      return new JsonReporter(io.stdout, io.stderr);
+      return new JsonReporter(io.stdout, now);
     case 'silent':
       return new TextReporter(io.stderr, { progress: 'none', colors: false, quiet: true }, now);
     case 'tty':
@@ -47,13 +46,47 @@ export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () 
 }
 
 class JsonReporter implements Reporter {
+  private readonly started: number;
+  private lastProgress: number;
+  private files = 0;
+  private done = 0;
+  private pages = 0;
+
   constructor(
     private readonly out: Writable,
-    private readonly err: Writable,
-  ) {}
+    private readonly now: () => number,
+  ) {
+    this.started = now();
+    this.lastProgress = this.started;
+  }
+
+  /** A `progress` event at most every PLAIN_INTERVAL_MS, so long runs show life without flooding the stream. */
+  private progress(): void {
+    const t = this.now();
+    if (t - this.lastProgress < PLAIN_INTERVAL_MS) return;
+    this.lastProgress = t;
+    const elapsed = t - this.started;
+    this.write({
+      type: 'progress',
+      inputs: this.files,
+      inputs_done: this.done,
+      pages: this.pages,
+      pages_per_second: Math.round((this.pages / Math.max(0.001, elapsed / 1000)) * 100) / 100,
+      elapsed_ms: Math.round(elapsed),
+    });
+  }
 
   emit(event: RunEvent): void {
-    if (event.type === 'input' || event.type === 'page') return;
+    if (event.type === 'input') {
+      this.files++;
+      return;
+    }
+    if (event.type === 'page') {
+      this.pages++;
+      this.progress();
+      return;
+    }
+    if (event.type === 'document') this.done++;
     if (event.type === 'summary') {
       const s = event.summary;
       this.write({
@@ -79,10 +112,7 @@ class JsonReporter implements Reporter {
       return;
     }
     this.write(event);
-  }
-
-  error(message: string): void {
-    this.err.write(`ocrq: ${message}\n`);
+    if (event.type === 'document') this.progress();
   }
 
   private write(obj: object): void {
@@ -148,11 +178,11 @@ class TextReporter implements Reporter {
       case 'document':
         this.docsDone++;
         if (event.outcome === 'processed' && event.status === 'failed' && event.error) {
-          this.log(`${this.c.red('failed')} ${event.error.code}: ${withSource(event.source, event.error.message)}`);
+          this.log(`${this.c.red('failed')} ${safe(event.error.code)}: ${withSource(event.source, event.error.message)}`);
         }
         break;
       case 'warning':
-        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')} ${event.message}`);
+        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')} ${safe(event.message)}`);
         return;
       case 'summary':
         this.finish(event.summary);
@@ -161,10 +191,6 @@ class TextReporter implements Reporter {
         return;
     }
     this.progress();
-  }
-
-  error(message: string): void {
-    this.log(`${this.c.red('error')} ${message}`);
   }
 
   close(): void {
@@ -224,13 +250,18 @@ class TextReporter implements Reporter {
     }
     if (s.failures.length) {
       this.err.write(`ocrq: ${c.red('failed documents')}:\n`);
-      for (const f of s.failures) this.err.write(`  ${c.bold(f.code)}  ${withSource(f.source, f.message)}\n`);
+      for (const f of s.failures) this.err.write(`  ${c.bold(safe(f.code))}  ${withSource(f.source, f.message)}\n`);
     }
     if (s.interrupted) this.err.write(`ocrq: interrupted; the manifest is flushed; run the same command again to resume\n`);
   }
 }
 
+/** Names and library messages are untrusted: control characters must not reach the terminal. */
+const safe = escapeForDisplay;
+
 /** Error messages usually start with the source already; do not print it twice. */
 function withSource(source: string, message: string): string {
-  return message.startsWith(source) ? message : `${source}: ${message}`;
+  const name = safe(source);
+  const text = safe(message);
+  return text.startsWith(name) ? text : `${name}: ${text}`;
 }

@@ -12,7 +12,7 @@ import type { IndexEntry, ManifestRow } from '../manifest/types.js';
 import type { RunEvent } from '../output/events.js';
 import type { Target } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
-import { escapeForDisplay } from '../walk/zip.js';
+import { escapeForDisplay } from '../output/display.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
 
 export interface PipelineOptions {

@@ -11,7 +11,8 @@ import type { Readable } from 'node:stream';
 import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
-import { escapeForDisplay, isZip, readZip, type ZipLimits } from './zip.js';
+import { escapeForDisplay } from '../output/display.js';
+import { isZip, readZip, type ZipLimits } from './zip.js';
 import type { InputItem } from './types.js';
 import { formatBytes } from '../output/format.js';
 

@@ -5,7 +5,7 @@ import type { Entry, ZipFile } from 'yauzl';
 import { ErrorCodes, type ErrorCategory, type ErrorCode } from '../errors.js';
 import { formatBytes } from '../output/format.js';
 import { RATIO_MIN_SIZE, type ZipLimits } from './zip-limits.js';
-import { escapeForDisplay } from './zip-names.js';
+import { escapeForDisplay } from '../output/display.js';
 
 const FLAG_ENCRYPTED = 0x1;
 const METHOD_STORED = 0;

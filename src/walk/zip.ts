@@ -13,10 +13,10 @@ import { ErrorCodes, type ErrorCategory, type ErrorCode } from '../errors.js';
 import type { InputItem, InputSkipped } from './types.js';
 import { errorText, inflateEntry, isDirectoryEntry, refuseBeforeInflating, type ArchiveTally, type SharedBudget } from './zip-entry.js';
 import type { ZipLimits } from './zip-limits.js';
-import { decodeEntryName, escapeForDisplay, findNameProblem } from './zip-names.js';
+import { escapeForDisplay } from '../output/display.js';
+import { decodeEntryName, findNameProblem } from './zip-names.js';
 
 export { DEFAULT_ZIP_LIMITS, RATIO_MIN_SIZE, type ZipLimits } from './zip-limits.js';
-export { escapeForDisplay } from './zip-names.js';
 
 export type ZipInput = { path: string } | { data: Buffer };
 

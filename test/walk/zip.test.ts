@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildZip, crc32OfZeros, deflatedZeros, type ZipEntrySpec } from '../../scripts/lib/zip-writer.mjs';
 import type { InputItem, InputSkipped } from '../../src/walk/types.js';
-import { DEFAULT_ZIP_LIMITS, escapeForDisplay, isZip, readZip, RATIO_MIN_SIZE, type ZipLimits } from '../../src/walk/zip.js';
+import { escapeForDisplay } from '../../src/output/display.js';
+import { DEFAULT_ZIP_LIMITS, isZip, readZip, RATIO_MIN_SIZE, type ZipLimits } from '../../src/walk/zip.js';
 import { decodeCp437 } from '../../src/walk/zip-names.js';
 
 const MIB = 1024 * 1024;

@@ -1,0 +1,76 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { chooseReporterKind, createReporter, PLAIN_INTERVAL_MS } from '../../src/output/reporter.js';
+import type { RunSummary } from '../../src/output/events.js';
+
+function streams(tty = false) {
+  const out = Object.assign(new PassThrough(), { isTTY: tty });
+  const err = Object.assign(new PassThrough(), { isTTY: tty });
+  let o = '';
+  let e = '';
+  out.on('data', (c) => (o += c));
+  err.on('data', (c) => (e += c));
+  return { stdout: out, stderr: err, env: {} as NodeJS.ProcessEnv, out: () => o, err: () => e };
+}
+
+const summary: RunSummary = {
+  files: 3,
+  documents: 3,
+  completed: 1,
+  failed: 1,
+  skipped: 1,
+  duplicates: 0,
+  pending: 0,
+  pages: 2,
+  elapsed_ms: 1000,
+  exit_code: 3,
+  already_done: 0,
+  processed: 2,
+  pages_per_second: 2,
+  dry_run: false,
+  interrupted: false,
+  manifest: 'm.jsonl',
+  failures: [{ source: 'evil\x1b[31mname.pdf', job_id: 'j', code: 'PDF_INVALID', message: 'evil\x1b[31mname.pdf: not a PDF\x1b[0m' }],
+  skipped_by_code: { UNSUPPORTED_TYPE: 1 },
+};
+
+describe('reporters', () => {
+  it.each([
+    [{ json: true, quiet: false }, true, {}, 'json'],
+    [{ json: false, quiet: true }, true, {}, 'silent'],
+    [{ json: false, quiet: false }, true, {}, 'tty'],
+    [{ json: false, quiet: false }, true, { CI: 'true' }, 'plain'],
+    [{ json: false, quiet: false }, true, { TERM: 'dumb' }, 'plain'],
+    [{ json: false, quiet: false }, false, {}, 'plain'],
+  ] as const)('%j on a tty=%s with env %j → %s', (opts, tty, env, kind) => {
+    const io = streams(tty);
+    expect(chooseReporterKind(opts, { ...io, env: env as NodeJS.ProcessEnv })).toBe(kind);
+  });
+
+  it('never lets control characters from names reach the terminal', () => {
+    const io = streams();
+    const r = createReporter('plain', io);
+    r.emit({ type: 'document', job_id: 'j', status: 'failed', source: summary.failures[0].source, outcome: 'processed', error: { code: 'PDF_INVALID', message: summary.failures[0].message, category: 'document' } });
+    r.emit({ type: 'warning', message: 'odd\x1b]0;title\x07 name' });
+    r.emit({ type: 'summary', summary });
+    expect(io.err()).not.toContain('\x1b');
+    expect(io.err()).toContain('evil\\x1b[31mname.pdf: not a PDF');
+    expect(io.out()).toBe('');
+  });
+
+  it('--json: NDJSON on stdout, periodic progress events, and the summary envelope last', () => {
+    const io = streams();
+    let t = 0;
+    const r = createReporter('json', io, () => t);
+    r.emit({ type: 'input', source: 'a.png' });
+    r.emit({ type: 'page', source: 'a.png', page: 1, page_source: 'ocr' });
+    t = PLAIN_INTERVAL_MS + 1;
+    r.emit({ type: 'document', job_id: 'j', status: 'completed', source: 'a.png', outcome: 'processed', pages: 1 });
+    r.emit({ type: 'summary', summary });
+    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['document', 'progress', 'summary']);
+    expect(lines[1]).toMatchObject({ inputs: 1, inputs_done: 1, pages: 1 });
+    expect(Object.keys(lines[2]).slice(0, 12)).toEqual(['type', 'files', 'documents', 'completed', 'failed', 'skipped', 'duplicates', 'pending', 'pages', 'elapsed_ms', 'exit_code', 'already_done']);
+    expect(io.err()).toBe('');
+  });
+});
