@@ -3,10 +3,11 @@
  * imported only when it runs, so `ocrq --help` stays fast.
  */
 import os from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
+import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
 import type { SubmitOptions } from './commands/submit/index.js';
 
 export const DEFAULT_MANIFEST = 'ocrq-manifest.jsonl';
@@ -95,6 +96,7 @@ export interface CommandRunners {
   submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult>;
   exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string }, deps: CommandDeps): Promise<CommandResult>;
   status(options: { manifest: string; json: boolean }, deps: CommandDeps): Promise<CommandResult>;
+  config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
 }
 
 /** The real commands, each imported on first use. */
@@ -111,6 +113,10 @@ export const defaultRunners: CommandRunners = {
   async status(options, deps) {
     const { status } = await import('./commands/status/index.js');
     return { exitCode: 0, summary: await status(options, deps) };
+  },
+  async config(options, deps) {
+    const { config } = await import('./commands/config/index.js');
+    return config(options, deps);
   },
 };
 
@@ -169,6 +175,17 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--json', 'print a JSON object')
     .action(async (manifest: string, raw: { json?: boolean }) => {
       done(await runners.status({ manifest, json: Boolean(raw.json) }, deps));
+    });
+
+  program
+    .command('config')
+    .description('persistent defaults: API keys per provider, base URLs, rps (keys are never printed in full)')
+    .addArgument(new Argument('<action>', 'what to do').choices(['get', 'set', 'unset', 'list', 'path']))
+    .argument('[key]', 'e.g. providers.ocrqueen.api_key, defaults.rps')
+    .argument('[value]', 'value for set; - reads it from stdin (keeps keys out of shell history)')
+    .option('--json', 'print JSON')
+    .action(async (action: ConfigAction, key: string | undefined, value: string | undefined, raw: { json?: boolean }) => {
+      done(await runners.config({ action, key, value, json: Boolean(raw.json) }, deps));
     });
 
   return program;

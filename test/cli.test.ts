@@ -10,6 +10,7 @@ function recordingRunners() {
     submit: async (options) => (calls.push({ command: 'submit', options }), { exitCode: 0 }),
     exportManifest: async (options) => (calls.push({ command: 'export', options }), { exitCode: 0 }),
     status: async (options) => (calls.push({ command: 'status', options }), { exitCode: 0 }),
+    config: async (options) => (calls.push({ command: 'config', options }), { exitCode: 0 }),
   };
   return { calls, runners };
 }
@@ -58,6 +59,9 @@ describe('argv → options', () => {
     [['export', 'm.jsonl'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined }],
     [['export', 'm.jsonl', '--format', 'csv', '-o', 'x.csv'], 'export', { manifest: 'm.jsonl', format: 'csv', output: 'x.csv' }],
     [['status', 'm.jsonl', '--json'], 'status', { manifest: 'm.jsonl', json: true }],
+    [['config', 'set', 'providers.ocrqueen.api_key', '-'], 'config', { action: 'set', key: 'providers.ocrqueen.api_key', value: '-', json: false }],
+    [['config', 'list', '--json'], 'config', { action: 'list', key: undefined, value: undefined, json: true }],
+    [['config', 'path'], 'config', { action: 'path', key: undefined, value: undefined, json: false }],
   ])('%j', async (argv, command, options) => {
     const { calls, runners } = recordingRunners();
     expect(await run(argv, captureIo('/').deps, runners)).toBe(0);
@@ -72,6 +76,7 @@ describe('argv → options', () => {
     [['submit', 'd', '--no-such-flag'], /unknown option/],
     [['frobnicate'], /unknown command/],
     [['export', 'm.jsonl', '--format', 'xml'], /Allowed choices are csv, jsonl/],
+    [['config', 'frob'], /Allowed choices are get, set, unset, list, path/],
   ])('usage error %j exits 2 with a message', async (argv, message) => {
     const { calls, runners } = recordingRunners();
     const io = captureIo('/');

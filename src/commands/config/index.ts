@@ -1,0 +1,145 @@
+import type { Readable } from 'node:stream';
+import { UsageError } from '../../errors.js';
+import { redact } from '../../output/redact.js';
+import { writeToStream } from '../../manifest/write-stream.js';
+import {
+  CONFIG_KEYS,
+  GLOBAL_KEY_ENV,
+  PROVIDER_KEY_ENV,
+  isConfigKey,
+  isProviderName,
+  isSecretKey,
+  maskSecret,
+  unknownKeyError,
+  validateSetting,
+} from '../../config/keys.js';
+import { openConfig, type ConfigStore } from '../../config/store.js';
+import type { CommandDeps } from '../deps.js';
+
+export type ConfigAction = 'get' | 'set' | 'unset' | 'list' | 'path';
+
+export interface ConfigOptions {
+  action: ConfigAction;
+  key?: string;
+  /** `-` reads the value from stdin, so a key stays out of shell history and the process list. */
+  value?: string;
+  json: boolean;
+  /** There is deliberately no way to print a secret in full. */
+  showSecrets?: never;
+}
+
+/** A value piped to `set KEY -` larger than this is not a setting. */
+export const MAX_STDIN_VALUE_BYTES = 64 * 1024;
+
+/** Reads and writes the user's config file. Secrets are shown masked in every output. */
+export async function config(options: ConfigOptions, deps: CommandDeps): Promise<{ exitCode: number }> {
+  const needsKey = options.action === 'get' || options.action === 'set' || options.action === 'unset';
+  if (needsKey && !options.key) throw new UsageError(`config ${options.action} needs a KEY`, `ocrq config ${options.action} KEY`);
+  if (!needsKey && (options.key !== undefined || options.value !== undefined)) {
+    throw new UsageError(`config ${options.action} takes no arguments`, `ocrq config ${options.action}`);
+  }
+  if (options.action === 'set' && options.value === undefined) {
+    throw new UsageError('config set needs a VALUE', 'ocrq config set KEY VALUE (or - to read the value from stdin)');
+  }
+  if (options.action !== 'set' && options.value !== undefined) {
+    throw new UsageError(`config ${options.action} takes one KEY only`, `ocrq config ${options.action} KEY`);
+  }
+  if (options.key !== undefined && !isConfigKey(options.key)) throw unknownKeyError(options.key);
+
+  const store = openConfig({ env: deps.env });
+  const out = (text: string) => writeToStream(deps.stdout, single(text));
+  const note = (text: string) => deps.stderr.write(`ocrq: ${text}\n`);
+  const key = options.key as string;
+
+  switch (options.action) {
+    case 'path':
+      await out(options.json ? `${JSON.stringify({ path: store.path })}\n` : `${store.path}\n`);
+      break;
+    case 'get': {
+      const value = store.get(key);
+      const shown = value === undefined || value === null ? null : displayValue(key, value);
+      if (shown === null) note(`${key} is not set in ${store.path}`);
+      noteOverride(key, deps.env, note);
+      if (options.json) await out(`${JSON.stringify({ key, value: shown })}\n`);
+      else if (shown !== null) await out(`${format(shown)}\n`);
+      break;
+    }
+    case 'set': {
+      const raw = options.value === '-' ? await readValue(deps.stdin) : (options.value as string);
+      const value = validateSetting(key, raw);
+      if (isSecretKey(key) && value !== raw) note(`removed whitespace around the value of ${key}`);
+      store.set(key, value);
+      const shown = displayValue(key, value);
+      note(`set ${key} = ${format(shown)} in ${store.path}`);
+      noteOverride(key, deps.env, note);
+      if (options.json) await out(`${JSON.stringify({ key, value: shown })}\n`);
+      break;
+    }
+    case 'unset': {
+      const removed = store.get(key) !== undefined;
+      if (removed) store.delete(key);
+      note(removed ? `removed ${key} from ${store.path}` : `${key} was not set in ${store.path}`);
+      if (options.json) await out(`${JSON.stringify({ key, removed })}\n`);
+      break;
+    }
+    case 'list':
+      await list(store, options.json, out, note);
+      break;
+  }
+  return { exitCode: 0 };
+}
+
+async function list(store: ConfigStore, json: boolean, out: (text: string) => Promise<void>, note: (text: string) => void): Promise<void> {
+  const entries = store.all();
+  const shown: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = entries[key];
+    if (value !== undefined && value !== null) shown[key] = displayValue(key, value);
+  }
+  // Entries ocrq does not know are left out, unnamed: a hand-edited file could hold a secret under any name.
+  const unknown = Object.keys(entries).filter((k) => !isConfigKey(k)).length;
+  if (unknown > 0) note(`warning: ${store.path} has ${unknown} ${unknown === 1 ? 'entry' : 'entries'} ocrq does not use; not shown`);
+  if (json) {
+    await out(`${JSON.stringify(shown)}\n`);
+    return;
+  }
+  if (Object.keys(shown).length === 0) note(`no settings in ${store.path}`);
+  await out(Object.entries(shown).map(([k, v]) => `${k} = ${format(v)}\n`).join(''));
+}
+
+/** What a value looks like in any output: secrets masked, other text with likely secrets redacted. */
+function displayValue(key: string, value: unknown): unknown {
+  if (isSecretKey(key)) return typeof value === 'string' ? maskSecret(value) : '… (not a string)';
+  if (typeof value === 'string') return redact(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  return '(not a single value)';
+}
+
+/** Plain text form: printable strings as they are, anything else JSON-quoted so control characters stay inert. */
+function format(value: unknown): string {
+  if (typeof value === 'string' && /^[\x20-\x7e…]*$/.test(value)) return value;
+  return JSON.stringify(value);
+}
+
+function noteOverride(key: string, env: NodeJS.ProcessEnv, note: (text: string) => void): void {
+  const [, provider, field] = key.split('.');
+  if (field !== 'api_key' || !isProviderName(provider)) return;
+  const over = [GLOBAL_KEY_ENV, PROVIDER_KEY_ENV[provider]].find((name) => (env[name] ?? '').trim() !== '');
+  if (over) note(`note: ${over} is set in the environment and takes precedence over ${key}`);
+}
+
+async function readValue(stdin: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_STDIN_VALUE_BYTES) throw new UsageError(`the value on stdin is larger than ${MAX_STDIN_VALUE_BYTES} bytes`, 'pipe the key alone');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function* single(text: string): AsyncGenerator<string> {
+  if (text !== '') yield text;
+}

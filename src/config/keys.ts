@@ -1,0 +1,170 @@
+/**
+ * The settings ocrq keeps in its config file, how their values are checked, and how secrets are shown.
+ * Secrets (API keys, webhook secrets) are never echoed in an error and only ever displayed through `maskSecret`.
+ */
+import { UsageError } from '../errors.js';
+
+export const PROVIDERS = ['ocrqueen', 'leapocr', 'docextract', 'qomplement', 'process-job'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** Each provider's own key variable; `OCRQ_API_KEY` covers every provider and wins over these. */
+export const PROVIDER_KEY_ENV: Record<ProviderName, string> = {
+  ocrqueen: 'OCRQUEEN_API_KEY',
+  leapocr: 'LEAPOCR_API_KEY',
+  docextract: 'DOCEXTRACT_API_KEY',
+  qomplement: 'QOMPLEMENT_API_KEY',
+  'process-job': 'DOCUPROX_API_KEY',
+};
+
+export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
+
+export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
+export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers'] as const;
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
+
+/** Every valid key, in the order `config list` prints them. */
+export const CONFIG_KEYS: readonly string[] = [
+  ...DEFAULT_FIELDS.map((f) => `defaults.${f}`),
+  ...PROVIDERS.flatMap((p) => PROVIDER_FIELDS.map((f) => `providers.${p}.${f}`)),
+];
+const KNOWN_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS);
+
+/** Longer values are refused: no real key or URL is this long, and a pasted file would be. */
+export const MAX_SECRET_LENGTH = 4096;
+export const MAX_URL_LENGTH = 2048;
+/** Below this length a masked secret shows nothing of the value: 4 + 4 visible characters would give too much away. */
+export const MIN_MASKABLE_LENGTH = 20;
+const MASK_VISIBLE = 4;
+
+export const VALID_KEYS_HINT =
+  `valid keys: defaults.{${DEFAULT_FIELDS.join(',')}}, ` + `providers.{${PROVIDERS.join(',')}}.{${PROVIDER_FIELDS.join(',')}}`;
+
+export function isConfigKey(key: string): boolean {
+  return KNOWN_KEYS.has(key);
+}
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_FIELDS.has(key.slice(key.lastIndexOf('.') + 1));
+}
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDERS as readonly string[]).includes(value);
+}
+
+/** `sk_live_abcdef123456` → `sk_l…3456`; short values → `…`. Never the full value. */
+export function maskSecret(value: string): string {
+  if (value.length < MIN_MASKABLE_LENGTH) return '…';
+  // A hand-edited file may hold control characters; they must not reach a terminal.
+  const safe = (s: string) => s.replace(/[^\x21-\x7e]/g, '?');
+  return `${safe(value.slice(0, MASK_VISIBLE))}…${safe(value.slice(-MASK_VISIBLE))}`;
+}
+
+/**
+ * Checks a value for `key` and returns what is stored: numbers as numbers, strings trimmed. Throws UsageError
+ * with a fix; the message quotes the value only when the key is not a secret.
+ */
+export function validateSetting(key: string, value: string): unknown {
+  if (!isConfigKey(key)) throw unknownKeyError(key);
+  const parse = parserFor(key);
+  try {
+    return parse(value);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      throw new UsageError(`invalid value for ${key}: ${err.message}`, err.fix ?? `ocrq config set ${key} VALUE`);
+    }
+    throw err;
+  }
+}
+
+/** The parser behind `validateSetting` for one valid key, for resolving the same setting from a flag or variable. */
+export function parserFor(key: string): (value: string) => unknown {
+  const field = key.slice(key.lastIndexOf('.') + 1);
+  switch (field) {
+    case 'api_key':
+    case 'webhook_secret':
+      return parseSecret;
+    case 'base_url':
+      return parseHttpUrl;
+    case 'provider':
+      return parseProviderName;
+    case 'rps':
+      return parsePositiveNumber;
+    default:
+      return parsePositiveInteger;
+  }
+}
+
+/** The error for a key that is not a setting. The key is not echoed: a swapped `set VALUE KEY` would print a secret. */
+export function unknownKeyError(key: string): UsageError {
+  const parts = key.split('.');
+  const providerField = parts.length === 3 && parts[0] === 'providers' && (PROVIDER_FIELDS as readonly string[]).includes(parts[2]);
+  const message = providerField ? 'unknown provider in config key' : 'unknown config key';
+  return new UsageError(message, VALID_KEYS_HINT);
+}
+
+// Parsers: messages name neither the key nor the source (callers add that) and quote only non-secret values.
+
+export function parsePositiveNumber(value: string): number {
+  const s = value.trim();
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s) || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`expected a positive number, got ${quote(s)}`, 'use a number above 0, such as 5 or 0.5');
+  }
+  return n;
+}
+
+export function parsePositiveInteger(value: string): number {
+  const s = value.trim();
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`expected a positive whole number, got ${quote(s)}`, 'use a whole number above 0, such as 4');
+  }
+  return n;
+}
+
+export function parseProviderName(value: string): ProviderName {
+  const s = value.trim();
+  if (!isProviderName(s)) throw new UsageError(`unknown provider ${quote(s)}`, `use one of: ${PROVIDERS.join(', ')}`);
+  return s;
+}
+
+export function parseHttpUrl(value: string): string {
+  const s = value.trim();
+  let url: URL;
+  try {
+    if (s.length > MAX_URL_LENGTH) throw new Error('too long');
+    url = new URL(s);
+  } catch {
+    throw new UsageError(`expected an http(s) URL, got ${quote(s)}`, 'use a full URL such as https://api.example.com/v1');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`expected an http(s) URL, got ${quote(s)}`, 'use a full URL such as https://api.example.com/v1');
+  }
+  // Base URLs are printed in full (list, logs); credentials in one would leak.
+  if (url.username || url.password) {
+    throw new UsageError('the URL holds credentials', 'remove user:password@ from the URL and set the api_key instead');
+  }
+  return s;
+}
+
+/** Trims surrounding whitespace; refuses empty values and anything that cannot be sent in an HTTP header. */
+export function parseSecret(value: string): string {
+  const s = value.trim();
+  if (s === '') throw new UsageError('the value is empty', 'give the full key or secret');
+  if (s.length > MAX_SECRET_LENGTH) {
+    throw new UsageError(`the value is longer than ${MAX_SECRET_LENGTH} characters`, 'give the key itself, not a file');
+  }
+  if (!/^[\x21-\x7e]+$/.test(s)) {
+    throw new UsageError(
+      'the value holds spaces, line breaks or non-ASCII characters',
+      'copy the key again; it is a single word of printable ASCII characters',
+    );
+  }
+  return s;
+}
+
+/** Quotes a non-secret value for a message, with control characters escaped and length capped. */
+function quote(s: string): string {
+  const capped = s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  return JSON.stringify(capped);
+}
