@@ -14,10 +14,10 @@ import { InternalError } from '../errors.js';
 import { assertManifestWritable, manifestWriteError } from './journal-errors.js';
 import { acquireLock, type ManifestLock } from './lock.js';
 import { readManifest, type ManifestTail } from './read.js';
-import { updateIndex } from './fold.js';
+import { ResumeIndex } from './resume-index.js';
 import { completeLastLine, setAsideTornTail } from './torn-tail.js';
 import { syncDirectory } from './atomic.js';
-import type { IndexEntry, ManifestRow } from './types.js';
+import type { ManifestRow } from './types.js';
 
 export { ManifestWriteError } from './journal-errors.js';
 
@@ -35,7 +35,7 @@ export interface OpenJournalOptions {
 export interface JournalOpenResult {
   journal: Journal;
   /** job_id -> what resume needs (status, sources union, last error code). */
-  index: Map<string, IndexEntry>;
+  index: ResumeIndex;
   /** Rows read from the existing manifest. */
   lines: number;
 }
@@ -50,7 +50,7 @@ export class Journal {
   private readonly path: string;
   private readonly handle: FileHandle;
   private readonly lock: ManifestLock;
-  private readonly index: Map<string, IndexEntry>;
+  private readonly index: ResumeIndex;
   private readonly options: OpenJournalOptions;
   private readonly exitCleanup: () => void;
   private size: number;
@@ -69,7 +69,7 @@ export class Journal {
     path: string,
     handle: FileHandle,
     lock: ManifestLock,
-    index: Map<string, IndexEntry>,
+    index: ResumeIndex,
     size: number,
     options: OpenJournalOptions,
   ) {
@@ -98,7 +98,7 @@ export class Journal {
     try {
       handle = await open(path, 'a', 0o644);
       if (!existed) await syncDirectory(path);
-      const index = new Map<string, IndexEntry>();
+      const index = new ResumeIndex();
       let lines = 0;
       let tail: ManifestTail | undefined;
       const reading = readManifest(path, {
@@ -107,7 +107,7 @@ export class Journal {
         onTail: (found) => (tail = found),
       });
       for await (const { row } of reading) {
-        updateIndex(index, row);
+        index.update(row);
         lines += 1;
       }
       if (tail?.complete) await completeLastLine(handle);
@@ -203,7 +203,7 @@ export class Journal {
     }
     this.size = before + line.length;
     this.count += 1;
-    updateIndex(this.index, row);
+    this.index.update(row);
     const interval = this.options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
     if (interval <= 0) await this.syncNow();
     else this.scheduleSync(interval);

@@ -50,4 +50,6 @@ export interface IndexEntry {
   status: JobStatus;
   sources: string[];
   errorCode?: string;
+  /** Idempotency key of a remote submit (intents and the jobs they became). */
+  idempotencyKey?: string;
 }

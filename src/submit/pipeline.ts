@@ -8,6 +8,7 @@ import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { sha256Hex, skippedContentId, sourceId } from '../documents/hash.js';
 import { describeUnknown, sniffType } from '../documents/sniff.js';
 import { MIME_TYPES, type DocType } from '../documents/types.js';
+import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
 import type { IndexEntry, ManifestRow } from '../manifest/types.js';
 import type { RunEvent } from '../output/events.js';
 import type { Target } from '../targets/types.js';
@@ -30,12 +31,14 @@ export interface RowSink {
 
 export interface PipelineDeps {
   sink: RowSink;
-  index: Map<string, IndexEntry>;
+  index: ResumeIndex;
   target: Target;
   emit: (event: RunEvent) => void;
   signal: AbortSignal;
   now: () => number;
   writeResult?: (jobId: string, row: ManifestRow) => Promise<string>;
+  /** Aborted when --timeout runs out: remote targets stop waiting and leave their jobs submitted. */
+  waitSignal?: AbortSignal;
 }
 
 export interface PipelineCounts {
@@ -70,9 +73,9 @@ class Pipeline {
     failures: [],
     skippedByCode: {},
   };
-  /** Job ids met in this run: later inputs with the same content are duplicates. */
+  /** Contents met in this run (`target:sha256`): later inputs with the same content are duplicates. */
   private readonly seen = new Set<string>();
-  /** Sources of jobs being processed now, gathered until their row is written. */
+  /** Sources of contents being processed now, gathered until their row is written. */
   private readonly inProgress = new Map<string, string[]>();
   private fatal: unknown = null;
   private readonly stop = new AbortController();
@@ -83,20 +86,30 @@ class Pipeline {
   ) {}
 
   async run(items: AsyncIterable<InputItem>): Promise<PipelineCounts> {
-    const inflight = new Set<Promise<void>>();
+    // A document holds a slot until it is done or, for remote targets, until its submission is recorded; waiting
+    // for remote results then goes on without holding the document's bytes or a slot.
+    const slots = new Set<Promise<void>>();
+    const tasks = new Set<Promise<void>>();
     const limit = Math.max(1, this.options.documentsInFlight);
     const stopped = () => this.deps.signal.aborted || this.stop.signal.aborted;
     for await (const item of items) {
       if (stopped()) break;
       this.counts.files++;
       this.deps.emit({ type: 'input', source: item.source });
-      const task = this.handle(item).catch((err) => this.fail(err));
-      const tracked: Promise<void> = task.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
-      while (inflight.size >= limit) await Promise.race(inflight);
+      let release!: () => void;
+      const slot: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => slots.delete(slot));
+      slots.add(slot);
+      const task: Promise<void> = this.handle(item, release)
+        .catch((err) => this.fail(err))
+        .finally(() => {
+          release();
+          tasks.delete(task);
+        });
+      tasks.add(task);
+      while (slots.size >= limit) await Promise.race(slots);
       if (stopped()) break;
     }
-    await Promise.all(inflight);
+    await Promise.all(tasks);
     if (!stopped()) this.deps.emit({ type: 'walk_done', files: this.counts.files });
     if (this.fatal) throw this.fatal;
     return this.counts;
@@ -108,7 +121,7 @@ class Pipeline {
     this.stop.abort(err);
   }
 
-  private async handle(item: InputItem): Promise<void> {
+  private async handle(item: InputItem, release: () => void): Promise<void> {
     if (item.kind === 'skipped') {
       await this.recordSkip(sourceId(item.source), item.source, null, item.error);
       return;
@@ -123,30 +136,39 @@ class Pipeline {
     }
     const sha256 = sha256Hex(data);
     const type = sniffType(data.subarray(0, 1024));
-    const jobId = type ? this.deps.target.jobIdFor(sha256) : skippedContentId(sha256);
-    if (this.seen.has(jobId)) {
+    const { target, index } = this.deps;
+    const key = type ? contentKey(target.name, sha256) : `skip:${sha256}`;
+    if (this.seen.has(key)) {
       this.counts.duplicates++;
-      await this.addSource(jobId, item.source, sha256);
+      await this.addSource(key, type ? this.jobIdOf(sha256) : skippedContentId(sha256), item.source, sha256);
       return;
     }
-    this.seen.add(jobId);
+    this.seen.add(key);
     if (!type) {
       const failure: DocumentFailure = {
         code: ErrorCodes.UNSUPPORTED_TYPE,
         message: `${escapeForDisplay(item.source)}: ${describeUnknown(data.subarray(0, 64))} is not a supported document (PDF, PNG, JPEG, TIFF, WebP, BMP, GIF)`,
         category: 'input',
       };
-      await this.recordSkip(jobId, item.source, sha256, failure);
+      await this.recordSkip(skippedContentId(sha256), item.source, sha256, failure);
       return;
     }
-    const entry = this.deps.index.get(jobId);
+    const jobId = this.jobIdOf(sha256);
+    const entry = jobId === undefined ? undefined : index.get(jobId);
     const decision = planDocument(entry, this.options.policy);
     if (decision.action === 'keep') {
-      this.countKept(jobId, item.source, decision.status, entry!);
-      await this.addSource(jobId, item.source, sha256);
+      this.countKept(jobId!, item.source, decision.status, entry!);
+      await this.addSource(key, jobId, item.source, sha256);
       return;
     }
-    await this.process(jobId, item.source, sha256, type, data);
+    const previous = jobId !== undefined && entry && decision.reason === 'unfinished' ? { jobId, entry } : undefined;
+    await this.process({ key, source: item.source, sha256, type, data, previous, release });
+  }
+
+  /** The job id for this content: derived by local targets, looked up in the manifest for remote ones. */
+  private jobIdOf(sha256: string): string | undefined {
+    const { target, index } = this.deps;
+    return target.jobIdFor ? target.jobIdFor(sha256) : index.jobForContent(target.name, sha256);
   }
 
   private countKept(jobId: string, source: string, status: 'completed' | 'failed' | 'skipped', entry: IndexEntry): void {
@@ -159,71 +181,92 @@ class Pipeline {
     this.deps.emit({ type: 'document', job_id: jobId, status, source, outcome: 'kept' });
   }
 
-  private async process(jobId: string, source: string, sha256: string, type: DocType, data: Buffer): Promise<void> {
+  private async process(job: {
+    key: string;
+    source: string;
+    sha256: string;
+    type: DocType;
+    data: Buffer;
+    previous?: { jobId: string; entry: IndexEntry };
+    release: () => void;
+  }): Promise<void> {
     const { target, now } = this.deps;
+    const { key, source, sha256, type, data } = job;
     const doc = { sha256, type, data, source };
     if (this.options.dryRun) {
       const pages = await target.countPages(doc);
       this.counts.pages += pages ?? 0;
       this.counts.processed++;
       this.counts.pending++;
-      this.deps.emit({ type: 'document', job_id: jobId, status: 'submitted', source, outcome: 'planned', pages: pages ?? undefined });
+      this.deps.emit({ type: 'document', job_id: this.jobIdOf(sha256) ?? '', status: 'submitted', source, outcome: 'planned', pages: pages ?? undefined });
       return;
     }
-    this.inProgress.set(jobId, [source]);
+    this.inProgress.set(key, [source]);
     const started = now();
+    const baseOf = (fields: { job_id: string; status: ManifestRow['status'] }): ManifestRow => {
+      const sources = [...(this.inProgress.get(key) ?? [source])];
+      return { ...fields, source: sources[0], sources, sha256, target: target.name, ts: new Date(now()).toISOString() };
+    };
     let outcome;
     try {
       outcome = await target.process(doc, {
         signal: AbortSignal.any([this.deps.signal, this.stop.signal]),
+        waitSignal: this.deps.waitSignal,
         onPage: (page) => this.deps.emit({ type: 'page', source, page: page.page, page_source: page.source }),
+        previous: job.previous,
+        record: async (row) => {
+          const { job_id, status, ...fields } = row;
+          await this.deps.sink.append({ ...baseOf({ job_id, status }), type, mime: MIME_TYPES[type], bytes: data.length, ...fields });
+        },
+        onSubmitted: job.release,
       });
     } catch (err) {
-      this.inProgress.delete(jobId);
+      this.inProgress.delete(key);
       if (this.deps.signal.aborted || this.stop.signal.aborted) {
-        // Interrupted: nothing recorded, so the next run processes it again.
+        // Interrupted: the next run picks it up (a recorded remote job is polled, not submitted again).
         this.counts.pending++;
         return;
       }
       throw err;
     }
-    const sources = [...(this.inProgress.get(jobId) ?? [source])];
+    if ('pending' in outcome) {
+      this.inProgress.delete(key);
+      this.counts.pending++;
+      this.deps.emit({ type: 'document', job_id: outcome.jobId, status: 'submitted', source, outcome: 'processed' });
+      return;
+    }
     const base: ManifestRow = {
-      job_id: jobId,
-      status: outcome.ok ? 'completed' : 'failed',
-      source: sources[0],
-      sources,
-      sha256,
-      target: target.name,
-      ts: new Date(now()).toISOString(),
+      ...baseOf({ job_id: outcome.jobId, status: outcome.ok ? 'completed' : 'failed' }),
       type,
       mime: MIME_TYPES[type],
       bytes: data.length,
       elapsed_ms: Math.round(now() - started),
     };
+    const sources = base.sources!;
     let row: ManifestRow;
     if (outcome.ok) {
-      row = { ...base, pages: outcome.pages, text: outcome.text, result: outcome.result };
-      if (this.deps.writeResult) row.text_path = await this.deps.writeResult(jobId, row);
+      row = { ...base, pages: outcome.pages, result: outcome.result };
+      if (outcome.text !== undefined) row.text = outcome.text;
+      if (this.deps.writeResult) row.text_path = await this.deps.writeResult(outcome.jobId, row);
       this.counts.completed++;
       this.counts.pages += outcome.pages;
     } else {
       row = { ...base, error: outcome.error };
       if (outcome.pages !== undefined) row.pages = outcome.pages;
       this.counts.failed++;
-      this.counts.failures.push({ source, job_id: jobId, code: outcome.error.code, message: outcome.error.message });
+      this.counts.failures.push({ source, job_id: outcome.jobId, code: outcome.error.code, message: outcome.error.message });
     }
     this.counts.processed++;
     await this.deps.sink.append(row);
     // Copies of this content met while the row was being written are recorded in one update line.
-    const gathered = this.inProgress.get(jobId) ?? sources;
-    this.inProgress.delete(jobId);
+    const gathered = this.inProgress.get(key) ?? sources;
+    this.inProgress.delete(key);
     if (gathered.length > sources.length) {
       await this.deps.sink.append({ ...pick(row), sources: gathered, ts: new Date(now()).toISOString() });
     }
     this.deps.emit({
       type: 'document',
-      job_id: jobId,
+      job_id: outcome.jobId,
       status: row.status,
       source,
       outcome: 'processed',
@@ -254,19 +297,19 @@ class Pipeline {
     });
   }
 
-  /** Records another source for a job: kept with the row being produced, or appended as an update line. */
-  private async addSource(jobId: string, source: string, sha256: string): Promise<void> {
-    const pending = this.inProgress.get(jobId);
+  /** Records another source for a content: kept with the row being produced, or appended as an update line. */
+  private async addSource(key: string, jobId: string | undefined, source: string, sha256: string): Promise<void> {
+    const pending = this.inProgress.get(key);
     if (pending) {
       if (!pending.includes(source)) pending.push(source);
       return;
     }
-    const entry = this.deps.index.get(jobId);
+    const entry = jobId === undefined ? undefined : this.deps.index.get(jobId);
     if (!entry || this.options.dryRun) return;
     const sources = mergeSources(entry.sources, source);
     if (!sources) return;
     await this.deps.sink.append({
-      job_id: jobId,
+      job_id: jobId!,
       status: entry.status,
       source: sources[0],
       sources,

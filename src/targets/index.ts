@@ -13,8 +13,8 @@ export interface TargetOptions {
 /** Picks the target for a run. A dry run gets the null engine, which counts pages and never starts OCR workers. */
 export async function resolveTarget(options: TargetOptions): Promise<Target> {
   if (options.dryRun) {
-    const { createNullTarget } = await import('./null.js');
-    return createNullTarget('local');
+    const [{ createNullTarget }, { jobIdFor }] = await Promise.all([import('./null.js'), import('./local/engine.js')]);
+    return createNullTarget('local', jobIdFor);
   }
   const { createLocalEngine } = await import('./local/engine.js');
   return createLocalEngine({

@@ -1,36 +1,59 @@
 import type { DocType } from '../documents/types.js';
 import type { DocumentFailure } from '../errors.js';
-import type { PageResult } from '../manifest/types.js';
+import type { IndexEntry, JobStatus, PageResult } from '../manifest/types.js';
 
 /** A document ready for a target: content read, hashed and sniffed. */
 export interface TargetDocument {
   sha256: string;
   type: DocType;
   data: Buffer;
-  /** First source, for messages only. */
+  /** First source, for messages and upload file names. */
   source: string;
 }
 
+/** The end of a document's processing. `jobId` is the target's id for it (the provider's, for remote targets). */
 export type DocumentOutcome =
-  | { ok: true; text: string; pages: number; result: unknown }
-  | { ok: false; error: DocumentFailure; pages?: number };
+  | { ok: true; jobId: string; text: string | undefined; pages: number; result: unknown }
+  | { ok: false; jobId: string; error: DocumentFailure; pages?: number };
+
+/** A remote job still running when waiting stopped (`--no-wait`, `--timeout`): recorded as `submitted`. */
+export interface PendingOutcome {
+  pending: true;
+  jobId: string;
+}
+
+/** An intermediate manifest row; the pipeline adds source, sources, sha256, target and ts. */
+export interface RecordedRow {
+  job_id: string;
+  status: JobStatus;
+  [field: string]: unknown;
+}
 
 export interface ProcessContext {
+  /** Aborted on SIGINT/SIGTERM or a fatal error: stop, throw the reason. */
   signal: AbortSignal;
+  /** Aborted when `--timeout` runs out: stop waiting and return a PendingOutcome. */
+  waitSignal?: AbortSignal;
   /** Called as each page finishes, for progress. */
   onPage?: (page: PageResult) => void;
+  /** What the manifest already says about this content on this target. */
+  previous?: { jobId: string; entry: IndexEntry };
+  /** Journals an intermediate row (an intent, a submitted job) durably before the call returns. */
+  record?(row: RecordedRow): Promise<void>;
+  /** The submission is recorded and the bytes are no longer needed: frees the document's place in flight. */
+  onSubmitted?(): void;
 }
 
 /**
- * A place documents are sent to be OCRed. Targets share this one shape and are picked by
- * `resolveTarget()`; a failure on one document is an outcome, never a throw (throws are bugs or aborts).
+ * A place documents are sent to be OCRed. Targets share this one shape and are picked by `resolveTarget()`; a
+ * failure on one document is an outcome, never a throw (throws are aborts, credential rejections, or bugs).
  */
 export interface Target {
-  /** Manifest `target` value, e.g. `local`. */
+  /** Manifest `target` value: `local` or the provider name. */
   readonly name: string;
-  /** Job id for a document on this target, when the target derives it from content (local engine). */
-  jobIdFor(sha256: string): string;
-  process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome>;
+  /** Job id for a document when the target derives it from content (the local engine); remote ids come later. */
+  jobIdFor?(sha256: string): string;
+  process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome | PendingOutcome>;
   /** Page count without processing (for `--dry-run`); null when it cannot be known. */
   countPages(doc: TargetDocument): Promise<number | null>;
   close(): Promise<void>;

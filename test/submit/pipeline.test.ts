@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/documents/hash.js';
 import { DocumentError } from '../../src/errors.js';
-import { updateIndex } from '../../src/manifest/fold.js';
-import type { IndexEntry, ManifestRow } from '../../src/manifest/types.js';
+import { ResumeIndex } from '../../src/manifest/resume-index.js';
+import type { ManifestRow } from '../../src/manifest/types.js';
 import type { RunEvent } from '../../src/output/events.js';
 import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js';
 import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
@@ -30,22 +30,23 @@ function echoTarget(delays: Record<string, number> = {}): Target & { processed: 
       processed.push(d.source);
       await new Promise((r) => setTimeout(r, delays[d.source] ?? 0));
       const text = d.data.subarray(8).toString();
-      if (text.startsWith('bad')) return { ok: false, error: { code: 'IMAGE_INVALID', message: `${d.source}: bad`, category: 'document' } };
-      return { ok: true, text, pages: 1, result: { pages: [] } };
+      const jobId = `local_${d.sha256.slice(0, 32)}`;
+      if (text.startsWith('bad')) return { ok: false, jobId, error: { code: 'IMAGE_INVALID', message: `${d.source}: bad`, category: 'document' } };
+      return { ok: true, jobId, text, pages: 1, result: { pages: [] } };
     },
     async close() {},
   };
 }
 
 /** An in-memory journal with the same index rules as the real one. */
-function memorySink(index = new Map<string, IndexEntry>()) {
+function memorySink(index = new ResumeIndex()) {
   const rows: ManifestRow[] = [];
   return {
     rows,
     index,
     async append(row: ManifestRow) {
       rows.push(JSON.parse(JSON.stringify(row)));
-      updateIndex(index, row);
+      index.update(row);
     },
   };
 }

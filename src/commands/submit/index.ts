@@ -5,9 +5,8 @@ import { exitCodeForRun } from '../../exit-code.js';
 import { readManifest } from '../../manifest/read.js';
 import { Journal } from '../../manifest/jsonl.js';
 import { writeCsvFile, writeFileAtomic } from '../../manifest/csv.js';
-import { updateIndex } from '../../manifest/fold.js';
 import { readFoldedManifest } from '../../manifest/folded-view.js';
-import type { IndexEntry } from '../../manifest/types.js';
+import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
 import { resultWriter, runPipeline, type RowSink } from '../../submit/pipeline.js';
@@ -48,7 +47,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   let journal: Journal | null = null;
   let target: Target | null = null;
   try {
-    let index: Map<string, IndexEntry>;
+    let index: ResumeIndex;
     let sink: RowSink;
     if (options.dryRun) {
       index = await readIndex(manifest, options.repair, warn);
@@ -145,13 +144,13 @@ async function checkArguments(options: SubmitOptions, deps: CommandDeps): Promis
   }
 }
 
-async function readIndex(manifest: string, repair: boolean, onWarning: (m: string) => void): Promise<Map<string, IndexEntry>> {
-  const index = new Map<string, IndexEntry>();
+async function readIndex(manifest: string, repair: boolean, onWarning: (m: string) => void): Promise<ResumeIndex> {
+  const index = new ResumeIndex();
   try {
     await fs.access(manifest);
   } catch {
     return index;
   }
-  for await (const { row } of readManifest(manifest, { repair, onWarning })) updateIndex(index, row);
+  for await (const { row } of readManifest(manifest, { repair, onWarning })) index.update(row);
   return index;
 }

@@ -47,6 +47,9 @@ export interface LocalEngineStats extends PoolStats {
 }
 
 export interface LocalEngine extends Target {
+  /** The local engine always finishes a document: it never leaves a job pending. */
+  process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome>;
+  jobIdFor(sha256: string): string;
   readonly stats: LocalEngineStats;
   readonly workers: number;
 }
@@ -83,16 +86,16 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     name: 'local',
     stats,
     workers,
-    jobIdFor: (sha256) => `local_${sha256.slice(0, 32)}`,
+    jobIdFor,
     async process(doc, ctx) {
       ctx.signal.throwIfAborted();
       try {
         const pages = doc.type === 'pdf' ? await processPdf(engine, doc, ctx) : await processImage(engine, doc, ctx);
         const result: LocalResult = { engine: 'tesseract.js', lang: options.lang, dpi: engine.options.dpi, pages };
-        return { ok: true, text: pages.map((p) => p.text).join('\f'), pages: pages.length, result };
+        return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result };
       } catch (err) {
         ctx.signal.throwIfAborted();
-        return { ok: false, error: toFailure(err, doc) } satisfies DocumentOutcome;
+        return { ok: false, jobId: jobIdFor(doc.sha256), error: toFailure(err, doc) } satisfies DocumentOutcome;
       }
     },
     async countPages(doc) {
@@ -101,6 +104,11 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
     close: () => pool.close(),
   };
+}
+
+/** Local job ids are derived from content, so a re-run finds them without the manifest's help. */
+export function jobIdFor(sha256: string): string {
+  return `local_${sha256.slice(0, 32)}`;
 }
 
 function toFailure(err: unknown, doc: TargetDocument): DocumentFailure {

@@ -99,9 +99,11 @@ describe('local engine on the fixtures', () => {
   });
 
   it('fails protected and corrupt PDFs as outcomes', async () => {
-    const protectedPdf = await run(await fixtureDoc('pdfs/protected.pdf'));
+    const protectedDoc = await fixtureDoc('pdfs/protected.pdf');
+    const protectedPdf = await run(protectedDoc);
     expect(protectedPdf.outcome).toEqual({
       ok: false,
+      jobId: `local_${protectedDoc.sha256.slice(0, 32)}`,
       error: {
         code: 'PDF_PASSWORD_PROTECTED',
         category: 'document',
@@ -121,6 +123,7 @@ describe('local engine on the fixtures', () => {
       const truncated = await run(doc(png.subarray(0, Math.floor(png.length / 2)), 'png', 'cut.png'));
       expect(truncated.outcome).toEqual({
         ok: false,
+        jobId: expect.stringMatching(/^local_[0-9a-f]{32}$/),
         error: { code: 'IMAGE_INVALID', category: 'document', message: 'cut.png: the png image cannot be decoded' },
       });
       const badHeader = await run(doc(Buffer.from('GIF89a'), 'gif', 'short.gif'));

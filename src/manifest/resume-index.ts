@@ -1,0 +1,40 @@
+import { updateIndex } from './fold.js';
+import { IntentFilter, isIntentRow } from './intents.js';
+import type { IndexEntry, ManifestRow } from './types.js';
+
+/**
+ * The resume state in memory: what each job's status is (by job id), and which job holds a given content on a given
+ * target (remote job ids come from the provider, so resume must find them by content).
+ */
+export class ResumeIndex extends Map<string, IndexEntry> {
+  private readonly byContent = new Map<string, string>();
+  private readonly intents = new IntentFilter();
+
+  /** Reflects one manifest row, with the same rules as the fold. */
+  update(row: ManifestRow): void {
+    updateIndex(this, row);
+    this.intents.note(row);
+    if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_')) {
+      const key = contentKey(row.target, row.sha256);
+      const current = this.byContent.get(key);
+      // A real job id wins over an intent for the same content, whatever the order of the lines.
+      if (current === undefined || isIntentRow({ job_id: current }) || !isIntentRow(row)) this.byContent.set(key, row.job_id);
+    }
+  }
+
+  /** The job recorded for this content on this target (an `intent_…` id when only the intent is known). */
+  jobForContent(target: string, sha256: string): string | undefined {
+    return this.byContent.get(contentKey(target, sha256));
+  }
+
+  /** Jobs as the folded views show them (resolved intents left out). */
+  *visible(): IterableIterator<[string, IndexEntry]> {
+    for (const [jobId, entry] of this) {
+      if (this.intents.shows({ job_id: jobId, idempotency_key: entry.idempotencyKey })) yield [jobId, entry];
+    }
+  }
+}
+
+export function contentKey(target: string, sha256: string): string {
+  return `${target}:${sha256}`;
+}
