@@ -5,7 +5,7 @@
  * - a null `source` or `sha256` (a line written by someone who did not know them, e.g. the webhook listener)
  *   never erases a known value.
  */
-import { IntentFilter } from './intents.js';
+import { isSuperseded } from './intents.js';
 import type { IndexEntry, JobStatus, ManifestRow } from './types.js';
 
 /** Fields that describe one outcome of a job; replaced together. */
@@ -53,12 +53,8 @@ export async function foldRows(
   rows: AsyncIterable<ManifestRow> | Iterable<ManifestRow>,
 ): Promise<Map<string, ManifestRow>> {
   const folded = new Map<string, ManifestRow>();
-  const intents = new IntentFilter();
-  for await (const row of rows) {
-    intents.note(row);
-    folded.set(row.job_id, mergeRow(folded.get(row.job_id), row));
-  }
-  for (const [jobId, row] of folded) if (!intents.shows(row)) folded.delete(jobId);
+  for await (const row of rows) folded.set(row.job_id, mergeRow(folded.get(row.job_id), row));
+  for (const [jobId, row] of folded) if (isSuperseded(row)) folded.delete(jobId);
   return folded;
 }
 
@@ -73,6 +69,8 @@ export function updateIndex(index: Map<string, IndexEntry>, row: ManifestRow): v
   if (errorCode !== undefined) next.errorCode = errorCode;
   const key = typeof row.idempotency_key === 'string' ? row.idempotency_key : entry?.idempotencyKey;
   if (key !== undefined) next.idempotencyKey = key;
+  const superseded = 'superseded_by' in row ? isSuperseded(row) : entry?.superseded;
+  if (superseded) next.superseded = true;
   index.set(row.job_id, next);
 }
 

@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ManifestError } from '../errors.js';
 import { mergeRow } from './fold.js';
-import { IntentFilter } from './intents.js';
+import { isSuperseded } from './intents.js';
 import { openManifestForReading, parseManifestLine, readManifest, type ReadOptions } from './read.js';
 import type { ManifestRow } from './types.js';
 
@@ -26,9 +26,7 @@ const DEFERRED = Object.freeze({ deferred: true });
 export async function* readFoldedManifest(path: string, options: ReadOptions = {}): AsyncGenerator<ManifestRow> {
   const folded = new Map<string, ManifestRow>();
   const deferred = new Map<string, Partial<Record<DeferredField, LineRef>>>();
-  const intents = new IntentFilter();
   for await (const { row, offset, length } of readManifest(path, options)) {
-    intents.note(row);
     let lean = row;
     if (length > DEFER_LINE_BYTES) {
       for (const field of DEFERRED_FIELDS) {
@@ -42,7 +40,7 @@ export async function* readFoldedManifest(path: string, options: ReadOptions = {
     }
     folded.set(row.job_id, mergeRow(folded.get(row.job_id), lean));
   }
-  for (const [jobId, row] of folded) if (!intents.shows(row)) folded.delete(jobId);
+  for (const [jobId, row] of folded) if (isSuperseded(row)) folded.delete(jobId);
   if (deferred.size === 0) {
     yield* folded.values();
     return;

@@ -1,5 +1,4 @@
 import { updateIndex } from './fold.js';
-import { IntentFilter, isIntentRow } from './intents.js';
 import type { IndexEntry, ManifestRow } from './types.js';
 
 /**
@@ -8,17 +7,13 @@ import type { IndexEntry, ManifestRow } from './types.js';
  */
 export class ResumeIndex extends Map<string, IndexEntry> {
   private readonly byContent = new Map<string, string>();
-  private readonly intents = new IntentFilter();
 
   /** Reflects one manifest row, with the same rules as the fold. */
   update(row: ManifestRow): void {
     updateIndex(this, row);
-    this.intents.note(row);
-    if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_')) {
-      const key = contentKey(row.target, row.sha256);
-      const current = this.byContent.get(key);
-      // A real job id wins over an intent for the same content, whatever the order of the lines.
-      if (current === undefined || isIntentRow({ job_id: current }) || !isIntentRow(row)) this.byContent.set(key, row.job_id);
+    // The latest job written for a content holds it; a row marking a job superseded never does.
+    if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_') && !row.superseded_by) {
+      this.byContent.set(contentKey(row.target, row.sha256), row.job_id);
     }
   }
 
@@ -27,11 +22,9 @@ export class ResumeIndex extends Map<string, IndexEntry> {
     return this.byContent.get(contentKey(target, sha256));
   }
 
-  /** Jobs as the folded views show them (resolved intents left out). */
+  /** Jobs as the folded views show them (superseded ones left out). */
   *visible(): IterableIterator<[string, IndexEntry]> {
-    for (const [jobId, entry] of this) {
-      if (this.intents.shows({ job_id: jobId, idempotency_key: entry.idempotencyKey })) yield [jobId, entry];
-    }
+    for (const [jobId, entry] of this) if (!entry.superseded) yield [jobId, entry];
   }
 }
 

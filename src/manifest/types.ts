@@ -52,4 +52,6 @@ export interface IndexEntry {
   errorCode?: string;
   /** Idempotency key of a remote submit (intents and the jobs they became). */
   idempotencyKey?: string;
+  /** A later job replaced this one (an intent resolved, a failure retried): hidden from folded views. */
+  superseded?: boolean;
 }

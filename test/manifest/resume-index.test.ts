@@ -12,12 +12,22 @@ const row = (fields: Partial<ManifestRow> & { job_id: string; status: ManifestRo
   ...fields,
 });
 
+/** What a remote submit journals: intent, the provider's job, the intent superseded by it. */
+const submitted = (key: string, jobId: string) => [
+  row({ job_id: 'intent_x', status: 'submitted', idempotency_key: key, superseded_by: null }),
+  row({ job_id: jobId, status: 'submitted', idempotency_key: key }),
+  row({ job_id: 'intent_x', status: 'submitted', superseded_by: jobId }),
+];
+
 describe('ResumeIndex', () => {
-  it('finds a remote job by content, preferring the real job id over its intent', () => {
+  it('finds a remote job by content: the intent until the provider id is recorded, then the job', () => {
     const index = new ResumeIndex();
-    index.update(row({ job_id: 'intent_k1', status: 'submitted', idempotency_key: 'k1' }));
-    expect(index.jobForContent('ocrqueen', sha)).toBe('intent_k1');
-    index.update(row({ job_id: 'job_42', status: 'submitted', idempotency_key: 'k1' }));
+    const [intent, job, resolved] = submitted('k1', 'job_42');
+    index.update(intent);
+    expect(index.jobForContent('ocrqueen', sha)).toBe('intent_x');
+    expect([...index.visible()].map(([id]) => id)).toEqual(['intent_x']);
+    index.update(job);
+    index.update(resolved);
     expect(index.jobForContent('ocrqueen', sha)).toBe('job_42');
     index.update(row({ job_id: 'job_42', status: 'completed', text: 'hi' }));
     expect(index.get('job_42')).toMatchObject({ status: 'completed', idempotencyKey: 'k1' });
@@ -25,19 +35,22 @@ describe('ResumeIndex', () => {
     expect([...index.visible()].map(([id]) => id)).toEqual(['job_42']);
   });
 
-  it('keeps an unresolved intent visible as a submitted job', () => {
+  it('a retried failure: the new job holds the content, the old one is hidden', () => {
     const index = new ResumeIndex();
-    index.update(row({ job_id: 'intent_k2', status: 'submitted', idempotency_key: 'k2' }));
-    expect([...index.visible()]).toEqual([['intent_k2', expect.objectContaining({ status: 'submitted', idempotencyKey: 'k2' })]]);
+    for (const r of submitted('k1', 'job_1')) index.update(r);
+    index.update(row({ job_id: 'job_1', status: 'failed', error: { code: 'X', message: 'm', category: 'provider' } }));
+    for (const r of submitted('k2', 'job_2')) index.update(r);
+    index.update(row({ job_id: 'job_1', status: 'failed', superseded_by: 'job_2' }));
+    expect(index.jobForContent('ocrqueen', sha)).toBe('job_2');
+    expect([...index.visible()].map(([id]) => id)).toEqual(['job_2']);
   });
 
-  it('the folded view drops resolved intents', async () => {
+  it('the folded view leaves superseded jobs out and keeps an unresolved intent', async () => {
     const folded = await foldRows([
-      row({ job_id: 'intent_k1', status: 'submitted', idempotency_key: 'k1' }),
-      row({ job_id: 'intent_k2', status: 'submitted', idempotency_key: 'k2' }),
-      row({ job_id: 'job_1', status: 'submitted', idempotency_key: 'k1' }),
+      ...submitted('k1', 'job_1'),
       row({ job_id: 'job_1', status: 'completed', text: 't' }),
+      row({ job_id: 'intent_y', sha256: 'cd'.repeat(32), status: 'submitted', idempotency_key: 'k9', superseded_by: null }),
     ]);
-    expect([...folded.keys()]).toEqual(['intent_k2', 'job_1']);
+    expect([...folded.keys()]).toEqual(['job_1', 'intent_y']);
   });
 });
