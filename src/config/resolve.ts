@@ -5,7 +5,7 @@
  */
 import { ConfigError, OcrqError, UsageError } from '../errors.js';
 import { GLOBAL_KEY_ENV, PROVIDER_KEY_ENV, parseSecret, type ProviderName } from './keys.js';
-import type { ConfigStore } from './store.js';
+import type { ConfigReader } from './file.js';
 
 export interface ResolvedSetting<T> {
   value: T;
@@ -25,7 +25,7 @@ export function resolveApiKey(
   provider: ProviderName,
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
-  config: ConfigStore,
+  config: ConfigReader,
   onNotice: NoticeSink = () => {},
 ): ResolvedSetting<string> | null {
   if (flag !== undefined) return checkedSecret(flag, 'flag', '--api-key', onNotice);
@@ -72,7 +72,7 @@ export function resolveSetting<T>(opts: {
   envName?: string;
   env: NodeJS.ProcessEnv;
   configKey?: string;
-  config: ConfigStore;
+  config: ConfigReader;
   parse?: (s: string) => T;
   fallback: T;
 }): ResolvedSetting<T> {
