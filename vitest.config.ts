@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     minWorkers: 1,
+    // Tests never read or write the user's real config file; spawned runs inherit this too.
+    env: { OCRQ_CONFIG_DIR: path.join(os.tmpdir(), `ocrq-test-config-${process.pid}`) },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -2,12 +2,13 @@
  * Flags → typed options. Commander parses; `normalize*` functions validate and convert, and the command module is
  * imported only when it runs, so `ocrq --help` stays fast.
  */
-import os from 'node:os';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { parseSize } from './output/format.js';
+import { PROVIDERS } from './config/keys.js';
+import { parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
 import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './commands/submit/constants.js';
 import type { SubmitOptions } from './commands/submit/index.js';
 
 export const DEFAULT_MANIFEST = 'ocrq-manifest.jsonl';
@@ -30,6 +31,30 @@ function positiveInt(name: string) {
   };
 }
 
+function positiveNumber(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0`);
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of at least 0`);
+    return n;
+  };
+}
+
+function duration(name: string) {
+  return (value: string) => {
+    const ms = parseDuration(value);
+    if (ms === null || ms <= 0) throw new InvalidArgumentError(`${name} expects a duration such as 90s, 10m or 1h30m`);
+    return ms;
+  };
+}
+
 function size(value: string): number {
   const n = parseSize(value);
   if (n === null || n <= 0) throw new InvalidArgumentError('expected a size such as 50MB, 1.5GiB or 1048576');
@@ -40,7 +65,18 @@ type RawSubmit = {
   include: string[];
   exclude: string[];
   maxFileSize: number;
-  engine: string;
+  engine?: string;
+  provider?: string;
+  apiKey?: string;
+  baseUrl?: string;
+  option: string[];
+  rps?: number;
+  burst?: number;
+  concurrency?: number;
+  retries: number;
+  timeout?: number;
+  wait: boolean;
+  pollInterval?: number;
   workers?: number;
   lang: string;
   langPath?: string;
@@ -58,7 +94,8 @@ type RawSubmit = {
 };
 
 export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitOptions {
-  if (raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
+  if (raw.engine !== undefined && raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
+  if (raw.engine !== undefined && raw.provider !== undefined) throw new UsageError('--engine and --provider cannot be combined', 'use --engine local, or --provider NAME');
   if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
   let retryFailed: boolean | string[] = false;
   if (raw.retryFailed === true) retryFailed = true;
@@ -69,13 +106,30 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
       .filter(Boolean);
     if (retryFailed.length === 0) retryFailed = true;
   }
+  const providerOptions: Record<string, string> = {};
+  for (const pair of raw.option) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--option ${pair}: expected key=value`, 'e.g. --option template_id=abc');
+    providerOptions[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
   return {
     paths,
     include: raw.include,
     exclude: raw.exclude,
     maxFileSize: raw.maxFileSize,
-    engine: 'local',
-    workers: raw.workers ?? Math.max(1, os.availableParallelism()),
+    engine: raw.engine === 'local' ? 'local' : undefined,
+    provider: raw.provider as SubmitOptions['provider'],
+    apiKey: raw.apiKey,
+    baseUrl: raw.baseUrl,
+    providerOptions,
+    rps: raw.rps,
+    burst: raw.burst,
+    concurrency: raw.concurrency,
+    retries: raw.retries,
+    timeoutMs: raw.timeout,
+    noWait: raw.wait === false,
+    pollIntervalMs: raw.pollInterval,
+    workers: raw.workers,
     lang: raw.lang,
     langPath: raw.langPath,
     dpi: raw.dpi,
@@ -139,7 +193,18 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--include <glob>', 'only documents matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files and folders matching this glob (repeatable)', collect, [])
     .option('--max-file-size <size>', 'skip documents larger than this', size, parseSize(DEFAULT_MAX_FILE_SIZE)!)
-    .addOption(new Option('--engine <name>', 'OCR engine').choices(['local']).default('local'))
+    .addOption(new Option('--engine <name>', 'the embedded engine (the default when no provider is configured)').choices(['local']))
+    .addOption(new Option('--provider <name>', 'submit to a remote OCR API instead').choices([...PROVIDERS]))
+    .option('--api-key <key>', 'provider API key (else OCRQ_API_KEY, the provider\'s own variable, or the config file)')
+    .option('--base-url <url>', 'provider API base URL, e.g. a test server')
+    .option('--option <key=value>', 'provider option, e.g. extractor_id=ext_1 (repeatable)', collect, [])
+    .option('--rps <n>', `requests per second to the provider, submits and polls alike (default ${DEFAULT_RPS})`, positiveNumber('--rps'))
+    .option('--burst <n>', `requests allowed at once above the rate (default ${DEFAULT_BURST})`, positiveInt('--burst'))
+    .option('--concurrency <n>', `provider requests in flight (default ${DEFAULT_CONCURRENCY})`, positiveInt('--concurrency'))
+    .option('--retries <n>', 'retries of a failed request (network, 408, 429, 5xx)', nonNegativeInt('--retries'), DEFAULT_RETRIES)
+    .option('--timeout <duration>', 'stop waiting for results after this long (e.g. 90s, 10m); pending jobs stay submitted', duration('--timeout'))
+    .option('--no-wait', 'submit, record the job ids, and exit without waiting for results')
+    .option('--poll-interval <duration>', 'first wait between status polls of a job (grows x1.5 up to 10s)', duration('--poll-interval'))
     .option('--workers <n>', 'OCR worker threads (default: number of CPUs)', positiveInt('--workers'))
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')

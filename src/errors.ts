@@ -71,6 +71,8 @@ export const ErrorCodes = {
   IMAGE_INVALID: 'IMAGE_INVALID',
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   OCR_FAILED: 'OCR_FAILED',
+  JOB_CANCELLED: 'JOB_CANCELLED',
+  UNSUPPORTED_BY_PROVIDER: 'UNSUPPORTED_BY_PROVIDER',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | (string & {});
 

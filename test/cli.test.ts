@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { CommandRunners } from '../src/cli.js';
 import { run } from '../src/main.js';
@@ -20,8 +19,19 @@ describe('argv → options', () => {
     include: [],
     exclude: [],
     maxFileSize: 50 * 1024 * 1024,
-    engine: 'local',
-    workers: os.availableParallelism(),
+    engine: undefined,
+    provider: undefined,
+    apiKey: undefined,
+    baseUrl: undefined,
+    providerOptions: {},
+    rps: undefined,
+    burst: undefined,
+    concurrency: undefined,
+    retries: 5,
+    timeoutMs: undefined,
+    noWait: false,
+    pollIntervalMs: undefined,
+    workers: undefined,
     lang: 'eng',
     langPath: undefined,
     dpi: 300,
@@ -48,6 +58,13 @@ describe('argv → options', () => {
     [['submit', 'd', '--retry-failed', 'OCR_FAILED,PDF_INVALID'], { paths: ['d'], retryFailed: ['OCR_FAILED', 'PDF_INVALID'] }],
     [['submit', 'd', '--force', '--dry-run', '--repair', '--json'], { paths: ['d'], force: true, dryRun: true, repair: true, json: true }],
     [['submit', 'd', '-q'], { paths: ['d'], quiet: true }],
+    [['submit', 'd', '--engine', 'local'], { paths: ['d'], engine: 'local' }],
+    [
+      ['submit', 'd', '--provider', 'ocrqueen', '--api-key', 'pk_x', '--base-url', 'http://127.0.0.1:9', '--option', 'a=1', '--option', 'b=x=y'],
+      { paths: ['d'], provider: 'ocrqueen', apiKey: 'pk_x', baseUrl: 'http://127.0.0.1:9', providerOptions: { a: '1', b: 'x=y' } },
+    ],
+    [['submit', 'd', '--provider', 'leapocr', '--rps', '0.5', '--burst', '3', '--concurrency', '4', '--retries', '0'], { paths: ['d'], provider: 'leapocr', rps: 0.5, burst: 3, concurrency: 4, retries: 0 }],
+    [['submit', 'd', '--provider', 'qomplement', '--timeout', '90s', '--no-wait'], { paths: ['d'], provider: 'qomplement', timeoutMs: 90_000, noWait: true }],
   ])('submit %j', async (argv, expected) => {
     const { calls, runners } = recordingRunners();
     const io = captureIo('/');
@@ -72,6 +89,11 @@ describe('argv → options', () => {
     [['submit', 'd', '--workers', '0'], /--workers must be a whole number/],
     [['submit', 'd', '--max-file-size', 'huge'], /expected a size/],
     [['submit', 'd', '--engine', 'cloud'], /Allowed choices are local/],
+    [['submit', 'd', '--provider', 'acme'], /Allowed choices are ocrqueen, leapocr, docextract, qomplement, process-job/],
+    [['submit', 'd', '--provider', 'ocrqueen', '--engine', 'local'], /cannot be combined/],
+    [['submit', 'd', '--option', 'novalue'], /expected key=value/],
+    [['submit', 'd', '--rps', '0'], /--rps must be a number above 0/],
+    [['submit', 'd', '--timeout', 'soon'], /expects a duration/],
     [['submit', 'd', '--json', '--quiet'], /cannot be combined/],
     [['submit', 'd', '--no-such-flag'], /unknown option/],
     [['frobnicate'], /unknown command/],

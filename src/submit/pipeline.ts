@@ -161,7 +161,7 @@ class Pipeline {
       await this.addSource(key, jobId, item.source, sha256);
       return;
     }
-    const previous = jobId !== undefined && entry && decision.reason === 'unfinished' ? { jobId, entry } : undefined;
+    const previous = jobId !== undefined && entry ? { jobId, entry, resume: decision.reason === 'unfinished' } : undefined;
     await this.process({ key, source: item.source, sha256, type, data, previous, release });
   }
 
@@ -187,7 +187,7 @@ class Pipeline {
     sha256: string;
     type: DocType;
     data: Buffer;
-    previous?: { jobId: string; entry: IndexEntry };
+    previous?: { jobId: string; entry: IndexEntry; resume: boolean };
     release: () => void;
   }): Promise<void> {
     const { target, now } = this.deps;

@@ -1,6 +1,12 @@
+import { isProviderName, type ProviderName } from '../config/keys.js';
+import { resolveApiKey, resolveSetting } from '../config/resolve.js';
+import type { ConfigReader } from '../config/file.js';
+import { UsageError } from '../errors.js';
+import { RateLimiter } from '../submit/rate-limiter.js';
+import { DEFAULT_RETRY_POLICY } from '../submit/retry.js';
 import type { Target } from './types.js';
 
-export interface TargetOptions {
+export interface LocalTargetOptions {
   engine: 'local';
   dryRun: boolean;
   workers: number;
@@ -10,8 +16,33 @@ export interface TargetOptions {
   forceOcr: boolean;
 }
 
+export interface RemoteTargetSettings {
+  engine: 'remote';
+  provider: ProviderName;
+  dryRun: boolean;
+  apiKey?: string;
+  baseUrl?: string;
+  options: Record<string, string>;
+  rps: number;
+  burst: number;
+  concurrency: number;
+  retries: number;
+  noWait: boolean;
+  pollIntervalMs?: number;
+  callbackUrl?: string;
+}
+
+export type TargetOptions = LocalTargetOptions | RemoteTargetSettings;
+
+export interface TargetEnv {
+  env: NodeJS.ProcessEnv;
+  config: ConfigReader;
+  onNotice: (message: string) => void;
+}
+
 /** Picks the target for a run. A dry run gets the null engine, which counts pages and never starts OCR workers. */
-export async function resolveTarget(options: TargetOptions): Promise<Target> {
+export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Promise<Target> {
+  if (options.engine === 'remote') return resolveRemote(options, ctx);
   if (options.dryRun) {
     const [{ createNullTarget }, { jobIdFor }] = await Promise.all([import('./null.js'), import('./local/engine.js')]);
     return createNullTarget('local', jobIdFor);
@@ -25,3 +56,56 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     forceOcr: options.forceOcr,
   });
 }
+
+/**
+ * Everything about a remote target is checked here, before the walk starts and before any request: the provider,
+ * its key, its base URL and its options. A mistake is a usage error with nothing submitted.
+ */
+async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<Target> {
+  const { loadAdapter } = await import('./http/providers/index.js');
+  const adapter = await loadAdapter(o.provider);
+  if (!adapter) throw new UsageError(`provider ${o.provider} is not available in this version`, 'use --engine local, or another provider');
+  for (const [k] of Object.entries(o.options)) {
+    if (!(k in adapter.options)) {
+      throw new UsageError(`${o.provider} has no option "${k}"`, `known options: ${Object.keys(adapter.options).join(', ') || 'none'}`);
+    }
+  }
+  const options: Record<string, string> = {};
+  for (const [k, spec] of Object.entries(adapter.options)) {
+    const value = o.options[k] ?? spec.default;
+    if (value !== undefined) options[k] = value;
+    else if (spec.required) throw new UsageError(`${o.provider} needs --option ${k}=…`, spec.help);
+  }
+  if (o.dryRun) {
+    const { createNullTarget } = await import('./null.js');
+    return createNullTarget(o.provider);
+  }
+  const key = resolveApiKey(o.provider, o.apiKey, ctx.env, ctx.config, ctx.onNotice);
+  if (!key) {
+    throw new UsageError(
+      `no API key for ${o.provider}`,
+      `pass --api-key, set OCRQ_API_KEY, or store it: ocrq config set providers.${o.provider}.api_key - (reads it from stdin)`,
+    );
+  }
+  const baseUrl = resolveSetting<string>({
+    flag: o.baseUrl,
+    flagName: '--base-url',
+    env: ctx.env,
+    configKey: `providers.${o.provider}.base_url`,
+    config: ctx.config,
+    fallback: adapter.defaultBaseUrl,
+  }).value;
+  const [{ ProviderHttp }, { createRemoteTarget }] = await Promise.all([import('./http/client.js'), import('./http/remote.js')]);
+  const http = new ProviderHttp({
+    provider: o.provider,
+    baseUrl,
+    auth: adapter.authHeader(key.value),
+    keySource: key.name,
+    limiter: new RateLimiter({ rps: o.rps, burst: o.burst, concurrency: o.concurrency }),
+    retry: { ...DEFAULT_RETRY_POLICY, retries: o.retries },
+    parseError: adapter.parseError,
+  });
+  return createRemoteTarget({ adapter, http, options, noWait: o.noWait, callbackUrl: o.callbackUrl, pollInitialMs: o.pollIntervalMs });
+}
+
+export { isProviderName };

@@ -36,8 +36,11 @@ export interface ProcessContext {
   waitSignal?: AbortSignal;
   /** Called as each page finishes, for progress. */
   onPage?: (page: PageResult) => void;
-  /** What the manifest already says about this content on this target. */
-  previous?: { jobId: string; entry: IndexEntry };
+  /**
+   * What the manifest already says about this content on this target. `resume` is true when that job was left
+   * unfinished (poll it, or resend an intent with its key); false when it is being redone (--retry-failed, --force).
+   */
+  previous?: { jobId: string; entry: IndexEntry; resume: boolean };
   /** Journals an intermediate row (an intent, a submitted job) durably before the call returns. */
   record?(row: RecordedRow): Promise<void>;
   /** The submission is recorded and the bytes are no longer needed: frees the document's place in flight. */

@@ -10,7 +10,7 @@ export async function readRows(file: string): Promise<ManifestRow[]> {
     .map((l) => JSON.parse(l) as ManifestRow);
 }
 
-/** The folded view, by job id (later lines update earlier ones; sources accumulate). */
+/** The folded view, by job id (later lines update earlier ones; sources accumulate; superseded jobs left out). */
 export function fold(rows: ManifestRow[]): Map<string, ManifestRow> {
   const out = new Map<string, ManifestRow>();
   for (const row of rows) {
@@ -19,6 +19,8 @@ export function fold(rows: ManifestRow[]): Map<string, ManifestRow> {
     for (const s of [row.source, ...(row.sources ?? [])]) if (s && !sources.includes(s)) sources.push(s);
     out.set(row.job_id, { ...prev, ...row, source: prev?.source ?? row.source, sha256: row.sha256 ?? prev?.sha256 ?? null, sources });
   }
+  // Jobs replaced by another (a resolved intent, a retried failure) are not part of the view.
+  for (const [id, row] of out) if (typeof row.superseded_by === 'string' && row.superseded_by) out.delete(id);
   return out;
 }
 

@@ -1,6 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
+import { isProviderName, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { resolveSetting } from '../../config/resolve.js';
+import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from './constants.js';
 import { exitCodeForRun } from '../../exit-code.js';
 import { readManifest } from '../../manifest/read.js';
 import { Journal } from '../../manifest/jsonl.js';
@@ -10,7 +15,7 @@ import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
 import { resultWriter, runPipeline, type RowSink } from '../../submit/pipeline.js';
-import { resolveTarget } from '../../targets/index.js';
+import { resolveTarget, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
@@ -21,8 +26,22 @@ export interface SubmitOptions {
   include: string[];
   exclude: string[];
   maxFileSize: number;
-  engine: 'local';
-  workers: number;
+  /** `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given). */
+  engine?: 'local';
+  provider?: ProviderName;
+  apiKey?: string;
+  baseUrl?: string;
+  /** `--option key=value` pairs. */
+  providerOptions: Record<string, string>;
+  rps?: number;
+  burst?: number;
+  concurrency?: number;
+  retries: number;
+  /** Stop waiting for remote results after this long; pending jobs stay `submitted` (exit 7). */
+  timeoutMs?: number;
+  noWait: boolean;
+  pollIntervalMs?: number;
+  workers?: number;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -47,6 +66,10 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   let journal: Journal | null = null;
   let target: Target | null = null;
   try {
+    const config = readConfig({ env: deps.env });
+    const targetOptions = resolveTargetOptions(options, deps.env, config);
+    // Validation (provider, key, options) and engine start-up come before the manifest is touched.
+    target = await resolveTarget(targetOptions, { env: deps.env, config, onNotice: warn });
     let index: ResumeIndex;
     let sink: RowSink;
     if (options.dryRun) {
@@ -59,9 +82,9 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       sink = journal;
     }
     if (options.resultsDir) await fs.mkdir(path.resolve(deps.cwd, options.resultsDir), { recursive: true });
-    target = await resolveTarget(options);
     reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
 
+    const waitSignal = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
     const items = walkInputs(options.paths, {
       cwd: deps.cwd,
       include: options.include,
@@ -76,7 +99,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       {
         policy: { force: options.force, retryFailed: options.retryFailed },
         dryRun: options.dryRun,
-        documentsInFlight: options.dryRun ? 8 : options.workers * 2 + 1,
+        documentsInFlight: options.dryRun ? 8 : targetOptions.engine === 'local' ? targetOptions.workers * 2 + 1 : targetOptions.concurrency,
       },
       {
         sink,
@@ -84,6 +107,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         target,
         emit: (e) => reporter.emit(e),
         signal: deps.signal,
+        waitSignal,
         now: deps.now,
         writeResult: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), writeFileAtomic) : undefined,
       },
@@ -94,7 +118,11 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     journal = null;
     if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
 
-    const stop = deps.signal.aborted ? (`signal:${String(deps.signal.reason)}` as 'signal:SIGINT' | 'signal:SIGTERM') : null;
+    const stop = deps.signal.aborted
+      ? (`signal:${String(deps.signal.reason)}` as 'signal:SIGINT' | 'signal:SIGTERM')
+      : waitSignal?.aborted
+        ? 'timeout'
+        : null;
     const elapsed = deps.now() - started;
     const summary: RunSummary = {
       files: counts.files,
@@ -123,6 +151,39 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     await journal?.close().catch(() => {});
     closeReporter(reporter);
   }
+}
+
+/** Settings with precedence flag > environment > config file > default (SPEC "ocrq config"). */
+function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader): TargetOptions {
+  const setting = <T>(flag: T | undefined, flagName: string, envName: string, configKey: string, parse: (s: string) => T, fallback: T): T =>
+    resolveSetting<T>({ flag, flagName, envName, env, configKey, config, parse, fallback }).value;
+  const provider = o.provider ?? (o.engine === undefined ? (config.get('defaults.provider') as ProviderName | undefined) : undefined);
+  if (!provider) {
+    return {
+      engine: 'local',
+      dryRun: o.dryRun,
+      workers: setting(o.workers, '--workers', 'OCRQ_WORKERS', 'defaults.workers', parsePositiveInteger, Math.max(1, os.availableParallelism())),
+      lang: o.lang,
+      langPath: o.langPath,
+      dpi: o.dpi,
+      forceOcr: o.forceOcr,
+    };
+  }
+  if (!isProviderName(provider)) throw new UsageError(`unknown provider "${String(provider)}" in defaults.provider`, `ocrq config set defaults.provider ${PROVIDERS.join('|')}`);
+  return {
+    engine: 'remote',
+    provider,
+    dryRun: o.dryRun,
+    apiKey: o.apiKey,
+    baseUrl: o.baseUrl,
+    options: o.providerOptions,
+    rps: setting(o.rps, '--rps', 'OCRQ_RPS', 'defaults.rps', parsePositiveNumber, DEFAULT_RPS),
+    burst: setting(o.burst, '--burst', 'OCRQ_BURST', 'defaults.burst', parsePositiveInteger, DEFAULT_BURST),
+    concurrency: setting(o.concurrency, '--concurrency', 'OCRQ_CONCURRENCY', 'defaults.concurrency', parsePositiveInteger, DEFAULT_CONCURRENCY),
+    retries: o.retries,
+    noWait: o.noWait,
+    pollIntervalMs: o.pollIntervalMs,
+  };
 }
 
 function closeReporter(reporter: Reporter): void {

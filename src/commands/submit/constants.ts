@@ -1,0 +1,5 @@
+/** Remote defaults (SPEC "Rate" and "Retries"); the CLI shows them in --help without loading the pipeline. */
+export const DEFAULT_RPS = 5;
+export const DEFAULT_BURST = 1;
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_RETRIES = 5;

@@ -1,0 +1,138 @@
+/**
+ * A remote provider as a Target: the steps every provider shares. Before a submit the intent (with an idempotency key
+ * derived from the content and target) is journaled; the provider's job id is journaled as soon as it is known, and
+ * only then is the document's slot released. After a crash, a recorded job id is polled and never submitted again;
+ * an intent without a job id is resent under the same key.
+ */
+import { basename } from 'node:path';
+import { countPdfPages } from '../../documents/pdf.js';
+import { sha256Hex } from '../../documents/hash.js';
+import { MIME_TYPES } from '../../documents/types.js';
+import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js';
+import { INTENT_PREFIX, isIntentId } from '../../manifest/intents.js';
+import { realClock, type Clock } from '../../submit/rate-limiter.js';
+import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
+import type { JobState, ProviderAdapter } from './adapter.js';
+import { ProviderRequestError, type ProviderHttp } from './client.js';
+
+export const POLL_INITIAL_MS = 1_000;
+export const POLL_FACTOR = 1.5;
+export const POLL_MAX_MS = 10_000;
+
+export interface RemoteTargetOptions {
+  adapter: ProviderAdapter;
+  http: ProviderHttp;
+  options: Record<string, string>;
+  /** Submit and record the job, then stop (`--no-wait`). */
+  noWait: boolean;
+  callbackUrl?: string;
+  clock?: Clock;
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+}
+
+export function intentIdFor(target: string, sha256: string): string {
+  return INTENT_PREFIX + sha256Hex(Buffer.from(`${target}:${sha256}`)).slice(0, 32);
+}
+
+/** The first submission of a content uses a key derived from it, so a resend after a crash reuses it. */
+export function idempotencyKeyFor(target: string, sha256: string, redo = false): string {
+  const base = `ocrq-${sha256Hex(Buffer.from(`${target}:${sha256}`)).slice(0, 32)}`;
+  // A redo (--retry-failed, --force) must not get the old job back from a provider that honours the key.
+  return redo ? `${base}-${Date.now().toString(36)}` : base;
+}
+
+export function createRemoteTarget(o: RemoteTargetOptions): Target {
+  const { adapter, http } = o;
+  const clock = o.clock ?? realClock;
+  const countPages = async (doc: TargetDocument) => (doc.type === 'pdf' ? countPdfPages(doc.data, doc.source) : 1);
+  return {
+    name: adapter.name,
+    countPages,
+    close: () => http.close(),
+    async process(doc, ctx): Promise<DocumentOutcome | PendingOutcome> {
+      if (!ctx.record) throw new InternalError('remote targets need a journal to record submissions');
+      const record = ctx.record;
+      const intentId = intentIdFor(adapter.name, doc.sha256);
+      if (!adapter.accepts.has(doc.type)) {
+        const error = { code: ErrorCodes.UNSUPPORTED_BY_PROVIDER, message: `${doc.source}: ${adapter.name} does not take ${doc.type.toUpperCase()} documents (use --engine local for these)`, category: 'input' as const };
+        return { ok: false, jobId: intentId, error };
+      }
+      const prev = ctx.previous;
+      const pagesCounted = await countPages(doc);
+      let jobId: string;
+      let state: JobState | undefined;
+      if (prev?.resume && !isIntentId(prev.jobId)) {
+        // Submitted by an earlier run: poll it, never submit it again.
+        jobId = prev.jobId;
+        ctx.onSubmitted?.();
+      } else {
+        let key: string;
+        if (prev?.resume && prev.entry.idempotencyKey) {
+          key = prev.entry.idempotencyKey;
+        } else {
+          key = idempotencyKeyFor(adapter.name, doc.sha256, prev !== undefined);
+          await record({ job_id: intentId, status: 'submitted', idempotency_key: key, superseded_by: null });
+        }
+        try {
+          const submitted = await adapter.submit(
+            { data: doc.data, fileName: fileNameOf(doc), mime: MIME_TYPES[doc.type], type: doc.type, idempotencyKey: key, options: o.options, callbackUrl: o.callbackUrl },
+            http,
+            ctx.signal,
+          );
+          jobId = submitted.jobId;
+          state = submitted.state;
+        } catch (err) {
+          if (!(err instanceof ProviderRequestError)) throw err;
+          return { ok: false, jobId: intentId, error: failure(err, doc) };
+        }
+        await record({ job_id: jobId, status: 'submitted', idempotency_key: key, provider_status: state?.providerStatus ?? null });
+        await record({ job_id: intentId, status: 'submitted', superseded_by: jobId });
+        if (prev && !prev.resume && !isIntentId(prev.jobId) && prev.jobId !== jobId) {
+          await record({ job_id: prev.jobId, status: prev.entry.status, superseded_by: jobId });
+        }
+        ctx.onSubmitted?.();
+      }
+
+      let delay = o.pollInitialMs ?? POLL_INITIAL_MS;
+      const maxDelay = o.pollMaxMs ?? POLL_MAX_MS;
+      while (!state || state.state === 'pending') {
+        if (o.noWait) return { pending: true, jobId };
+        const wait = Math.min(maxDelay, Math.max(delay, state?.retryAfterMs ?? 0));
+        const stopWaiting = ctx.waitSignal ? AbortSignal.any([ctx.signal, ctx.waitSignal]) : ctx.signal;
+        try {
+          await clock.sleep(wait, stopWaiting);
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          return { pending: true, jobId };
+        }
+        delay = Math.min(maxDelay, delay * POLL_FACTOR);
+        try {
+          state = await adapter.poll(jobId, http, ctx.signal);
+        } catch (err) {
+          if (!(err instanceof ProviderRequestError)) throw err;
+          // A job the provider no longer knows cannot finish; any other failure leaves it for the next run to poll.
+          if (err.status === 404 || err.status === 410) return { ok: false, jobId, error: failure(err, doc) };
+          return { pending: true, jobId };
+        }
+      }
+      if (state.state === 'failed') {
+        const error: DocumentFailure = { code: state.error.code, message: `${doc.source}: ${adapter.name}: ${state.error.message}`, category: 'provider' };
+        return { ok: false, jobId, error, pages: pagesCounted ?? undefined };
+      }
+      return { ok: true, jobId, text: state.text, pages: state.pages ?? pagesCounted ?? 1, result: state.result };
+    },
+  };
+}
+
+function failure(err: ProviderRequestError, doc: TargetDocument): DocumentFailure {
+  return { code: err.code, message: `${doc.source}: ${err.message}`, category: err.status === null ? 'network' : 'provider' };
+}
+
+/** Providers want a real file name with an extension that matches the content (OCRQueen rejects octet-stream). */
+function fileNameOf(doc: TargetDocument): string {
+  const inner = doc.source.slice(doc.source.lastIndexOf('!/') + 1);
+  const name = basename(inner) || 'document';
+  const ext = doc.type === 'jpeg' ? 'jpg' : doc.type === 'tiff' ? 'tif' : doc.type;
+  return name.toLowerCase().endsWith(`.${ext}`) || (doc.type === 'jpeg' && /\.jpe?g$/i.test(name)) || (doc.type === 'tiff' && /\.tiff?$/i.test(name)) ? name : `${name}.${ext}`;
+}
