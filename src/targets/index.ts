@@ -6,6 +6,12 @@ import { RateLimiter } from '../submit/rate-limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../submit/retry.js';
 import type { Target } from './types.js';
 
+/**
+ * Requests are scheduled 1% under --rps: a request's arrival at the provider is a few milliseconds after it leaves,
+ * by a varying amount, and that jitter must not push one of the provider's 1-second windows over its limit.
+ */
+export const RATE_MARGIN = 0.99;
+
 export interface LocalTargetOptions {
   engine: 'local';
   dryRun: boolean;
@@ -101,7 +107,7 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
     baseUrl,
     auth: adapter.authHeader(key.value),
     keySource: key.name,
-    limiter: new RateLimiter({ rps: o.rps, burst: o.burst, concurrency: o.concurrency }),
+    limiter: new RateLimiter({ rps: o.rps * RATE_MARGIN, burst: o.burst, concurrency: o.concurrency }),
     retry: { ...DEFAULT_RETRY_POLICY, retries: o.retries },
     parseError: adapter.parseError,
   });

@@ -139,7 +139,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       processed: counts.processed,
       pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,
       dry_run: options.dryRun,
-      interrupted: stop !== null,
+      interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
       manifest: options.out,
       failures: counts.failures,
       skipped_by_code: counts.skippedByCode,
