@@ -16,6 +16,8 @@ import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface PipelineOptions {
   policy: ResumePolicy;
   dryRun: boolean;
@@ -162,7 +164,10 @@ class Pipeline {
       return;
     }
     const previous = jobId !== undefined && entry ? { jobId, entry, resume: decision.reason === 'unfinished' } : undefined;
-    await this.process({ key, source: item.source, sha256, type, data, previous, release });
+    const job = { key, source: item.source, sha256, type, data, previous, release };
+    // From here on the bytes are reachable only through `job`, so they can be let go once submitted.
+    data = EMPTY;
+    await this.process(job);
   }
 
   /** The job id for this content: derived by local targets, looked up in the manifest for remote ones. */
@@ -191,8 +196,10 @@ class Pipeline {
     release: () => void;
   }): Promise<void> {
     const { target, now } = this.deps;
-    const { key, source, sha256, type, data } = job;
-    const doc = { sha256, type, data, source };
+    const { key, source, sha256, type } = job;
+    const bytes = job.data.length;
+    const doc = { sha256, type, data: job.data, source };
+    job.data = EMPTY;
     if (this.options.dryRun) {
       const pages = await target.countPages(doc);
       this.counts.pages += pages ?? 0;
@@ -216,9 +223,13 @@ class Pipeline {
         previous: job.previous,
         record: async (row) => {
           const { job_id, status, ...fields } = row;
-          await this.deps.sink.append({ ...baseOf({ job_id, status }), type, mime: MIME_TYPES[type], bytes: data.length, ...fields });
+          await this.deps.sink.append({ ...baseOf({ job_id, status }), type, mime: MIME_TYPES[type], bytes, ...fields });
         },
-        onSubmitted: job.release,
+        onSubmitted: () => {
+          // A remote job may take long to finish: its document's bytes are not kept while it is waited for.
+          doc.data = EMPTY;
+          job.release();
+        },
       });
     } catch (err) {
       this.inProgress.delete(key);
@@ -239,7 +250,7 @@ class Pipeline {
       ...baseOf({ job_id: outcome.jobId, status: outcome.ok ? 'completed' : 'failed' }),
       type,
       mime: MIME_TYPES[type],
-      bytes: data.length,
+      bytes,
       elapsed_ms: Math.round(now() - started),
     };
     const sources = base.sources!;
