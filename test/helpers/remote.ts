@@ -14,6 +14,8 @@ export interface ProviderCase {
   files: string[];
   /** The text ocrq records for a completed document, given the fake's page texts; null when the provider returns fields, not text. */
   expectedText(pages: string[]): string | null;
+  /** The code a failed job carries when the provider has its own (default PDF_PASSWORD_PROTECTED, as the fake fails it). */
+  failureCode?: string;
 }
 
 /** A corpus copied from fixtures/, and the fake's `texts`/`failures` maps keyed by content hash. */

@@ -45,7 +45,7 @@ describe.each(available)('ocrq submit --provider $name', (pc) => {
         if (expected !== null) expect(row.text).toBe(expected);
         expect(row.pages).toBe(text.pages.length);
       } else {
-        expect(row).toMatchObject({ status: 'failed', error: { code: 'PDF_PASSWORD_PROTECTED', category: 'provider' } });
+        expect(row).toMatchObject({ status: 'failed', error: { code: pc.failureCode ?? 'PDF_PASSWORD_PROTECTED', category: 'provider' } });
       }
     }
     for (const [, n] of fake.submissionsByContent) expect(n).toBe(1);
