@@ -82,6 +82,7 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
     if (value !== undefined) options[k] = value;
     else if (spec.required) throw new UsageError(`${o.provider} needs --option ${k}=…`, spec.help);
   }
+  adapter.checkOptions?.(options);
   if (o.dryRun) {
     const { createNullTarget } = await import('./null.js');
     return createNullTarget(o.provider);
@@ -107,6 +108,7 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
     baseUrl,
     auth: adapter.authHeader(key.value),
     keySource: key.name,
+    idempotent: adapter.idempotent,
     limiter: new RateLimiter({ rps: o.rps * RATE_MARGIN, burst: o.burst, concurrency: o.concurrency }),
     retry: { ...DEFAULT_RETRY_POLICY, retries: o.retries },
     parseError: adapter.parseError,

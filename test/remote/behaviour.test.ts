@@ -15,7 +15,8 @@ describe('remote runs', () => {
   it('429 with Retry-After pauses every request until it ends, then every document completes', async () => {
     const { dir, fake, args } = await setupMany(6, { forceRetryAfter: { count: 1, seconds: 1 } });
     const io = captureIo(dir);
-    expect(await run([...args, '--rps', '50', '--concurrency', '6'], io.deps), io.stderr()).toBe(0);
+    // At 5/s no other request is on its way while the 429 travels back, so every later one waits for the pause.
+    expect(await run([...args, '--rps', '5', '--concurrency', '6'], io.deps), io.stderr()).toBe(0);
     const requests = apiRequests(fake);
     const limited = requests.find((r) => r.status === 429)!;
     const after = requests.filter((r) => r.at > limited.at);
@@ -52,6 +53,19 @@ describe('remote runs', () => {
     const folded = fold(await readRows(path.join(dir, 'm.jsonl')));
     expect([...folded.values()].filter((r) => r.status === 'completed').map((r) => r.job_id).sort()).toEqual([...fake.jobs.keys()].sort());
   }, 60_000);
+
+  it('a connection reset after the provider handled the submit: resent under the same key, still one job', async () => {
+    const { dir, fake, args } = await setupMany(2, { inject: [{ match: (r) => r.path === '/v1/extract', times: 1, fault: 'reset-after-handling' }] });
+    const io = captureIo(dir);
+    expect(await run(args, io.deps), io.stderr()).toBe(0);
+    const submits = fake.requests.filter((r) => r.path === '/v1/extract');
+    expect(submits.length).toBe(3);
+    const keys = submits.map((r) => r.idempotencyKey);
+    expect(new Set(keys).size).toBe(2);
+    expect(fake.jobs.size).toBe(2);
+    expect([...fake.submissionsByContent.values()]).toEqual([1, 1]);
+    expect(summaryOf(io.stdout())).toMatchObject({ completed: 2 });
+  });
 
   it('--timeout stops waiting with exit 7 and jobs left submitted; the next run polls them without submitting', async () => {
     // The jobs finish 1.5 s after submission, whatever is polled.

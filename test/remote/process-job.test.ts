@@ -156,16 +156,18 @@ describe('process-job (DocuProx)', () => {
     expect(rowFor(custom.rows, 'docs/receipt.jpg')).toMatchObject({ status: 'completed', result: { text: 'RECEIPT' } });
   });
 
-  it('no idempotency: a submit whose answer is lost is resent and makes a second job; ocrq records the one it heard of', async () => {
+  it('no idempotency: a submit whose answer is lost is not resent; --retry-failed SUBMIT_UNCONFIRMED resends it', async () => {
     const { fake, data, runOcrq } = await setup({ 'images/invoice.png': 'INVOICE' }, { progress: { polls: 0 } });
     fake.setOptions({ inject: [{ match: (r) => r.method === 'POST' && r.path === '/v1/process-job', times: 1, fault: 'reset-after-handling' }] });
-    const { code, rows } = await runOcrq('--option', `template_id=${TEMPLATE}`);
-    expect(code).toBe(0);
-    const submits = fake.requests.filter((r) => r.path === '/v1/process-job');
-    expect(submits.length).toBe(2);
-    expect(submits[0].idempotencyKey).toBe(submits[1].idempotencyKey);
+    const first = await runOcrq('--option', `template_id=${TEMPLATE}`);
+    expect(first.code).toBe(4);
+    expect(fake.requests.filter((r) => r.path === '/v1/process-job')).toHaveLength(1);
+    expect(rowFor(first.rows, 'docs/invoice.png')).toMatchObject({ status: 'failed', error: { code: 'SUBMIT_UNCONFIRMED' } });
+    expect(first.stderr).toMatch(/may have created a job ocrq cannot see.*--retry-failed SUBMIT_UNCONFIRMED/);
+    const again = await runOcrq('--option', `template_id=${TEMPLATE}`, '--retry-failed', 'SUBMIT_UNCONFIRMED');
+    expect(again.code).toBe(0);
     expect(fake.submissionsByContent.get(sha256Hex(data['invoice.png']))).toBe(2);
-    const row = rowFor(rows, 'docs/invoice.png')!;
+    const row = rowFor(again.rows, 'docs/invoice.png')!;
     expect([...fake.jobs.keys()].indexOf(row.job_id)).toBe(1);
     expect(row.status).toBe('completed');
   });

@@ -151,6 +151,7 @@ describe('qomplement with a callback URL', () => {
       baseUrl: fake.url,
       auth: qomplement.authHeader(fake.apiKey),
       keySource: '--api-key',
+      idempotent: qomplement.idempotent,
       limiter: new RateLimiter({ rps: 100, burst: 5, concurrency: 4 }),
       retry: { ...DEFAULT_RETRY_POLICY },
       parseError: qomplement.parseError,

@@ -1,6 +1,6 @@
 import type { ProviderName } from '../../config/keys.js';
 import type { DocType } from '../../documents/types.js';
-import type { HttpResponse, ParsedError, ProviderHttp } from './client.js';
+import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from './client.js';
 
 /** A provider's job as ocrq sees it. `providerStatus` is the provider's own word for it. */
 export type JobState =
@@ -38,17 +38,22 @@ export interface ProviderAdapter {
   /** Document types the provider takes; others fail with UNSUPPORTED_BY_PROVIDER without a request. */
   readonly accepts: ReadonlySet<DocType>;
   readonly options: Record<string, AdapterOption>;
+  /** False when the provider ignores Idempotency-Key: a submit that may have reached it is then not resent blindly. */
+  readonly idempotent: boolean;
   authHeader(key: string): { header: string; value: string };
   parseError(status: number, body: Buffer): ParsedError;
+  /** Checks option values before anything is journaled or sent; throws UsageError with the fix. */
+  checkOptions?(options: Record<string, string>): void;
   submit(input: SubmitInput, http: ProviderHttp, signal: AbortSignal): Promise<{ jobId: string; state?: JobState }>;
-  poll(jobId: string, http: ProviderHttp, signal: AbortSignal): Promise<JobState>;
+  /** `options` are the run's, as given to submit (a resumed run polls jobs it did not submit itself). */
+  poll(jobId: string, http: ProviderHttp, signal: AbortSignal, options: Record<string, string>): Promise<JobState>;
 }
 
-/** Reads a JSON object body, or fails the request with a clear message. */
+/** Reads a JSON object body; anything else fails that document (BAD_RESPONSE), not the run. */
 export function jsonObject(res: HttpResponse, provider: string, purpose: string): Record<string, unknown> {
   const value = res.json();
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`${provider} ${purpose}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new ProviderRequestError(res.status, 'BAD_RESPONSE', `${provider} ${purpose}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
   }
   return value as Record<string, unknown>;
 }

@@ -45,6 +45,8 @@ export class ProviderRequestError extends Error {
     readonly status: number | null,
     readonly code: string,
     message: string,
+    /** What the provider's own error body said, when it said anything. */
+    readonly provider: ParsedError = {},
   ) {
     super(message);
     this.name = 'ProviderRequestError';
@@ -62,6 +64,8 @@ export interface ProviderHttpOptions {
   auth: { header: string; value: string };
   /** Where the key came from (`--api-key`, `OCRQUEEN_API_KEY`, `providers.ocrqueen.api_key`), for the rejection message. */
   keySource: string;
+  /** The provider deduplicates submits by Idempotency-Key; when false, a submit that may have arrived is not resent. */
+  idempotent: boolean;
   limiter: RateLimiter;
   retry: RetryPolicy;
   budget?: RetryBudget;
@@ -130,7 +134,7 @@ export class ProviderHttp {
           );
           throw this.rejected;
         }
-        if (kind !== 'retry') throw new ProviderRequestError(status, `HTTP_${status}`, `${provider} refused the ${req.purpose} (${detail})`);
+        if (kind !== 'retry') throw new ProviderRequestError(status, `HTTP_${status}`, `${provider} refused the ${req.purpose} (${detail})`, parsed);
         if (status === 429 && api) limiter.onThrottled();
         const decision = nextDelay({ attempt, status, retryAfter: response.headers['retry-after'], now: Date.now(), policy: retry });
         if ('giveUp' in decision) throw new ProviderRequestError(status, status === 429 ? 'RATE_LIMITED' : `HTTP_${status}`, `${provider} ${req.purpose}: ${detail}; ${decision.reason}`);
@@ -143,6 +147,14 @@ export class ProviderHttp {
 
       const reason = errorText(failure);
       if (!isRetryableNetworkError(failure)) throw new ProviderRequestError(null, 'NETWORK_ERROR', `${provider} ${req.purpose}: ${reason}`);
+      if (req.purpose === 'submit' && !this.options.idempotent && mayHaveArrived(failure)) {
+        // Resending could create a second job that the provider bills: a person decides.
+        throw new ProviderRequestError(
+          null,
+          'SUBMIT_UNCONFIRMED',
+          `${provider} submit: ${reason} after the upload was sent; ${provider} may have created a job ocrq cannot see, and it does not deduplicate submissions, so it was not resent (check the provider's dashboard, then resend with --retry-failed SUBMIT_UNCONFIRMED)`,
+        );
+      }
       const decision = nextDelay({ attempt, now: Date.now(), policy: retry });
       if ('giveUp' in decision) throw new ProviderRequestError(null, 'NETWORK_ERROR', `${provider} ${req.purpose}: ${reason}; ${decision.reason}`);
       if (!this.budget.tryTake()) throw new ProviderRequestError(null, 'NETWORK_ERROR', `${provider} ${req.purpose}: ${reason}; the run's retry budget is spent`);
@@ -204,6 +216,16 @@ export class ProviderHttp {
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
+}
+
+/** Errors that prove the request never reached the server (nothing to duplicate). */
+const NEVER_ARRIVED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+function mayHaveArrived(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code && NEVER_ARRIVED.has(e.code)) return false;
+  }
+  return true;
 }
 
 function describe(status: number, parsed: ParsedError): string {

@@ -108,7 +108,7 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
         }
         delay = Math.min(maxDelay, delay * POLL_FACTOR);
         try {
-          state = await adapter.poll(jobId, http, ctx.signal);
+          state = await adapter.poll(jobId, http, ctx.signal, o.options);
         } catch (err) {
           if (!(err instanceof ProviderRequestError)) throw err;
           // A job the provider no longer knows cannot finish; any other failure leaves it for the next run to poll.

@@ -29,6 +29,7 @@ const DEFAULTS: Record<FieldOption | 'submit_path' | 'max_file_bytes', string> =
 
 export const docextract: ProviderAdapter = {
   name: 'docextract',
+  idempotent: false,
   defaultBaseUrl: 'https://api.adteco.com/v1',
   // PDF is confirmed; PNG, JPEG and TIFF are the contract's assumption.
   accepts: new Set(['pdf', 'png', 'jpeg', 'tiff']),
@@ -46,13 +47,12 @@ export const docextract: ProviderAdapter = {
   authHeader: (key) => ({ header: 'Authorization', value: `Bearer ${key}` }),
   parseError: (_status, body) => parseDocExtractError(body),
 
+  checkOptions(options) {
+    settingsOf(options);
+  },
+
   async submit(input, http, signal) {
-    const o: Record<string, string> = { ...DEFAULTS, ...input.options };
-    const extractorId = o.extractor_id;
-    if (!extractorId) throw new UsageError('docextract needs --option extractor_id=…', docextract.options.extractor_id.help);
-    const path = submitPath(o.submit_path);
-    const names = fieldNames(o);
-    const max = nonNegativeInteger('max_file_bytes', o.max_file_bytes);
+    const { o, extractorId, path, names, max } = settingsOf(input.options);
     if (max > 0 && input.data.byteLength > max) {
       // Refused here rather than by the provider: a 27 MB base64 body would be sent only to be turned away.
       throw new ProviderRequestError(413, ErrorCodes.FILE_TOO_LARGE, `docextract: ${input.data.byteLength} bytes is over max_file_bytes=${max}; not sent`);
@@ -80,6 +80,15 @@ export const docextract: ProviderAdapter = {
 };
 
 /** Status words compared case-insensitively; `queued`, `processing` and any unknown word keep the job pending. */
+
+/** The run's options, checked: the same parse serves checkOptions (before anything is sent) and submit. */
+function settingsOf(options: Record<string, string>) {
+  const o: Record<string, string> = { ...DEFAULTS, ...options };
+  const extractorId = o.extractor_id;
+  if (!extractorId) throw new UsageError('docextract needs --option extractor_id=…', docextract.options.extractor_id.help);
+  if (o.metadata !== undefined) parseMetadata(o.metadata);
+  return { o, extractorId, path: submitPath(o.submit_path), names: fieldNames(o), max: nonNegativeInteger('max_file_bytes', o.max_file_bytes) };
+}
 function jobState(job: Record<string, unknown>): JobState {
   const providerStatus = pickString(job, 'status') ?? 'unknown';
   switch (providerStatus.trim().toLowerCase()) {

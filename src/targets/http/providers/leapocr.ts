@@ -21,6 +21,7 @@ const DEFAULT_FORMAT = 'markdown';
 
 export const leapocr: ProviderAdapter = {
   name: 'leapocr',
+  idempotent: false,
   defaultBaseUrl: 'https://api.leapocr.com/api/v1',
   // The SDKs' list; the FAQ says PDF only, the API does not publish its own.
   accepts: new Set(['pdf', 'png', 'jpeg', 'tiff', 'webp']),
@@ -34,6 +35,10 @@ export const leapocr: ProviderAdapter = {
   },
   authHeader: (key) => ({ header: 'X-API-KEY', value: key }),
   parseError: (_status, body) => parseLeapOcrError(body),
+
+  checkOptions(options) {
+    uploadFields(options);
+  },
 
   async submit(input, http, signal) {
     const fields = uploadFields(input.options);

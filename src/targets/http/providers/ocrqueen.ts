@@ -2,6 +2,7 @@
 import { ErrorCodes } from '../../../errors.js';
 import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
 import { multipartBody } from '../body.js';
+import { ProviderRequestError } from '../client.js';
 
 const JOB_OPTIONS: Record<string, 'bool' | 'int' | 'string'> = {
   retain_hours: 'int',
@@ -17,6 +18,7 @@ const JOB_OPTIONS: Record<string, 'bool' | 'int' | 'string'> = {
 export const ocrqueen: ProviderAdapter = {
   name: 'ocrqueen',
   defaultBaseUrl: 'https://api.ocrqueen.com',
+  idempotent: true,
   accepts: new Set(['pdf', 'png', 'jpeg', 'webp']),
   options: {
     retain_hours: { help: 'hours OCRQueen keeps the source file (0-168)' },
@@ -44,7 +46,7 @@ export const ocrqueen: ProviderAdapter = {
     const res = await http.send({ method: 'POST', path: '/v1/extract', body: multipartBody(parts), idempotencyKey: input.idempotencyKey, purpose: 'submit' }, signal);
     const body = jsonObject(res, 'ocrqueen', 'submit');
     const jobId = pickString(body, 'job_id', 'id');
-    if (!jobId) throw new Error('ocrqueen submit: the response has no job_id');
+    if (!jobId) throw new ProviderRequestError(res.status, 'BAD_RESPONSE', 'ocrqueen submit: the response has no job_id');
     // 200 means the job finished inline (sync, or a cache hit); 202 carries a suggested first poll delay.
     const state = res.status === 200 ? jobState(body) : undefined;
     const retryAfter = Number(res.headers['retry-after']);

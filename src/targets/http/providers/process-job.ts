@@ -36,6 +36,7 @@ const DEFAULTS = {
 
 export const processJob: ProviderAdapter = {
   name: 'process-job',
+  idempotent: false,
   defaultBaseUrl: 'https://api.docuprox.com/v1',
   accepts: new Set(['pdf', 'png', 'jpeg', 'tiff', 'bmp', 'gif']),
   options: {
@@ -51,14 +52,13 @@ export const processJob: ProviderAdapter = {
   authHeader: (key) => ({ header: 'x-auth', value: key }),
   parseError: (_status, body) => parseProcessJobError(body),
 
+  checkOptions(options) {
+    pollConfigOf(options);
+    submitSettingsOf(options);
+  },
+
   async submit(input, http, signal) {
-    const o = input.options;
-    const config = pollConfigOf(o);
-    const templateId = o.template_id;
-    if (!templateId) throw new UsageError('process-job needs --option template_id=…', processJob.options.template_id.help);
-    const staticValues = o.static_values === undefined ? undefined : parseStaticValues(o.static_values);
-    const upload = oneOf('upload', o.upload ?? DEFAULTS.upload, UPLOADS);
-    pollConfigs.set(http, config);
+    const { templateId, staticValues, upload } = submitSettingsOf(input.options);
     // No idempotency in this API: the key is sent anyway, harmlessly, and ignored.
     const common = { idempotencyKey: input.idempotencyKey, purpose: 'submit' };
     let res: HttpResponse;
@@ -80,8 +80,8 @@ export const processJob: ProviderAdapter = {
     return { jobId, state: { state: 'pending', providerStatus: pickString(body, 'status') ?? 'NEW' } };
   },
 
-  async poll(jobId, http, signal) {
-    const config = pollConfigs.get(http) ?? pollConfigOf({});
+  async poll(jobId, http, signal, options) {
+    const config = pollConfigOf(options);
     const res =
       config.statusForm === 'path'
         ? await http.send({ method: 'GET', path: `/job-status/${encodeURIComponent(jobId)}`, purpose: 'poll' }, signal)
@@ -103,11 +103,12 @@ export const processJob: ProviderAdapter = {
   },
 };
 
-/**
- * The interface hands options to `submit` only, so the options of the run are kept per ProviderHttp (one per run)
- * for `poll`. A run that only polls jobs submitted earlier (resume) has not seen them and polls with the defaults.
- */
-const pollConfigs = new WeakMap<ProviderHttp, PollConfig>();
+function submitSettingsOf(o: Record<string, string>) {
+  const templateId = o.template_id;
+  if (!templateId) throw new UsageError('process-job needs --option template_id=…', processJob.options.template_id.help);
+  const staticValues = o.static_values === undefined ? undefined : parseStaticValues(o.static_values);
+  return { templateId, staticValues, upload: oneOf('upload', o.upload ?? DEFAULTS.upload, UPLOADS) };
+}
 
 function pollConfigOf(o: Record<string, string>): PollConfig {
   const words = (name: keyof typeof DEFAULTS) => {
@@ -148,10 +149,8 @@ async function failedState(jobId: string, providerStatus: string, config: PollCo
 
 /** The client words a refusal as "… (HTTP 400 <code> <message>)" from parseProcessJobError's answer. */
 function reasonOf(err: ProviderRequestError): ParsedError {
-  const m = /\(HTTP \d{3} ([\s\S]*?)\)?$/.exec(err.message);
-  if (!m || err.status === null || err.status < 400 || err.status >= 500) return {};
-  const [first, ...rest] = m[1].split(' ');
-  return CODE_LIKE.test(first) ? { code: first, message: rest.join(' ') || undefined } : { message: m[1] };
+  if (err.status === null || err.status < 400 || err.status >= 500) return {};
+  return err.provider;
 }
 
 /** `{error, message}`: `error` is an HTTP reason phrase, or (on a failed job's results) the failure's code. */

@@ -15,6 +15,7 @@ const SCHEMA_TYPES = ['string', 'number', 'date', 'identifier'];
 
 export const qomplement: ProviderAdapter = {
   name: 'qomplement',
+  idempotent: false,
   defaultBaseUrl: 'https://developer-api.qomplement.com/v1',
   accepts: new Set(['pdf', 'png', 'jpeg', 'bmp', 'tiff']),
   options: {
@@ -28,6 +29,10 @@ export const qomplement: ProviderAdapter = {
   },
   authHeader: (key) => ({ header: 'Authorization', value: `Bearer ${key}` }),
   parseError: (_status, body) => parseErrorBody(body),
+
+  checkOptions(options) {
+    formFields(options);
+  },
 
   async submit(input, http, signal) {
     const fields = formFields(input.options);
