@@ -1,5 +1,6 @@
 import type { ProviderName } from '../../config/keys.js';
 import type { DocType } from '../../documents/types.js';
+import { UsageError } from '../../errors.js';
 import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from './client.js';
 
 /** A provider's job as ocrq sees it. `providerStatus` is the provider's own word for it. */
@@ -54,6 +55,25 @@ export function jsonObject(res: HttpResponse, provider: string, purpose: string)
   const value = res.json();
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ProviderRequestError(res.status, 'BAD_RESPONSE', `${provider} ${purpose}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A malformed answer fails the document, never the run. */
+export function badResponse(res: HttpResponse, provider: string, message: string): ProviderRequestError {
+  return new ProviderRequestError(res.status, 'BAD_RESPONSE', `${provider} ${message}`);
+}
+
+/** An option whose value must be a JSON object (a schema, metadata); anything else is a usage error with an example. */
+export function jsonObjectOption(provider: string, option: string, text: string, example: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${provider} option ${option} must be a JSON object`, `e.g. --option '${option}=${example}'`);
   }
   return value as Record<string, unknown>;
 }

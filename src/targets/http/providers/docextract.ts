@@ -5,9 +5,9 @@
  * the contract's assumptions are the defaults and each is an option. No idempotency key, no per-request callback.
  */
 import { ErrorCodes, UsageError } from '../../../errors.js';
-import { parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
+import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
 import { jsonBase64Body } from '../body.js';
-import { ProviderRequestError, type HttpResponse, type ParsedError } from '../client.js';
+import { ProviderRequestError, type ParsedError } from '../client.js';
 
 export const DOCEXTRACT_JOB_FAILED = 'DOCEXTRACT_JOB_FAILED';
 /** The contract's assumed cap on one document (the API publishes none); base64 makes the body a third larger. */
@@ -59,15 +59,15 @@ export const docextract: ProviderAdapter = {
     }
     const fields: Record<string, unknown> = { [names.extractor_field]: extractorId, [names.mime_type_field]: input.mime };
     if (names.filename_field) fields[names.filename_field] = input.fileName;
-    if (o.metadata !== undefined) fields[names.metadata_field] = parseMetadata(o.metadata);
+    if (o.metadata !== undefined) fields[names.metadata_field] = jsonObjectOption('docextract', 'metadata', o.metadata, '{"batch":"2024-06"}');
     // No idempotency in this API: the key is sent anyway, harmlessly, and ignored.
     const res = await http.send(
       { method: 'POST', path, body: jsonBase64Body(fields, names.document_field, input.data), idempotencyKey: input.idempotencyKey, purpose: 'submit' },
       signal,
     );
-    const body = objectBody(res, 'submit');
+    const body = jsonObject(res, 'docextract', 'submit');
     const jobId = pickString(body, 'id', 'job_id', 'data.id');
-    if (!jobId) throw badResponse(res, 'submit: the response has no job id (id, job_id or data.id)');
+    if (!jobId) throw badResponse(res, 'docextract', 'submit: the response has no job id (id, job_id or data.id)');
     const state = jobState(jobObject(body));
     // A job already finished in the answer needs no poll; anything else is polled.
     return { jobId, state: state.state === 'pending' ? { state: 'pending', providerStatus: state.providerStatus === 'unknown' ? 'queued' : state.providerStatus } : state };
@@ -75,7 +75,7 @@ export const docextract: ProviderAdapter = {
 
   async poll(jobId, http, signal) {
     const res = await http.send({ method: 'GET', path: JOB_PATH + encodeURIComponent(jobId), purpose: 'poll' }, signal);
-    return jobState(jobObject(objectBody(res, 'poll')));
+    return jobState(jobObject(jsonObject(res, 'docextract', 'poll')));
   },
 };
 
@@ -86,7 +86,7 @@ function settingsOf(options: Record<string, string>) {
   const o: Record<string, string> = { ...DEFAULTS, ...options };
   const extractorId = o.extractor_id;
   if (!extractorId) throw new UsageError('docextract needs --option extractor_id=…', docextract.options.extractor_id.help);
-  if (o.metadata !== undefined) parseMetadata(o.metadata);
+  if (o.metadata !== undefined) jsonObjectOption('docextract', 'metadata', o.metadata, '{"batch":"2024-06"}');
   return { o, extractorId, path: submitPath(o.submit_path), names: fieldNames(o), max: nonNegativeInteger('max_file_bytes', o.max_file_bytes) };
 }
 function jobState(job: Record<string, unknown>): JobState {
@@ -136,34 +136,10 @@ function fieldNames(o: Record<string, string>): Record<FieldOption, string> {
   return names;
 }
 
-function parseMetadata(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError('docextract option metadata must be a JSON object', `e.g. --option 'metadata={"batch":"2024-06"}'`);
-  }
-  return value as Record<string, unknown>;
-}
-
 function nonNegativeInteger(name: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`docextract option ${name} must be a whole number of bytes (got "${text}")`);
   return n;
-}
-
-function objectBody(res: HttpResponse, purpose: string): Record<string, unknown> {
-  const value = res.json();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badResponse(res, `${purpose}: expected a JSON object`);
-  return value as Record<string, unknown>;
-}
-
-/** A malformed answer fails the document, never the run. */
-function badResponse(res: HttpResponse, message: string): ProviderRequestError {
-  return new ProviderRequestError(res.status, 'BAD_RESPONSE', `docextract ${message}`);
 }
 
 /** `{error: {code, message, suggestion}}`: the suggestion is the fix, so it stays in the message. */

@@ -5,7 +5,7 @@
  * no per-request callback and no failure codes: a failed job is `LEAPOCR_JOB_FAILED` with its `error_message`.
  */
 import { UsageError } from '../../../errors.js';
-import { parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter, type SubmitInput } from '../adapter.js';
+import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter, type SubmitInput } from '../adapter.js';
 import { jsonBody, rawBody } from '../body.js';
 import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../client.js';
 
@@ -54,9 +54,9 @@ export const leapocr: ProviderAdapter = {
       },
       signal,
     );
-    const upload = objectBody(initiated, 'submit');
+    const upload = jsonObject(initiated, 'leapocr', 'submit');
     const jobId = pickString(upload, 'job_id');
-    if (!jobId) throw badResponse(initiated, 'submit: the response has no job_id');
+    if (!jobId) throw badResponse(initiated, 'leapocr', 'submit: the response has no job_id');
     const etags: Array<{ part_number: number; etag: string }> = [];
     for (const part of uploadParts(upload, size, initiated)) {
       // Presigned storage: no API key, not drawn from the rate budget; the slice is a view, not a copy.
@@ -65,19 +65,19 @@ export const leapocr: ProviderAdapter = {
         signal,
       );
       const etag = (res.headers.etag ?? '').replace(/"/g, '').trim();
-      if (!etag) throw badResponse(res, `upload of part ${part.number}: the storage answer has no ETag`);
+      if (!etag) throw badResponse(res, 'leapocr', `upload of part ${part.number}: the storage answer has no ETag`);
       etags.push({ part_number: part.number, etag });
     }
     const completed = await http.send(
       { method: 'POST', path: `/ocr/uploads/${encodeURIComponent(jobId)}/complete`, body: jsonBody({ parts: etags }), idempotencyKey: input.idempotencyKey, purpose: 'submit' },
       signal,
     );
-    return { jobId, state: { state: 'pending', providerStatus: pickString(objectBody(completed, 'submit'), 'status') ?? 'pending' } };
+    return { jobId, state: { state: 'pending', providerStatus: pickString(jsonObject(completed, 'leapocr', 'submit'), 'status') ?? 'pending' } };
   },
 
   async poll(jobId, http, signal) {
     const res = await http.send({ method: 'GET', path: `/ocr/status/${encodeURIComponent(jobId)}`, purpose: 'poll' }, signal);
-    const status = objectBody(res, 'poll');
+    const status = jsonObject(res, 'leapocr', 'poll');
     const providerStatus = pickString(status, 'status') ?? 'unknown';
     switch (normalize(providerStatus)) {
       case 'failed':
@@ -99,7 +99,7 @@ function uploadFields(o: Record<string, string>): Record<string, unknown> {
     fields.format = o.format ?? DEFAULT_FORMAT;
     fields.model = o.model ?? DEFAULT_MODEL;
   }
-  if (o.schema !== undefined) fields.schema = parseSchema(o.schema);
+  if (o.schema !== undefined) fields.schema = jsonObjectOption('leapocr', 'schema', o.schema, '{"type":"object","properties":{"total":{"type":"number"}}}');
   if (o.instructions !== undefined) {
     if (o.instructions.length > MAX_INSTRUCTIONS_LENGTH) throw new UsageError(`leapocr option instructions is longer than ${MAX_INSTRUCTIONS_LENGTH} characters`);
     fields.instructions = o.instructions;
@@ -109,19 +109,6 @@ function uploadFields(o: Record<string, string>): Record<string, unknown> {
     fields.extract_bounding_boxes = o.extract_bounding_boxes === 'true';
   }
   return fields;
-}
-
-function parseSchema(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError('leapocr option schema must be a JSON object', `e.g. --option 'schema={"type":"object","properties":{"total":{"type":"number"}}}'`);
-  }
-  return value as Record<string, unknown>;
 }
 
 /** The API takes 1–255 characters; a longer name is shortened, keeping its extension. */
@@ -146,7 +133,7 @@ interface UploadPart {
  */
 function uploadParts(upload: Record<string, unknown>, size: number, res: HttpResponse): UploadPart[] {
   const listed = Array.isArray(upload.parts) ? (upload.parts as unknown[]) : [];
-  if (listed.length === 0 || listed.length > size) throw badResponse(res, `submit: the upload has ${listed.length} parts for ${size} bytes`);
+  if (listed.length === 0 || listed.length > size) throw badResponse(res, 'leapocr', `submit: the upload has ${listed.length} parts for ${size} bytes`);
   const hasRanges = listed.some((p) => pickValue(p, 'start_byte') !== undefined || pickValue(p, 'end_byte') !== undefined);
   const chunk = Math.ceil(size / listed.length);
   const parts = listed.map((p, i): UploadPart => {
@@ -154,17 +141,17 @@ function uploadParts(upload: Record<string, unknown>, size: number, res: HttpRes
     const start = hasRanges ? pickValue(p, 'start_byte') : i * chunk;
     const end = hasRanges ? Number(pickValue(p, 'end_byte')) + 1 : Math.min(size, (i + 1) * chunk);
     if (!Number.isSafeInteger(number) || (number as number) < 1 || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) {
-      throw badResponse(res, `submit: upload part ${i + 1} has no valid part_number or byte range`);
+      throw badResponse(res, 'leapocr', `submit: upload part ${i + 1} has no valid part_number or byte range`);
     }
     return { number: number as number, url: storageUrl(pickValue(p, 'upload_url'), res), start: start as number, end };
   });
   parts.sort((a, b) => a.start - b.start);
   let next = 0;
   for (const part of parts) {
-    if (part.start !== next || part.end <= part.start || part.end > size) throw badResponse(res, `submit: upload part ${part.number} covers bytes ${part.start}-${part.end - 1}, expected to start at ${next} of ${size}`);
+    if (part.start !== next || part.end <= part.start || part.end > size) throw badResponse(res, 'leapocr', `submit: upload part ${part.number} covers bytes ${part.start}-${part.end - 1}, expected to start at ${next} of ${size}`);
     next = part.end;
   }
-  if (next !== size) throw badResponse(res, `submit: the upload parts cover ${next} of ${size} bytes`);
+  if (next !== size) throw badResponse(res, 'leapocr', `submit: the upload parts cover ${next} of ${size} bytes`);
   return parts;
 }
 
@@ -176,7 +163,7 @@ function storageUrl(value: unknown, res: HttpResponse): string {
   } catch {
     // reported below
   }
-  throw badResponse(res, 'submit: an upload part has no http(s) upload_url');
+  throw badResponse(res, 'leapocr', 'submit: an upload part has no http(s) upload_url');
 }
 
 /**
@@ -189,7 +176,7 @@ async function readResult(jobId: string, providerStatus: string, status: Record<
   for (let page = 1; ; page++) {
     if (page > MAX_RESULT_REQUESTS) throw new ProviderRequestError(null, 'BAD_RESPONSE', `leapocr result: more than ${MAX_RESULT_REQUESTS} result pages; not read`);
     const res = await http.send({ method: 'GET', path: `/ocr/result/${encodeURIComponent(jobId)}`, query: { page, limit: RESULT_PAGE_LIMIT }, purpose: 'result' }, signal);
-    const body = objectBody(res, 'result');
+    const body = jsonObject(res, 'leapocr', 'result');
     if (res.status === 202 || !Array.isArray(body.pages)) {
       return normalize(pickString(body, 'status') ?? '') === 'failed' ? failedState(providerStatus, body) : { state: 'pending', providerStatus };
     }
@@ -198,7 +185,7 @@ async function readResult(jobId: string, providerStatus: string, status: Record<
     const current = pickValue(body, 'pagination.page') ?? pickValue(body, 'pagination.current_page');
     const total = pickValue(body, 'pagination.total_pages');
     if (typeof current !== 'number' || typeof total !== 'number' || current >= total) break;
-    if (current !== page) throw badResponse(res, `result: asked for page ${page}, got page ${current}`);
+    if (current !== page) throw badResponse(res, 'leapocr', `result: asked for page ${page}, got page ${current}`);
   }
   return completedState(providerStatus, first, pages, status);
 }
@@ -228,17 +215,6 @@ function failedState(providerStatus: string, body: Record<string, unknown>): Job
 /** Status words compared lower-case, `partially done` / `partially-done` as `partially_done`. */
 function normalize(word: string): string {
   return word.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
-
-function objectBody(res: HttpResponse, purpose: string): Record<string, unknown> {
-  const value = res.json();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badResponse(res, `${purpose}: expected a JSON object`);
-  return value as Record<string, unknown>;
-}
-
-/** A malformed answer fails the document, never the run. */
-function badResponse(res: HttpResponse, message: string): ProviderRequestError {
-  return new ProviderRequestError(res.status, 'BAD_RESPONSE', `leapocr ${message}`);
 }
 
 /** API errors are `{code, error: {message}}`; presigned storage answers S3-style XML. */

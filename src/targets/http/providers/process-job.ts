@@ -5,7 +5,7 @@
  * template's field map, not text.
  */
 import { UsageError } from '../../../errors.js';
-import { parseErrorBody, pickString, type JobState, type ProviderAdapter } from '../adapter.js';
+import { jsonObject, parseErrorBody, pickString, type JobState, type ProviderAdapter } from '../adapter.js';
 import { jsonBase64Body, jsonBody, multipartBody, rawBody, type FormPart } from '../body.js';
 import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../client.js';
 
@@ -74,7 +74,7 @@ export const processJob: ProviderAdapter = {
       parts.push({ name: 'actual_image', filename: input.fileName, contentType: input.mime, data: input.data });
       res = await http.send({ ...common, method: 'POST', path: '/process-job', body: multipartBody(parts) }, signal);
     }
-    const body = objectBody(res, 'submit');
+    const body = jsonObject(res, 'process-job', 'submit');
     const jobId = pickString(body, 'job_id', 'id');
     if (!jobId) throw new ProviderRequestError(res.status, 'BAD_RESPONSE', 'process-job submit: the response has no job_id');
     return { jobId, state: { state: 'pending', providerStatus: pickString(body, 'status') ?? 'NEW' } };
@@ -86,7 +86,7 @@ export const processJob: ProviderAdapter = {
       config.statusForm === 'path'
         ? await http.send({ method: 'GET', path: `/job-status/${encodeURIComponent(jobId)}`, purpose: 'poll' }, signal)
         : await http.send({ method: 'GET', path: '/job-status', query: { job_id: jobId }, purpose: 'poll' }, signal);
-    const providerStatus = pickString(objectBody(res, 'poll'), 'status') ?? 'unknown';
+    const providerStatus = pickString(jsonObject(res, 'process-job', 'poll'), 'status') ?? 'unknown';
     const word = normalize(providerStatus);
     if (config.success.has(word)) return fetchResult(jobId, providerStatus, config, http, signal);
     if (config.failure.has(word)) return failedState(jobId, providerStatus, config, http, signal);
@@ -127,7 +127,7 @@ function pollConfigOf(o: Record<string, string>): PollConfig {
 
 async function fetchResult(jobId: string, providerStatus: string, config: PollConfig, http: ProviderHttp, signal: AbortSignal): Promise<JobState> {
   const res = await http.send({ method: 'POST', path: '/job-results', body: jsonBody({ job_id: jobId, result_format: config.resultFormat }), purpose: 'result' }, signal);
-  const body = objectBody(res, 'result');
+  const body = jsonObject(res, 'process-job', 'result');
   return { state: 'completed', providerStatus, result: 'result' in body ? body.result : body };
 }
 
@@ -196,10 +196,3 @@ function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function objectBody(res: HttpResponse, purpose: string): Record<string, unknown> {
-  const value = res.json();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProviderRequestError(res.status, 'BAD_RESPONSE', `process-job ${purpose}: expected a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}

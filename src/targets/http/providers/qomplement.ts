@@ -4,9 +4,9 @@
  * to poll at `GET /jobs/{id}`. The result holds extracted fields; only the XL model adds text (`markdown`).
  */
 import { UsageError } from '../../../errors.js';
-import { parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
+import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
 import { multipartBody, type FormPart } from '../body.js';
-import { ProviderRequestError, type HttpResponse } from '../client.js';
+import { ProviderRequestError } from '../client.js';
 
 /** Form fields passed through as given, in this order. */
 const FORM_OPTIONS = ['model', 'schema', 'output_format', 'detail', 'chunk_size', 'chunk_overlap'] as const;
@@ -44,7 +44,7 @@ export const qomplement: ProviderAdapter = {
     if (input.callbackUrl) parts.push({ name: 'webhook_url', value: input.callbackUrl });
     // qomplement has no idempotency key; it is sent anyway, harmlessly, so every provider's submit looks alike.
     const res = await http.send({ method: 'POST', path: '/extract', body: multipartBody(parts), idempotencyKey: input.idempotencyKey, purpose: 'submit' }, signal);
-    const body = objectBody(res, 'submit');
+    const body = jsonObject(res, 'qomplement', 'submit');
     const jobId = pickString(body, 'id', 'job_id');
     if (!jobId) throw new ProviderRequestError(res.status, 'BAD_RESPONSE', 'qomplement submit: the response has no job id (id or job_id)');
     // 200 is the finished job (one file of at most 5 pages, no webhook_url); 202 a job to poll for its result.
@@ -54,7 +54,7 @@ export const qomplement: ProviderAdapter = {
 
   async poll(jobId, http, signal) {
     const res = await http.send({ method: 'GET', path: `/jobs/${encodeURIComponent(jobId)}`, purpose: 'poll' }, signal);
-    return jobState(objectBody(res, 'poll'));
+    return jobState(jsonObject(res, 'qomplement', 'poll'));
   },
 };
 
@@ -89,14 +89,6 @@ function checkSchema(text: string): void {
       return typeof field?.name === 'string' && field.name !== '' && SCHEMA_TYPES.includes(field.type as string);
     });
   if (!ok) throw new UsageError(`qomplement option schema must be a JSON array of {"name", "type": ${SCHEMA_TYPES.join('|')}}`);
-}
-
-function objectBody(res: HttpResponse, purpose: string): Record<string, unknown> {
-  const value = res.json();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProviderRequestError(res.status, 'BAD_RESPONSE', `qomplement ${purpose}: expected a JSON object`);
-  }
-  return value as Record<string, unknown>;
 }
 
 /** A job object (poll) or a submit answer: `pending`, `processing` → `completed` | `failed`. */
