@@ -10,6 +10,7 @@ import type { CommandDeps } from './commands/deps.js';
 import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './commands/submit/constants.js';
 import type { SubmitOptions } from './commands/submit/index.js';
+import type { VerifySignatureOptions } from './commands/verify-signature/index.js';
 
 export const DEFAULT_MANIFEST = 'ocrq-manifest.jsonl';
 export const DEFAULT_MAX_FILE_SIZE = '50MB';
@@ -151,6 +152,7 @@ export interface CommandRunners {
   exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string }, deps: CommandDeps): Promise<CommandResult>;
   status(options: { manifest: string; json: boolean }, deps: CommandDeps): Promise<CommandResult>;
   config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
+  verifySignature(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult>;
 }
 
 /** The real commands, each imported on first use. */
@@ -171,6 +173,11 @@ export const defaultRunners: CommandRunners = {
   async config(options, deps) {
     const { config } = await import('./commands/config/index.js');
     return config(options, deps);
+  },
+  async verifySignature(options, deps) {
+    const { verifySignatureCommand } = await import('./commands/verify-signature/index.js');
+    const result = await verifySignatureCommand(options, deps);
+    return { exitCode: result.exitCode, summary: result };
   },
 };
 
@@ -240,6 +247,33 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--json', 'print a JSON object')
     .action(async (manifest: string, raw: { json?: boolean }) => {
       done(await runners.status({ manifest, json: Boolean(raw.json) }, deps));
+    });
+
+  program
+    .command('verify-signature')
+    .description('check a webhook signature over a raw body (FILE or stdin): prints valid or invalid: <reason>')
+    .argument('[file]', 'the raw body; - or nothing reads stdin')
+    .option('--secret <secret>', 'signing secret (else OCRQ_WEBHOOK_SECRET)')
+    .addOption(new Option('--provider <name>', "use the provider's scheme and headers").choices([...PROVIDERS]))
+    .addOption(new Option('--scheme <scheme>', 'signature scheme').choices(['hmac-sha256-hex', 'hmac-sha256-hex-timestamped', 'hmac-sha256-base64', 'standard-webhooks', 'stripe']))
+    .option('--signature <sig>', 'the signature value (a bare signature means hmac-sha256-hex)')
+    .option('--header <header>', 'a request header, "Name: value" (repeatable)', collect, [])
+    .option('--tolerance <seconds>', 'timestamp tolerance for standard-webhooks and stripe', positiveNumber('--tolerance'))
+    .action(async (file: string | undefined, raw: { secret?: string; provider?: string; scheme?: string; signature?: string; header: string[]; tolerance?: number }) => {
+      done(
+        await runners.verifySignature(
+          {
+            secret: raw.secret,
+            provider: raw.provider as VerifySignatureOptions['provider'],
+            scheme: raw.scheme as VerifySignatureOptions['scheme'],
+            signature: raw.signature,
+            headers: raw.header,
+            toleranceSeconds: raw.tolerance,
+            file,
+          },
+          deps,
+        ),
+      );
     });
 
   program

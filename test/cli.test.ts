@@ -10,6 +10,7 @@ function recordingRunners() {
     exportManifest: async (options) => (calls.push({ command: 'export', options }), { exitCode: 0 }),
     status: async (options) => (calls.push({ command: 'status', options }), { exitCode: 0 }),
     config: async (options) => (calls.push({ command: 'config', options }), { exitCode: 0 }),
+    verifySignature: async (options) => (calls.push({ command: 'verify-signature', options }), { exitCode: 0 }),
   };
   return { calls, runners };
 }
@@ -79,6 +80,16 @@ describe('argv → options', () => {
     [['config', 'set', 'providers.ocrqueen.api_key', '-'], 'config', { action: 'set', key: 'providers.ocrqueen.api_key', value: '-', json: false }],
     [['config', 'list', '--json'], 'config', { action: 'list', key: undefined, value: undefined, json: true }],
     [['config', 'path'], 'config', { action: 'path', key: undefined, value: undefined, json: false }],
+    [
+      ['verify-signature', '--secret', 's', '--provider', 'ocrqueen', '--header', 'OCRQueen-Signature: sha256=ab', 'body.json'],
+      'verify-signature',
+      { secret: 's', provider: 'ocrqueen', scheme: undefined, signature: undefined, headers: ['OCRQueen-Signature: sha256=ab'], toleranceSeconds: undefined, file: 'body.json' },
+    ],
+    [
+      ['verify-signature', '--secret', 's', '--scheme', 'stripe', '--signature', 't=1,v1=ab', '--tolerance', '60', '-'],
+      'verify-signature',
+      { secret: 's', provider: undefined, scheme: 'stripe', signature: 't=1,v1=ab', headers: [], toleranceSeconds: 60, file: '-' },
+    ],
   ])('%j', async (argv, command, options) => {
     const { calls, runners } = recordingRunners();
     expect(await run(argv, captureIo('/').deps, runners)).toBe(0);
