@@ -11,6 +11,8 @@ import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './commands/submit/constants.js';
 import type { SubmitOptions } from './commands/submit/index.js';
 import type { VerifySignatureOptions } from './commands/verify-signature/index.js';
+import type { ListenOptions } from './commands/listen/index.js';
+import { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT } from './commands/listen/constants.js';
 
 export const DEFAULT_MANIFEST = 'ocrq-manifest.jsonl';
 export const DEFAULT_MAX_FILE_SIZE = '50MB';
@@ -153,6 +155,7 @@ export interface CommandRunners {
   status(options: { manifest: string; json: boolean }, deps: CommandDeps): Promise<CommandResult>;
   config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
   verifySignature(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult>;
+  listen(options: ListenOptions, deps: CommandDeps): Promise<CommandResult>;
 }
 
 /** The real commands, each imported on first use. */
@@ -173,6 +176,11 @@ export const defaultRunners: CommandRunners = {
   async config(options, deps) {
     const { config } = await import('./commands/config/index.js');
     return config(options, deps);
+  },
+  async listen(options, deps) {
+    const { listen } = await import('./commands/listen/index.js');
+    const summary = await listen(options, deps);
+    return { exitCode: summary.exitCode, summary };
   },
   async verifySignature(options, deps) {
     const { verifySignatureCommand } = await import('./commands/verify-signature/index.js');
@@ -247,6 +255,42 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--json', 'print a JSON object')
     .action(async (manifest: string, raw: { json?: boolean }) => {
       done(await runners.status({ manifest, json: Boolean(raw.json) }, deps));
+    });
+
+  program
+    .command('listen')
+    .description('receive provider webhooks: verify, store durably in the manifest, then answer 2xx')
+    .option('--port <n>', 'port to listen on (0 = any free port)', nonNegativeInt('--port'), DEFAULT_LISTEN_PORT)
+    .option('--host <host>', 'address to bind', DEFAULT_LISTEN_HOST)
+    .addOption(new Option('--provider <name>', 'whose deliveries these are (auto: recognise by header and payload)').choices(['auto', ...PROVIDERS]).default('auto'))
+    .option('--secret <secret>', 'webhook signing secret (else OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret)')
+    .option('--require-header <header>', '"Name: value" a provider that signs nothing must send')
+    .option('-o, --out <file>', 'manifest to append deliveries to', DEFAULT_MANIFEST)
+    .option('--forward-to <url>', 'relay each verified delivery (raw body and headers) to a local app')
+    .option('--until-done <manifest>', 'exit 0 once every job of this manifest is completed or failed')
+    .option('--timeout <duration>', 'exit 7 when this runs out', duration('--timeout'))
+    .option('--json', 'print NDJSON events (the first is {"type":"ready","url":…})')
+    .option('-q, --quiet', 'print only errors')
+    .action(async (raw: { port: number; host: string; provider: string; secret?: string; requireHeader?: string; out: string; forwardTo?: string; untilDone?: string; timeout?: number; json?: boolean; quiet?: boolean }) => {
+      if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+      done(
+        await runners.listen(
+          {
+            port: raw.port,
+            host: raw.host,
+            provider: raw.provider as ListenOptions['provider'],
+            secret: raw.secret,
+            requireHeader: raw.requireHeader,
+            out: raw.out,
+            forwardTo: raw.forwardTo,
+            untilDone: raw.untilDone,
+            timeoutMs: raw.timeout,
+            json: Boolean(raw.json),
+            quiet: Boolean(raw.quiet),
+          },
+          deps,
+        ),
+      );
     });
 
   program

@@ -11,6 +11,7 @@ function recordingRunners() {
     status: async (options) => (calls.push({ command: 'status', options }), { exitCode: 0 }),
     config: async (options) => (calls.push({ command: 'config', options }), { exitCode: 0 }),
     verifySignature: async (options) => (calls.push({ command: 'verify-signature', options }), { exitCode: 0 }),
+    listen: async (options) => (calls.push({ command: 'listen', options }), { exitCode: 0 }),
   };
   return { calls, runners };
 }
@@ -80,6 +81,16 @@ describe('argv → options', () => {
     [['config', 'set', 'providers.ocrqueen.api_key', '-'], 'config', { action: 'set', key: 'providers.ocrqueen.api_key', value: '-', json: false }],
     [['config', 'list', '--json'], 'config', { action: 'list', key: undefined, value: undefined, json: true }],
     [['config', 'path'], 'config', { action: 'path', key: undefined, value: undefined, json: false }],
+    [
+      ['listen'],
+      'listen',
+      { port: 8787, host: '127.0.0.1', provider: 'auto', secret: undefined, requireHeader: undefined, out: 'ocrq-manifest.jsonl', forwardTo: undefined, untilDone: undefined, timeoutMs: undefined, json: false, quiet: false },
+    ],
+    [
+      ['listen', '--port', '0', '--provider', 'qomplement', '--require-header', 'X-Token: t', '--out', 'm.jsonl', '--until-done', 'm.jsonl', '--timeout', '5m', '--json'],
+      'listen',
+      { port: 0, host: '127.0.0.1', provider: 'qomplement', secret: undefined, requireHeader: 'X-Token: t', out: 'm.jsonl', forwardTo: undefined, untilDone: 'm.jsonl', timeoutMs: 300_000, json: true, quiet: false },
+    ],
     [
       ['verify-signature', '--secret', 's', '--provider', 'ocrqueen', '--header', 'OCRQueen-Signature: sha256=ab', 'body.json'],
       'verify-signature',

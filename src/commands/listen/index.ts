@@ -1,0 +1,212 @@
+/**
+ * `ocrq listen`: receives provider webhooks and appends their results to a manifest (SPEC "ocrq listen").
+ * Everything that can be wrong with the arguments, the secrets or the manifest is found before the socket is bound;
+ * the ready line is printed only once it is. Exit: 0 when --until-done is satisfied, 7 on --timeout, 130/143 on
+ * SIGINT/SIGTERM (after the requests in flight are answered and the manifest is flushed), 2 when it cannot start.
+ */
+import path from 'node:path';
+import { readConfig } from '../../config/file.js';
+import { parseHttpUrl, type ProviderName } from '../../config/keys.js';
+import { ConfigError, ExitCode, UsageError } from '../../errors.js';
+import { Journal } from '../../manifest/jsonl.js';
+import { readManifest } from '../../manifest/read.js';
+import { PROVIDER_SIGNING } from '../../signature/index.js';
+import { ListenReporter, type ListenSummary } from '../../results/listen-report.js';
+import { PendingJobs } from '../../results/until-done.js';
+import { makeVerifier, parseRequiredHeader, resolveSecrets, SECRET_ENV, type RequiredHeader } from '../../results/verifier.js';
+import { DEFAULT_CLOSE_GRACE_MS, startWebhookServer, type WebhookServer, type WebhookServerLimits } from '../../results/webhook-server.js';
+import type { CommandDeps } from '../deps.js';
+import { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT } from './constants.js';
+
+export { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT };
+
+export type { ListenSummary } from '../../results/listen-report.js';
+
+/** How often --until-done looks at the job states besides after each stored delivery. */
+export const UNTIL_DONE_CHECK_MS = 500;
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  provider: ProviderName | 'auto';
+  secret?: string;
+  /** `"Name: value"`: the header a provider that signs nothing must send. */
+  requireHeader?: string;
+  out: string;
+  forwardTo?: string;
+  untilDone?: string;
+  timeoutMs?: number;
+  json: boolean;
+  quiet: boolean;
+  /** Tests only: smaller timeouts and caps. */
+  serverLimits?: Partial<WebhookServerLimits>;
+  closeGraceMs?: number;
+}
+
+type Stop = 'signal' | 'done' | 'timeout';
+
+export async function listen(options: ListenOptions, deps: CommandDeps): Promise<ListenSummary> {
+  const requireHeader = checkOptions(options);
+  const reporter = new ListenReporter(options.json ? 'json' : options.quiet ? 'quiet' : 'plain', deps.stdout, deps.stderr);
+  const warn = (message: string) => reporter.warning(message);
+  let server: WebhookServer | null = null;
+  let journal: Journal | null = null;
+  try {
+    const secrets = resolveListenSecrets(options, requireHeader, deps, warn);
+    const manifest = path.resolve(deps.cwd, options.out);
+    const untilDone = options.untilDone === undefined ? null : path.resolve(deps.cwd, options.untilDone);
+    const opened = await Journal.open(manifest, { onWarning: warn });
+    journal = opened.journal;
+    const index = opened.index;
+    const hashes = await readContentHashes(manifest);
+    const pending = untilDone === null ? null : await PendingJobs.open(index, untilDone === manifest ? null : untilDone, deps.now);
+    let poke = () => {};
+    server = await bind(options, () =>
+      startWebhookServer({
+        host: options.host,
+        port: options.port,
+        journal: opened.journal,
+        index,
+        provider: options.provider,
+        verify: makeVerifier({ provider: options.provider, secrets, requireHeader, nowSeconds: () => Math.floor(deps.now() / 1000) }),
+        forwardTo: options.forwardTo,
+        sha256Of: (jobId) => hashes.get(jobId),
+        limits: options.serverLimits,
+        now: deps.now,
+        onDelivery: (d, outcome) => {
+          reporter.delivery(d, outcome);
+          poke();
+        },
+        onEvent: (e) => reporter.event(e),
+        onRejected: (r) => reporter.rejected(r),
+        onForward: (r) => reporter.forward(r),
+        onStoreError: (error, d) => reporter.storeError(error, d),
+      }),
+    );
+    reporter.ready(server.url, `provider ${options.provider}, manifest ${options.out}`);
+    if (pending && pending.unresolved > 0) {
+      warn(`${pending.unresolved} jobs of ${options.untilDone} were never given a job id by the provider; no delivery can finish them (run submit again to resolve them)`);
+    }
+    const waiting = waitForStop(deps.signal, options.timeoutMs, pending, warn);
+    poke = waiting.poke;
+    const stop = await waiting.stopped;
+
+    await server.close(options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    await opened.journal.close();
+    await pending?.settle(warn);
+    const stats = server.stats;
+    const summary: ListenSummary = {
+      exitCode: exitCodeFor(stop, deps.signal),
+      url: server.url,
+      ...stats,
+      pending: pending ? pending.size : null,
+      interrupted: stop === 'signal',
+      timedOut: stop === 'timeout',
+    };
+    reporter.summary(summary);
+    return summary;
+  } finally {
+    reporter.abandon();
+    await server?.close(0).catch(() => {});
+    await journal?.close().catch(() => {});
+  }
+}
+
+/** Usage mistakes, caught before anything is opened; returns the parsed --require-header. */
+function checkOptions(options: ListenOptions): RequiredHeader | undefined {
+  if (options.json && options.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (0: any free port)`, `e.g. --port ${DEFAULT_LISTEN_PORT}`);
+  }
+  if (options.host.trim() === '') throw new UsageError('--host is empty', `e.g. --host ${DEFAULT_LISTEN_HOST}`);
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new UsageError('--timeout must be above 0', 'e.g. --timeout 30m');
+  if (options.forwardTo !== undefined) {
+    try {
+      parseHttpUrl(options.forwardTo);
+    } catch (error) {
+      throw new UsageError(`--forward-to: ${(error as Error).message}`, 'e.g. --forward-to http://localhost:3000/webhooks');
+    }
+  }
+  return options.requireHeader === undefined ? undefined : parseRequiredHeader(options.requireHeader);
+}
+
+function resolveListenSecrets(options: ListenOptions, requireHeader: RequiredHeader | undefined, deps: CommandDeps, warn: (m: string) => void): Map<ProviderName, string> {
+  const config = readConfig({ env: deps.env });
+  const secrets = resolveSecrets(
+    options.provider,
+    { flag: options.secret, env: deps.env, configValue: (p) => config.get(`providers.${p}.webhook_secret`), configPath: config.path },
+    warn,
+  );
+  const unsigned = options.provider !== 'auto' && PROVIDER_SIGNING[options.provider] === null;
+  if (unsigned && options.secret !== undefined) warn(`${options.provider} signs nothing: --secret is not used (--require-header checks a static header)`);
+  if (unsigned && !requireHeader) {
+    warn(`${options.provider} deliveries carry no signature: only jobs already in the manifest are updated; add --require-header if the provider sends one`);
+  }
+  if (options.provider === 'auto' && secrets.size === 0 && !requireHeader) {
+    throw new ConfigError(
+      'no webhook secret: every signed delivery would be refused',
+      `pass --secret, set ${SECRET_ENV}, or run: ocrq config set providers.<name>.webhook_secret SECRET`,
+    );
+  }
+  return secrets;
+}
+
+/** Starts the server; a port in use or a refused bind is a configuration error (exit 2) naming the address. */
+async function bind(options: ListenOptions, start: () => Promise<WebhookServer>): Promise<WebhookServer> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    const where = `${options.host}:${options.port}`;
+    const fix = code === 'EADDRINUSE' ? 'stop the other listener, or choose another --port (0: any free port)' : 'check --host and --port';
+    throw new ConfigError(`cannot listen on ${where}: ${code}`, fix, { cause: error });
+  }
+}
+
+/** job id -> sha256, for the rows of jobs the manifest knows (the resume index keeps no hashes). */
+async function readContentHashes(manifest: string): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for await (const { row } of readManifest(manifest, { onTail: () => {} })) {
+    if (typeof row.sha256 === 'string') hashes.set(row.job_id, row.sha256);
+  }
+  return hashes;
+}
+
+function waitForStop(signal: AbortSignal, timeoutMs: number | undefined, pending: PendingJobs | null, warn: (m: string) => void) {
+  let poke = () => {};
+  const stopped = new Promise<Stop>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let interval: NodeJS.Timeout | undefined;
+    const finish = (why: Stop) => {
+      clearTimeout(timer);
+      clearInterval(interval);
+      signal.removeEventListener('abort', onAbort);
+      resolve(why);
+    };
+    const onAbort = () => finish('signal');
+    if (signal.aborted) return finish('signal');
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) timer = setTimeout(() => finish('timeout'), timeoutMs);
+    if (pending) {
+      let checking = false;
+      poke = () => {
+        if (checking) return;
+        checking = true;
+        void pending
+          .settle(warn)
+          .then((done) => done && finish('done'))
+          .finally(() => (checking = false));
+      };
+      interval = setInterval(poke, UNTIL_DONE_CHECK_MS);
+      poke();
+    }
+  });
+  return { stopped, poke: () => poke() };
+}
+
+function exitCodeFor(stop: Stop, signal: AbortSignal): number {
+  if (stop === 'done') return ExitCode.Ok;
+  if (stop === 'timeout') return ExitCode.Timeout;
+  return signal.reason === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
+}

@@ -1,0 +1,156 @@
+/**
+ * Turns verified job deliveries into manifest rows, at most once each.
+ *
+ * - Per job id, the dedupe check and the append run one at a time: 50 concurrent copies of a delivery give one row.
+ * - A delivery is a duplicate when its event id was already stored, when the job already has that status (for a
+ *   terminal status: with the same outcome, or an outcome this process never saw), or when it would move a finished
+ *   job back to `processing`. Duplicates append nothing.
+ * - A *different* outcome for a finished job is a conflict. It is kept, without touching the first result: the row
+ *   repeats the job's current status and carries the new outcome under `conflict` only, so the fold (which lets a
+ *   later line's `text`/`error`/`status` win) still shows the first durable result.
+ * - `record()` resolves only once the row is fsynced; it throws when the append or the fsync fails, and the caller
+ *   answers 5xx so that the sender retries.
+ */
+import { createHash } from 'node:crypto';
+import { TERMINAL_STATUSES, type JobStatus, type ManifestRow } from '../manifest/types.js';
+import type { Journal } from '../manifest/jsonl.js';
+import type { ResumeIndex } from '../manifest/resume-index.js';
+import type { JobDelivery } from './payloads.js';
+
+export type DeliveryOutcome = 'stored' | 'duplicate' | 'unmatched' | 'conflict';
+
+export interface DeliveryStoreOptions {
+  journal: Journal;
+  index: ResumeIndex;
+  now: () => number;
+  /** Overrides "the manifest has a row for it" as the test of whether this run knows a job. */
+  knownJob?: (jobId: string) => boolean;
+  /** The content hash of a job the manifest knows, for the row's `sha256`. */
+  sha256Of?: (jobId: string) => string | null | undefined;
+}
+
+/** Payload keys that change between deliveries of one outcome; left out when comparing outcomes. */
+const VOLATILE_KEYS: ReadonlySet<string> = new Set(['event_id', 'event_type', 'timestamp', 'delivery_id', 'attempt']);
+
+export class DeliveryStore {
+  private readonly locks = new Map<string, Promise<void>>();
+  /** `provider:event_id` of every delivery stored (or found duplicate) by this process. */
+  private readonly seenEvents = new Set<string>();
+  /** job id -> fingerprint of the outcome this process stored; conflicts already recorded, per job. */
+  private readonly outcomes = new Map<string, string>();
+  private readonly conflicts = new Map<string, Set<string>>();
+  /** Jobs whose row was written but whose fsync failed: a retry must see the fsync succeed before its 2xx. */
+  private readonly unsynced = new Set<string>();
+
+  constructor(private readonly options: DeliveryStoreOptions) {}
+
+  /** `requireKnown`: unauthenticated senders may only update jobs this run knows (no forged or replayed jobs). */
+  record(delivery: JobDelivery, requireKnown: boolean): Promise<DeliveryOutcome> {
+    return this.withJobLock(delivery.jobId, () => this.decide(delivery, requireKnown));
+  }
+
+  private async decide(d: JobDelivery, requireKnown: boolean): Promise<DeliveryOutcome> {
+    const { index, journal } = this.options;
+    const eventKey = d.eventId === null ? null : `${d.provider}:${d.eventId}`;
+    if (eventKey !== null && this.seenEvents.has(eventKey)) return this.duplicate(d.jobId);
+    const entry = index.get(d.jobId);
+    const known = this.options.knownJob ? this.options.knownJob(d.jobId) : entry !== undefined;
+    if (!known && (requireKnown || this.options.knownJob)) return 'unmatched';
+
+    const fingerprint = fingerprintOf(d);
+    let row: ManifestRow;
+    let outcome: DeliveryOutcome = 'stored';
+    if (entry && TERMINAL_STATUSES.has(entry.status)) {
+      if (d.status === 'processing') return this.duplicate(d.jobId);
+      const stored = this.outcomes.get(d.jobId);
+      if (entry.status === d.status && (stored === undefined || stored === fingerprint)) return this.duplicate(d.jobId, eventKey);
+      const seen = this.conflicts.get(d.jobId) ?? new Set<string>();
+      if (seen.has(fingerprint)) return this.duplicate(d.jobId, eventKey);
+      const conflict = { status: d.status, ...(d.eventId !== null ? { event_id: d.eventId } : {}), ...outcomeFields(d) };
+      row = { ...this.baseRow(d, entry.status, false), conflict };
+      outcome = 'conflict';
+    } else {
+      if (entry && entry.status === d.status) return this.duplicate(d.jobId, eventKey);
+      row = { ...this.baseRow(d, d.status), ...outcomeFields(d) };
+    }
+    await journal.append(row);
+    this.unsynced.add(d.jobId);
+    await journal.sync();
+    this.unsynced.delete(d.jobId);
+    if (eventKey !== null) this.seenEvents.add(eventKey);
+    if (outcome === 'conflict') {
+      const seen = this.conflicts.get(d.jobId) ?? new Set<string>();
+      this.conflicts.set(d.jobId, seen.add(fingerprint));
+    } else if (d.status !== 'processing') this.outcomes.set(d.jobId, fingerprint);
+    return outcome;
+  }
+
+  /** A duplicate's 2xx also promises durability: if this job's row was written but not fsynced, fsync first. */
+  private async duplicate(jobId: string, eventKey: string | null = null): Promise<DeliveryOutcome> {
+    if (this.unsynced.has(jobId)) {
+      await this.options.journal.sync();
+      this.unsynced.delete(jobId);
+    }
+    if (eventKey !== null) this.seenEvents.add(eventKey);
+    return 'duplicate';
+  }
+
+  private baseRow(d: JobDelivery, status: JobStatus, withEventId = true): ManifestRow {
+    const entry = this.options.index.get(d.jobId);
+    const sources = entry?.sources ?? [];
+    const row: Record<string, unknown> = {
+      job_id: d.jobId,
+      status,
+      // Null when the manifest does not know the job; the fold never lets a null erase a known value.
+      source: sources[0] ?? null,
+      ...(sources.length > 0 ? { sources } : {}),
+      sha256: this.options.sha256Of?.(d.jobId) ?? null,
+      target: d.provider,
+      ts: new Date(this.options.now()).toISOString(),
+      via: 'webhook',
+    };
+    if (withEventId && d.eventId !== null) row.event_id = d.eventId;
+    return row as ManifestRow;
+  }
+
+  private async withJobLock<T>(jobId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(jobId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.locks.set(jobId, tail);
+    await previous;
+    try {
+      return await task();
+    } finally {
+      release();
+      if (this.locks.get(jobId) === tail) this.locks.delete(jobId);
+    }
+  }
+}
+
+/** The outcome fields of a row: text, pages, result, the provider's error (with its own code), needs_result. */
+function outcomeFields(d: JobDelivery): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (d.text !== undefined) fields.text = d.text;
+  if (d.pages !== undefined) fields.pages = d.pages;
+  if (d.result !== undefined) fields.result = d.result;
+  if (d.error) fields.error = { code: d.error.code, message: `${d.provider}: ${d.error.message}`, category: 'provider' };
+  if (d.needsResult) fields.needs_result = true;
+  return fields;
+}
+
+/** Identifies an outcome regardless of which delivery (retry, other endpoint) carried it. */
+export function fingerprintOf(d: JobDelivery): string {
+  const result = typeof d.result === 'object' && d.result !== null && !Array.isArray(d.result)
+    ? Object.fromEntries(Object.entries(d.result).filter(([key]) => !VOLATILE_KEYS.has(key)))
+    : d.result;
+  let text: string;
+  try {
+    text = JSON.stringify([d.status, d.text ?? null, d.pages ?? null, d.error ?? null, result ?? null]);
+  } catch {
+    // Too deeply nested to serialise: such a result cannot be compared, so every copy counts as the same.
+    text = JSON.stringify([d.status, 'unserialisable']);
+  }
+  return createHash('sha256').update(text).digest('hex');
+}
