@@ -115,6 +115,16 @@ function buildDocExtract(ctx: FakeContext<DocExtractOptions>): ProviderHandlers 
     return json(200, { balance: 1000 - used, total_purchased: 1000, total_used: used, currency: 'credits', last_purchase: null });
   }
 
+  /** `POST /v1/webhooks/test {webhook_url}` makes the service send a `webhook.test` event there. */
+  function testWebhook(req: FakeRequest): FakeResponse {
+    const body = readJson(req);
+    const url = isRecord(body) ? body.webhook_url : undefined;
+    if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url)) return fail(400, 'invalid_request', 'webhook_url must be an http(s) URL');
+    ctx.sendEvent('webhook.test', { url });
+    // assumed: the answer's body is not documented
+    return json(200, { success: true, message: `Test webhook sent to ${url}` });
+  }
+
   return {
     authenticate(req, apiKey) {
       const auth = bearerToken(req.headers);
@@ -134,6 +144,7 @@ function buildDocExtract(ctx: FakeContext<DocExtractOptions>): ProviderHandlers 
       { method: 'GET', pattern: /^\/documents$/, handle: listJobs },
       { method: 'GET', pattern: /^\/documents\/([^/]+)$/, handle: getJob },
       { method: 'GET', pattern: /^\/credits$/, handle: credits },
+      { method: 'POST', pattern: /^\/webhooks\/test$/, handle: testWebhook },
     ],
   };
 }

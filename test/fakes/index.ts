@@ -1,7 +1,8 @@
 /**
  * Fake remote providers for tests: real node:http servers on 127.0.0.1 that follow the contracts in
  * shared/providers/*.md. `startFakeProvider(name, options)` → `{ url, apiKey, requests, jobs,
- * submissionsByContent, setOptions(), close() }`. See README.md beside this file.
+ * submissionsByContent, deliveries, setOptions(), webhooksIdle(), sendEvent(), close() }`. With
+ * `webhooks: {...}` the fakes deliver signed webhooks. See README.md beside this file.
  */
 import { docextract, type DocExtractOptions } from './docextract.js';
 import { leapocr, type LeapOcrOptions } from './leapocr.js';
@@ -10,6 +11,7 @@ import { processJob, type ProcessJobOptions } from './process-job.js';
 import { qomplement, type QomplementOptions } from './qomplement.js';
 import { startFakeServer, type FakeProvider, type ProviderDefinition } from './server.js';
 import type { ProviderName } from './types.js';
+import { WEBHOOK_PROFILES } from './webhook-profiles.js';
 
 export interface ProviderOptionsMap {
   ocrqueen: OcrQueenOptions;
@@ -20,11 +22,11 @@ export interface ProviderOptionsMap {
 }
 
 const DEFINITIONS: { [N in ProviderName]: ProviderDefinition<ProviderOptionsMap[N]> } = {
-  ocrqueen,
-  leapocr,
-  docextract,
-  qomplement,
-  'process-job': processJob,
+  ocrqueen: { ...ocrqueen, webhooks: WEBHOOK_PROFILES.ocrqueen },
+  leapocr: { ...leapocr, webhooks: WEBHOOK_PROFILES.leapocr },
+  docextract: { ...docextract, webhooks: WEBHOOK_PROFILES.docextract },
+  qomplement: { ...qomplement, webhooks: WEBHOOK_PROFILES.qomplement },
+  'process-job': { ...processJob, webhooks: WEBHOOK_PROFILES['process-job'] },
 };
 
 export const PROVIDER_NAMES = Object.keys(DEFINITIONS) as ProviderName[];
@@ -41,3 +43,12 @@ export type { DocExtractOptions, LeapOcrOptions, OcrQueenOptions, ProcessJobOpti
 export type * from './types.js';
 export { maxRequestsInWindow } from './rate-limit.js';
 export { sha256Hex } from './job-store.js';
+export { WEBHOOK_DEFAULT_SECRET, type SendEventOptions } from './webhooks.js';
+export * from './webhook-signing.js';
+export {
+  DOCEXTRACT_WEBHOOK_SCHEDULE,
+  LEAPOCR_WEBHOOK_SCHEDULE,
+  OCRQUEEN_WEBHOOK_SCHEDULE,
+  PROCESS_JOB_WEBHOOK_SCHEDULE,
+  QOMPLEMENT_WEBHOOK_SCHEDULE,
+} from './webhook-profiles.js';

@@ -44,11 +44,14 @@ export class JobStore {
   readonly submissionsByContent = new Map<string, number>();
   private readonly byKey = new Map<string, FakeJob>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private timerWaiters: Array<() => void> = [];
 
   constructor(
     private readonly states: JobStateSpec,
     private readonly newId: () => string,
     private readonly options: () => FakeOptions,
+    /** The fake's own finish listener (the webhook sender); runs before the test's `onJobFinished`. */
+    private readonly onFinished?: (job: FakeJob) => void,
   ) {}
 
   create(input: NewJob): FakeJob {
@@ -84,6 +87,7 @@ export class JobStore {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (!job.terminal) this.finish(job);
+        this.wakeTimerWaiters();
       }, job.progress.ms);
       timer.unref();
       this.timers.add(timer);
@@ -139,9 +143,27 @@ export class JobStore {
     job.deleted = true;
   }
 
+  /** Resolves once no job is waiting on its `progress.ms` timer (at once when none is). */
+  timersSettled(): Promise<void> {
+    if (this.timers.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.timerWaiters.push(resolve));
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.wakeTimerWaiters();
+  }
+
+  private wakeTimerWaiters(): void {
+    if (this.timers.size > 0) return;
+    const waiters = this.timerWaiters;
+    this.timerWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private finish(job: FakeJob): void {
@@ -150,6 +172,7 @@ export class JobStore {
     job.status = status;
     job.terminal = true;
     job.finishedAt = new Date();
+    this.onFinished?.(job);
     try {
       this.options().onJobFinished?.(job);
     } catch {

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { JobStore, type JobStateSpec } from './job-store.js';
 import { allowedPerWindow, SlidingWindowLimiter, type RateInfo } from './rate-limit.js';
+import { WebhookSender, type SendEventOptions, type WebhookProfile } from './webhooks.js';
 import type {
+  DeliveryRecord,
   FakeJob,
   FakeOptions,
   FakeRequest,
@@ -18,6 +20,7 @@ import type {
   ForceRetryAfterOptions,
   ProviderName,
   RequestRecord,
+  WebhookDelivery,
 } from './types.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 128 * 1024 * 1024;
@@ -51,6 +54,8 @@ export interface FakeContext<O extends FakeOptions> {
   origin: () => string;
   /** The base URL as the contract gives it (origin + base path). */
   baseUrl: () => string;
+  /** Sends a non-job webhook event (DocExtract's `POST /v1/webhooks/test`). */
+  sendEvent: (event: string, options?: SendEventOptions) => WebhookDelivery;
 }
 
 export interface ProviderDefinition<O extends FakeOptions> {
@@ -60,6 +65,8 @@ export interface ProviderDefinition<O extends FakeOptions> {
   states: JobStateSpec;
   newJobId: () => string;
   build: (ctx: FakeContext<O>) => ProviderHandlers;
+  /** How the provider delivers webhooks; without it the fake sends none. */
+  webhooks?: WebhookProfile;
 }
 
 export interface FakeProvider<O extends FakeOptions = FakeOptions> {
@@ -73,6 +80,13 @@ export interface FakeProvider<O extends FakeOptions = FakeOptions> {
   submissionsByContent: Map<string, number>;
   options: () => O;
   setOptions: (patch: Partial<O>) => void;
+  /** Every webhook attempt, in the order made (see webhooks.ts). */
+  deliveries: DeliveryRecord[];
+  /** Resolves when no webhook is in flight or scheduled and no job still waits on its `progress.ms` timer. */
+  webhooksIdle: () => Promise<void>;
+  /** Sends a non-job event (`webhook.test`; DocExtract `credits.*`) to `options.url` or `webhooks.url`. */
+  sendEvent: (event: string, options?: SendEventOptions) => WebhookDelivery;
+  /** Stops the server and cancels every pending webhook. */
   close: () => Promise<void>;
 }
 
@@ -85,8 +99,10 @@ export async function startFakeServer<O extends FakeOptions>(def: ProviderDefini
   const timers = new Set<NodeJS.Timeout>();
   const apiKey = () => opts.apiKey ?? def.defaultApiKey;
   let origin = '';
-  const store = new JobStore(def.states, def.newJobId, () => opts);
-  const handlers = def.build({ store, options: () => opts, origin: () => origin, baseUrl: () => origin + def.basePath });
+  const sender = new WebhookSender(def.webhooks, () => opts.webhooks, () => origin + def.basePath);
+  const store = new JobStore(def.states, def.newJobId, () => opts, (job) => sender.jobFinished(job));
+  const sendEvent = (event: string, options?: SendEventOptions) => sender.sendEvent(event, options);
+  const handlers = def.build({ store, options: () => opts, origin: () => origin, baseUrl: () => origin + def.basePath, sendEvent });
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -257,7 +273,17 @@ export async function startFakeServer<O extends FakeOptions>(def: ProviderDefini
       if ('forceRetryAfter' in patch) forced = opts.forceRetryAfter && { ...opts.forceRetryAfter };
       if ('rateLimit' in patch) limiter.reset();
     },
+    deliveries: sender.deliveries,
+    async webhooksIdle() {
+      // A job on a timer will still finish and queue its webhook, so wait for both.
+      while (store.pendingTimers > 0 || sender.busy) {
+        await store.timersSettled();
+        await sender.idle();
+      }
+    },
+    sendEvent,
     async close() {
+      sender.close();
       store.close();
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -107,8 +107,58 @@ export interface FakeOptions {
   slowBody?: { chunkBytes: number; intervalMs: number };
   /** Request bodies above this are answered 413 (default 128 MiB). */
   maxBodyBytes?: number;
-  /** Called once when a job reaches a terminal state (the future webhook sender hooks in here). */
+  /** Called once when a job reaches a terminal state (after its webhook, if any, is queued). */
   onJobFinished?: (job: FakeJob) => void;
+  /** Deliver signed webhooks as the provider does; absent = no job webhooks at all. See webhooks.ts. */
+  webhooks?: WebhookOptions;
+}
+
+/** One webhook the fake means to deliver, as `drop` sees it (the same object for every attempt). */
+export interface WebhookDelivery {
+  /** Stable across retries and duplicates (OCRQueen sends it as OCRQueen-Delivery-Id). */
+  id: string;
+  event: string;
+  jobId?: string;
+  url: string;
+  body: Buffer;
+}
+
+export interface WebhookOptions {
+  /** The dashboard-configured endpoint; a per-request callback (OCRQueen, qomplement) wins over it. */
+  url?: string;
+  /** Signing secret (UTF-8 bytes as the HMAC key); default WEBHOOK_DEFAULT_SECRET. */
+  secret?: string;
+  /** Multiplies every delay of the provider's retry schedule (0.001 turns 25 s into 25 ms); default 1. */
+  scheduleScale?: number;
+  /** True = this attempt is lost: nothing is sent, and the schedule goes on as after a failure. */
+  drop?: (delivery: WebhookDelivery, attempt: number) => boolean;
+  /** Each successful delivery is sent this many extra times, byte for byte (default 0). */
+  duplicate?: number;
+  /** Extra headers on every delivery: process-job's template headers; they override the provider's own. */
+  headers?: Record<string, string>;
+  /** LeapOCR only: `timestamp` (X-Webhook-Signature over `<ts>.<body>`, default) or `r2` (X-R2-Signature over the body). */
+  leapocrScheme?: 'timestamp' | 'r2';
+  /** Receiver timeout per attempt; default the provider's (5 s DocExtract/qomplement, else 10 s). */
+  timeoutMs?: number;
+}
+
+/** One attempt as the fake made it (or skipped it, with `dropped`). */
+export interface DeliveryRecord {
+  deliveryId: string;
+  event: string;
+  jobId?: string;
+  url: string;
+  /** 1 = the first try; a duplicate repeats the attempt number of the delivery it copies. */
+  attempt: number;
+  /** The receiver's status; null after a transport error, a timeout, or a dropped attempt. */
+  status: number | null;
+  /** performance.now() when the attempt was due, in ms. */
+  at: number;
+  body: Buffer;
+  headers: Record<string, string>;
+  error?: string;
+  dropped?: boolean;
+  duplicate?: boolean;
 }
 
 export interface ContentInfo {
