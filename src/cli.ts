@@ -80,6 +80,11 @@ type RawSubmit = {
   timeout?: number;
   wait: boolean;
   pollInterval?: number;
+  listen?: boolean | string;
+  host: string;
+  publicUrl?: string;
+  webhookSecret?: string;
+  callbackGrace: number;
   workers?: number;
   lang: string;
   langPath?: string;
@@ -95,6 +100,16 @@ type RawSubmit = {
   json?: boolean;
   quiet?: boolean;
 };
+
+function listenOptions(raw: RawSubmit): SubmitOptions['listen'] {
+  if (raw.listen === undefined || raw.listen === false) {
+    if (raw.publicUrl !== undefined || raw.webhookSecret !== undefined) throw new UsageError('--public-url and --webhook-secret need --listen', 'add --listen');
+    return undefined;
+  }
+  const port = raw.listen === true ? DEFAULT_LISTEN_PORT : Number(raw.listen);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--listen ${String(raw.listen)}: not a port`, `e.g. --listen ${DEFAULT_LISTEN_PORT}, or --listen 0 for any free port`);
+  return { port, host: raw.host, publicUrl: raw.publicUrl, webhookSecret: raw.webhookSecret, callbackGraceMs: raw.callbackGrace };
+}
 
 export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitOptions {
   if (raw.engine !== undefined && raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
@@ -132,6 +147,7 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
     timeoutMs: raw.timeout,
     noWait: raw.wait === false,
     pollIntervalMs: raw.pollInterval,
+    listen: listenOptions(raw),
     workers: raw.workers,
     lang: raw.lang,
     langPath: raw.langPath,
@@ -220,6 +236,11 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--timeout <duration>', 'stop waiting for results after this long (e.g. 90s, 10m); pending jobs stay submitted', duration('--timeout'))
     .option('--no-wait', 'submit, record the job ids, and exit without waiting for results')
     .option('--poll-interval <duration>', 'first wait between status polls of a job (grows x1.5 up to 10s)', duration('--poll-interval'))
+    .option('--listen [port]', `collect results through a temporary webhook listener (port default ${DEFAULT_LISTEN_PORT}, 0 = any free port)`)
+    .option('--host <host>', 'address the listener binds', DEFAULT_LISTEN_HOST)
+    .option('--public-url <url>', 'externally reachable base URL sent to the provider as the callback (a tunnel)')
+    .option('--webhook-secret <secret>', 'webhook signing secret (else OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret)')
+    .option('--callback-grace <duration>', 'poll a job that has had no webhook for this long', duration('--callback-grace'), 60_000)
     .option('--workers <n>', 'OCR worker threads (default: number of CPUs)', positiveInt('--workers'))
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')

@@ -33,6 +33,7 @@ describe('argv → options', () => {
     timeoutMs: undefined,
     noWait: false,
     pollIntervalMs: undefined,
+    listen: undefined,
     workers: undefined,
     lang: 'eng',
     langPath: undefined,
@@ -67,6 +68,11 @@ describe('argv → options', () => {
     ],
     [['submit', 'd', '--provider', 'leapocr', '--rps', '0.5', '--burst', '3', '--concurrency', '4', '--retries', '0'], { paths: ['d'], provider: 'leapocr', rps: 0.5, burst: 3, concurrency: 4, retries: 0 }],
     [['submit', 'd', '--provider', 'qomplement', '--timeout', '90s', '--no-wait'], { paths: ['d'], provider: 'qomplement', timeoutMs: 90_000, noWait: true }],
+    [['submit', 'd', '--provider', 'ocrqueen', '--listen'], { paths: ['d'], provider: 'ocrqueen', listen: { port: 8787, host: '127.0.0.1', publicUrl: undefined, webhookSecret: undefined, callbackGraceMs: 60_000 } }],
+    [
+      ['submit', 'd', '--provider', 'ocrqueen', '--listen', '0', '--public-url', 'https://t.example', '--webhook-secret', 'whsec_x', '--callback-grace', '5s'],
+      { paths: ['d'], provider: 'ocrqueen', listen: { port: 0, host: '127.0.0.1', publicUrl: 'https://t.example', webhookSecret: 'whsec_x', callbackGraceMs: 5000 } },
+    ],
   ])('submit %j', async (argv, expected) => {
     const { calls, runners } = recordingRunners();
     const io = captureIo('/');
@@ -114,6 +120,8 @@ describe('argv → options', () => {
     [['submit', 'd', '--provider', 'acme'], /Allowed choices are ocrqueen, leapocr, docextract, qomplement, process-job/],
     [['submit', 'd', '--provider', 'ocrqueen', '--engine', 'local'], /cannot be combined/],
     [['submit', 'd', '--option', 'novalue'], /expected key=value/],
+    [['submit', 'd', '--listen', 'abc'], /not a port/],
+    [['submit', 'd', '--webhook-secret', 'x'], /need --listen/],
     [['submit', 'd', '--rps', '0'], /--rps must be a number above 0/],
     [['submit', 'd', '--timeout', 'soon'], /expects a duration/],
     [['submit', 'd', '--json', '--quiet'], /cannot be combined/],

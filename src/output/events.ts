@@ -4,6 +4,8 @@ import type { JobStatus } from '../manifest/types.js';
 /** What the submit core reports; reporters render these (TTY bar, plain lines, NDJSON, nothing). */
 export type RunEvent =
   | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number }
+  /** `submit --listen`: the listener is bound (before the first submit). */
+  | { type: 'ready'; url: string }
   | { type: 'input'; source: string }
   | { type: 'walk_done'; files: number }
   | {

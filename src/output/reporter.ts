@@ -184,6 +184,9 @@ class TextReporter implements Reporter {
       case 'warning':
         if (!this.opts.quiet) this.log(`${this.c.yellow('warning')} ${safe(event.message)}`);
         return;
+      case 'ready':
+        if (!this.opts.quiet) this.log(`listening for webhooks on ${safe(event.url)}`);
+        return;
       case 'summary':
         this.finish(event.summary);
         return;

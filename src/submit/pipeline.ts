@@ -268,7 +268,8 @@ class Pipeline {
       this.counts.failures.push({ source, job_id: outcome.jobId, code: outcome.error.code, message: outcome.error.message });
     }
     this.counts.processed++;
-    await this.deps.sink.append(row);
+    // A webhook outcome was journaled by the listener before it answered the provider.
+    if (!outcome.recorded) await this.deps.sink.append(row);
     // Copies of this content met while the row was being written are recorded in one update line.
     const gathered = this.inProgress.get(key) ?? sources;
     this.inProgress.delete(key);

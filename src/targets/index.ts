@@ -4,6 +4,7 @@ import type { ConfigReader } from '../config/file.js';
 import { UsageError } from '../errors.js';
 import { RateLimiter } from '../submit/rate-limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../submit/retry.js';
+import type { ResultBoard } from '../results/board.js';
 import type { Target } from './types.js';
 
 /**
@@ -35,7 +36,9 @@ export interface RemoteTargetSettings {
   retries: number;
   noWait: boolean;
   pollIntervalMs?: number;
-  callbackUrl?: string;
+  /** With `submit --listen`: the callback URL (known once bound) and where deliveries arrive. */
+  callbackUrl?: () => string | undefined;
+  webhooks?: { board: ResultBoard; graceMs: number };
 }
 
 export type TargetOptions = LocalTargetOptions | RemoteTargetSettings;
@@ -113,7 +116,7 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
     retry: { ...DEFAULT_RETRY_POLICY, retries: o.retries },
     parseError: adapter.parseError,
   });
-  return createRemoteTarget({ adapter, http, options, noWait: o.noWait, callbackUrl: o.callbackUrl, pollInitialMs: o.pollIntervalMs });
+  return createRemoteTarget({ adapter, http, options, noWait: o.noWait, callbackUrl: o.callbackUrl, webhooks: o.webhooks, pollInitialMs: o.pollIntervalMs });
 }
 
 export { isProviderName };

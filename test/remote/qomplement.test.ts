@@ -156,7 +156,7 @@ describe('qomplement with a callback URL', () => {
       retry: { ...DEFAULT_RETRY_POLICY },
       parseError: qomplement.parseError,
     });
-    const target = createRemoteTarget({ adapter: qomplement, http, options: { output_format: 'json', file_field: 'file' }, noWait: false, callbackUrl, pollInitialMs: 10, pollMaxMs: 20 });
+    const target = createRemoteTarget({ adapter: qomplement, http, options: { output_format: 'json', file_field: 'file' }, noWait: false, callbackUrl: () => callbackUrl, pollInitialMs: 10, pollMaxMs: 20 });
     onTestFinished(() => target.close());
     const data = await fs.readFile(path.join(FIXTURES, 'images/invoice.png'));
     const recorded: RecordedRow[] = [];

@@ -6,6 +6,11 @@ import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from './constants.js';
+import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
+import type { WebhookServer } from '../../results/webhook-server.js';
+
+/** Deliveries in flight when the run ends get this long to be stored and answered. */
+const LISTENER_DRAIN_MS = 5_000;
 import { exitCodeForRun } from '../../exit-code.js';
 import { readManifest } from '../../manifest/read.js';
 import { Journal } from '../../manifest/jsonl.js';
@@ -41,6 +46,8 @@ export interface SubmitOptions {
   timeoutMs?: number;
   noWait: boolean;
   pollIntervalMs?: number;
+  /** `--listen [PORT]` and its companions; undefined without --listen. */
+  listen?: SubmitListenOptions;
   workers?: number;
   lang: string;
   langPath?: string;
@@ -65,9 +72,18 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   const manifest = path.resolve(deps.cwd, options.out);
   let journal: Journal | null = null;
   let target: Target | null = null;
+  let listener: WebhookServer | null = null;
   try {
     const config = readConfig({ env: deps.env });
     const targetOptions = resolveTargetOptions(options, deps.env, config);
+    let webhooks: PreparedWebhooks | null = null;
+    if (options.listen && !options.dryRun) {
+      if (targetOptions.engine !== 'remote') throw new UsageError('--listen collects provider webhooks; it needs --provider', 'drop --listen for the local engine');
+      webhooks = prepareWebhooks(targetOptions.provider, options.listen, deps.env, config, warn);
+      const hooks = webhooks;
+      targetOptions.callbackUrl = () => hooks.callbackUrl;
+      targetOptions.webhooks = { board: hooks.board, graceMs: options.listen.callbackGraceMs };
+    }
     // Validation (provider, key, options) and engine start-up come before the manifest is touched.
     target = await resolveTarget(targetOptions, { env: deps.env, config, onNotice: warn });
     let index: ResumeIndex;
@@ -82,6 +98,11 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       sink = journal;
     }
     if (options.resultsDir) await fs.mkdir(path.resolve(deps.cwd, options.resultsDir), { recursive: true });
+    if (webhooks && journal) {
+      const started = await webhooks.start(journal, index, warn);
+      listener = started.server;
+      reporter.emit({ type: 'ready', url: started.url });
+    }
     reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
 
     const waitSignal = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
@@ -114,6 +135,8 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     );
     await target.close();
     target = null;
+    await listener?.close(LISTENER_DRAIN_MS);
+    listener = null;
     await journal?.close();
     journal = null;
     if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
@@ -148,6 +171,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     return summary;
   } finally {
     await target?.close().catch(() => {});
+    await listener?.close(LISTENER_DRAIN_MS).catch(() => {});
     await journal?.close().catch(() => {});
     closeReporter(reporter);
   }

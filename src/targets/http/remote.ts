@@ -12,6 +12,8 @@ import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js
 import { INTENT_PREFIX, isIntentId } from '../../manifest/intents.js';
 import { realClock, type Clock } from '../../submit/rate-limiter.js';
 import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
+import type { ResultBoard } from '../../results/board.js';
+import type { JobDelivery } from '../../results/payloads.js';
 import type { JobState, ProviderAdapter } from './adapter.js';
 import { ProviderRequestError, type ProviderHttp } from './client.js';
 
@@ -25,7 +27,10 @@ export interface RemoteTargetOptions {
   options: Record<string, string>;
   /** Submit and record the job, then stop (`--no-wait`). */
   noWait: boolean;
-  callbackUrl?: string;
+  /** The callback URL for providers that take one per request (known once the listener is bound). */
+  callbackUrl?: () => string | undefined;
+  /** With `submit --listen`: deliveries arrive here, and polling starts only after `graceMs` without one. */
+  webhooks?: { board: ResultBoard; graceMs: number };
   clock?: Clock;
   pollInitialMs?: number;
   pollMaxMs?: number;
@@ -76,7 +81,7 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
         }
         try {
           const submitted = await adapter.submit(
-            { data: doc.data, fileName: fileNameOf(doc), mime: MIME_TYPES[doc.type], type: doc.type, idempotencyKey: key, options: o.options, callbackUrl: o.callbackUrl },
+            { data: doc.data, fileName: fileNameOf(doc), mime: MIME_TYPES[doc.type], type: doc.type, idempotencyKey: key, options: o.options, callbackUrl: o.callbackUrl?.() },
             http,
             ctx.signal,
           );
@@ -96,15 +101,28 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
 
       let delay = o.pollInitialMs ?? POLL_INITIAL_MS;
       const maxDelay = o.pollMaxMs ?? POLL_MAX_MS;
+      // With a listener, the first wait is the callback grace: a lost webhook is then found by polling.
+      let firstWait = o.webhooks ? o.webhooks.graceMs : undefined;
       while (!state || state.state === 'pending') {
         if (o.noWait) return { pending: true, jobId };
-        const wait = Math.min(maxDelay, Math.max(delay, state?.retryAfterMs ?? 0));
+        const wait = firstWait ?? Math.min(maxDelay, Math.max(delay, state?.retryAfterMs ?? 0));
+        firstWait = undefined;
         const stopWaiting = ctx.waitSignal ? AbortSignal.any([ctx.signal, ctx.waitSignal]) : ctx.signal;
-        try {
-          await clock.sleep(wait, stopWaiting);
-        } catch (err) {
-          if (ctx.signal.aborted) throw err;
-          return { pending: true, jobId };
+        if (o.webhooks) {
+          const delivery = await o.webhooks.board.wait(jobId, wait, stopWaiting);
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          if (ctx.waitSignal?.aborted) return { pending: true, jobId };
+          if (delivery && delivery.status !== 'processing' && !delivery.needsResult) {
+            return fromDelivery(delivery, doc, pagesCounted);
+          }
+          // A delivery that says "done, fetch the result" (LeapOCR) or "still working" leads to a poll now.
+        } else {
+          try {
+            await clock.sleep(wait, stopWaiting);
+          } catch (err) {
+            if (ctx.signal.aborted) throw err;
+            return { pending: true, jobId };
+          }
         }
         delay = Math.min(maxDelay, delay * POLL_FACTOR);
         try {
@@ -123,6 +141,15 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
       return { ok: true, jobId, text: state.text, pages: state.pages ?? pagesCounted ?? 1, result: state.result };
     },
   };
+}
+
+/** An outcome from a stored webhook delivery; the listener has already journaled its row. */
+function fromDelivery(d: JobDelivery, doc: TargetDocument, pagesCounted: number | null): DocumentOutcome {
+  if (d.status === 'failed') {
+    const error: DocumentFailure = { code: d.error?.code ?? 'PROVIDER_FAILED', message: `${doc.source}: ${d.provider}: ${d.error?.message ?? 'failed'}`, category: 'provider' };
+    return { ok: false, jobId: d.jobId, error, pages: pagesCounted ?? undefined, recorded: true };
+  }
+  return { ok: true, jobId: d.jobId, text: d.text, pages: d.pages ?? pagesCounted ?? 1, result: d.result, recorded: true };
 }
 
 function failure(err: ProviderRequestError, doc: TargetDocument): DocumentFailure {

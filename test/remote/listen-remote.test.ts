@@ -1,0 +1,111 @@
+/**
+ * `ocrq submit --provider NAME --listen` against each provider's fake, which delivers signed webhooks with the
+ * provider's own payloads and retry schedule (scaled): every document completes through webhooks alone, and again
+ * with half of the webhooks lost, through polling after the callback grace period.
+ */
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { run } from '../../src/main.js';
+import { hasAdapter } from '../../src/targets/http/providers/index.js';
+import { startFakeProvider } from '../fakes/index.js';
+import { captureIo } from '../helpers/io.js';
+import { fold, readRows } from '../helpers/manifest.js';
+import { makeRemoteCorpus } from '../helpers/remote.js';
+import { makeTempDir } from '../helpers/tmp.js';
+import { CASES } from './cases.js';
+
+const SECRET = 'whsec_listen_test_secret_1234';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** process-job sends no webhook for a failed job: leave the failing document out where webhooks must do it all. */
+const filesFor = (name: string, files: string[]) => (name === 'process-job' ? files.filter((f) => !f.includes('protected')) : files);
+
+describe.each(CASES.filter((c) => hasAdapter(c.name)))('ocrq submit --provider $name --listen', (pc) => {
+  async function setup(drop: boolean) {
+    const dir = await makeTempDir();
+    const files = filesFor(pc.name, pc.files);
+    const corpus = await makeRemoteCorpus(dir, files);
+    const port = await freePort();
+    const dropped = new Set<string>();
+    let n = 0;
+    const fake = await startFakeProvider(pc.name, {
+      texts: corpus.texts,
+      failures: corpus.failures,
+      // Jobs finish on a timer, so nothing needs a poll to move them along.
+      progress: { ms: 150 },
+      firstPollSeconds: 0,
+      syncMaxPages: 0,
+      webhooks: {
+        url: `http://127.0.0.1:${port}/provider-hooks`,
+        secret: SECRET,
+        scheduleScale: 0.001,
+        // Half of the jobs never get a webhook through, on any attempt.
+        drop: drop
+          ? (d) => {
+              const key = d.jobId ?? d.id;
+              if (!dropped.has(key) && !dropped.has(`kept:${key}`)) dropped.add(n++ % 2 === 0 ? key : `kept:${key}`);
+              return dropped.has(key);
+            }
+          : undefined,
+      },
+    } as never);
+    onTestFinished(() => fake.close());
+    const args = [
+      'submit', 'docs', '--provider', pc.name, '--api-key', fake.apiKey, '--base-url', fake.url,
+      '--rps', '100', '--poll-interval', '50ms', '--out', 'm.jsonl', '--json',
+      '--listen', String(port), '--webhook-secret', SECRET,
+      ...pc.options.flatMap((o) => ['--option', o]),
+    ];
+    return { dir, fake, files, corpus, args };
+  }
+
+  const statusPolls = (fake: { requests: Array<{ method: string; path: string; query: string }> }) =>
+    fake.requests.filter((r) => r.method === 'GET' && !/\/ocr\/result\//.test(r.path)).length;
+
+  it('completes every document through webhooks alone (polling only after a 10-minute grace)', async () => {
+    const { dir, fake, files, corpus, args } = await setup(false);
+    const io = captureIo(dir);
+    const started = Date.now();
+    const code = await run([...args, '--callback-grace', '10m'], io.deps);
+    expect(code, io.stderr()).toBe(files.some((f) => f.includes('protected')) ? 3 : 0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const events = io.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.find((e) => e.type === 'ready')?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const folded = fold(await readRows(path.join(dir, 'm.jsonl')));
+    for (const [source, sha] of corpus.bySource) {
+      const row = [...folded.values()].find((r) => r.source === source)!;
+      expect(fake.jobs.has(row.job_id)).toBe(true);
+      expect(row.status).toBe(corpus.texts.has(sha) ? 'completed' : 'failed');
+      const expected = corpus.texts.has(sha) ? pc.expectedText(corpus.texts.get(sha)!.pages) : null;
+      if (expected !== null) expect(row.text).toBe(expected);
+    }
+    // LeapOCR's job.completed carries no text: each completed job is read once after its webhook; nothing else is polled.
+    const completedJobs = [...fake.jobs.values()].filter((j) => j.outcome.kind === 'completed').length;
+    const jobsNeedingFetch = pc.name === 'leapocr' ? completedJobs : 0;
+    expect(statusPolls(fake)).toBe(jobsNeedingFetch);
+  }, 60_000);
+
+  it('with half of the webhooks lost, polling after the grace period completes the rest', async () => {
+    const { dir, fake, corpus, args } = await setup(true);
+    const io = captureIo(dir);
+    const code = await run([...args, '--callback-grace', '300ms'], io.deps);
+    expect([0, 3]).toContain(code);
+    const folded = fold(await readRows(path.join(dir, 'm.jsonl')));
+    for (const [source, sha] of corpus.bySource) {
+      const row = [...folded.values()].find((r) => r.source === source)!;
+      expect(row.status, source).toBe(corpus.texts.has(sha) ? 'completed' : 'failed');
+    }
+    expect(fake.deliveries.some((d) => d.dropped)).toBe(true);
+    expect(statusPolls(fake)).toBeGreaterThan(0);
+  }, 60_000);
+});
