@@ -18,6 +18,7 @@ import { DeliveryStore, type DeliveryOutcome } from './delivery-store.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
 import { detectProvider, parseDelivery, type EventDelivery, type JobDelivery } from './payloads.js';
 import { bodyPending, checkHead, parseJson, publicReason, readBody, reply, type BodyPool } from './request-io.js';
+import { ConfigError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 10_485_760;
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -146,9 +147,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 }
 
+/** Binds; a port in use or a refused bind is a configuration error (exit 2) naming the address. */
 function listenOn(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === undefined) return reject(error);
+      const fix = error.code === 'EADDRINUSE' ? 'stop the other listener, or choose another port (0: any free port)' : 'check the host and port';
+      reject(new ConfigError(`cannot listen on ${host}:${port}: ${error.code}`, fix, { cause: error }));
+    };
     server.once('error', onError);
     server.listen({ host, port }, () => {
       server.off('error', onError);

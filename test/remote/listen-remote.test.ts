@@ -51,7 +51,7 @@ describe.each(CASES.filter((c) => hasAdapter(c.name)))('ocrq submit --provider $
         scheduleScale: 0.001,
         // Half of the jobs never get a webhook through, on any attempt.
         drop: drop
-          ? (d) => {
+          ? (d: { jobId?: string; id: string }) => {
               const key = d.jobId ?? d.id;
               if (!dropped.has(key) && !dropped.has(`kept:${key}`)) dropped.add(n++ % 2 === 0 ? key : `kept:${key}`);
               return dropped.has(key);
@@ -108,4 +108,34 @@ describe.each(CASES.filter((c) => hasAdapter(c.name)))('ocrq submit --provider $
     expect(fake.deliveries.some((d) => d.dropped)).toBe(true);
     expect(statusPolls(fake)).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('ocrq submit --listen when the port is taken', () => {
+  it('exits 2 and submits nothing', async () => {
+    const dir = await makeTempDir();
+    const corpus = await makeRemoteCorpus(dir, ['images/invoice.png']);
+    const fake = await startFakeProvider('ocrqueen', { texts: corpus.texts });
+    onTestFinished(() => fake.close());
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const { port } = blocker.address() as { port: number };
+    const io = captureIo(dir);
+    const code = await run(['submit', 'docs', '--provider', 'ocrqueen', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--listen', String(port), '--webhook-secret', SECRET], io.deps);
+    expect(code).toBe(2);
+    expect(io.stderr()).toMatch(/address|port|in use/i);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('refuses to start without a webhook secret for a provider that signs, before any request', async () => {
+    const dir = await makeTempDir();
+    await makeRemoteCorpus(dir, ['images/invoice.png']);
+    const fake = await startFakeProvider('ocrqueen');
+    onTestFinished(() => fake.close());
+    const io = captureIo(dir, { env: { ...process.env, CI: '1', OCRQ_WEBHOOK_SECRET: '' } });
+    const code = await run(['submit', 'docs', '--provider', 'ocrqueen', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--listen', '0'], io.deps);
+    expect(code).toBe(2);
+    expect(io.stderr()).toMatch(/webhook secret/i);
+    expect(fake.requests).toEqual([]);
+  });
 });

@@ -61,28 +61,26 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
     const hashes = await readContentHashes(manifest);
     const pending = untilDone === null ? null : await PendingJobs.open(index, untilDone === manifest ? null : untilDone, deps.now);
     let poke = () => {};
-    server = await bind(options, () =>
-      startWebhookServer({
-        host: options.host,
-        port: options.port,
-        journal: opened.journal,
-        index,
-        provider: options.provider,
-        verify: makeVerifier({ provider: options.provider, secrets, requireHeader, nowSeconds: () => Math.floor(deps.now() / 1000) }),
-        forwardTo: options.forwardTo,
-        sha256Of: (jobId) => hashes.get(jobId),
-        limits: options.serverLimits,
-        now: deps.now,
-        onDelivery: (d, outcome) => {
-          reporter.delivery(d, outcome);
-          poke();
-        },
-        onEvent: (e) => reporter.event(e),
-        onRejected: (r) => reporter.rejected(r),
-        onForward: (r) => reporter.forward(r),
-        onStoreError: (error, d) => reporter.storeError(error, d),
-      }),
-    );
+    server = await startWebhookServer({
+      host: options.host,
+      port: options.port,
+      journal: opened.journal,
+      index,
+      provider: options.provider,
+      verify: makeVerifier({ provider: options.provider, secrets, requireHeader, nowSeconds: () => Math.floor(deps.now() / 1000) }),
+      forwardTo: options.forwardTo,
+      sha256Of: (jobId) => hashes.get(jobId),
+      limits: options.serverLimits,
+      now: deps.now,
+      onDelivery: (d, outcome) => {
+        reporter.delivery(d, outcome);
+        poke();
+      },
+      onEvent: (e) => reporter.event(e),
+      onRejected: (r) => reporter.rejected(r),
+      onForward: (r) => reporter.forward(r),
+      onStoreError: (error, d) => reporter.storeError(error, d),
+    });
     reporter.ready(server.url, `provider ${options.provider}, manifest ${options.out}`);
     if (pending && pending.unresolved > 0) {
       warn(`${pending.unresolved} jobs of ${options.untilDone} were never given a job id by the provider; no delivery can finish them (run submit again to resolve them)`);
@@ -149,19 +147,6 @@ function resolveListenSecrets(options: ListenOptions, requireHeader: RequiredHea
     );
   }
   return secrets;
-}
-
-/** Starts the server; a port in use or a refused bind is a configuration error (exit 2) naming the address. */
-async function bind(options: ListenOptions, start: () => Promise<WebhookServer>): Promise<WebhookServer> {
-  try {
-    return await start();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) throw error;
-    const where = `${options.host}:${options.port}`;
-    const fix = code === 'EADDRINUSE' ? 'stop the other listener, or choose another --port (0: any free port)' : 'check --host and --port';
-    throw new ConfigError(`cannot listen on ${where}: ${code}`, fix, { cause: error });
-  }
 }
 
 /** job id -> sha256, for the rows of jobs the manifest knows (the resume index keeps no hashes). */
