@@ -50,6 +50,8 @@ export class Journal {
   private readonly path: string;
   private readonly handle: FileHandle;
   private readonly lock: ManifestLock;
+  /** The flush that callers of sync() arriving now will share; null once it has started. */
+  private nextFlush: Promise<void> | null = null;
   private readonly index: ResumeIndex;
   private readonly options: OpenJournalOptions;
   private readonly exitCleanup: () => void;
@@ -157,11 +159,18 @@ export class Journal {
     return task;
   }
 
-  /** Waits for queued appends, then fsyncs: what a caller needs before acknowledging a row as durable. */
+  /**
+   * Waits for queued appends, then fsyncs: what a caller needs before acknowledging a row as durable. Callers that
+   * arrive while a flush is running share the next one (group commit), so a burst of deliveries costs one fsync per
+   * group rather than one each; a flush only starts after every caller's line was written, so it covers them all.
+   */
   async sync(): Promise<void> {
     await this.queue;
     this.throwSyncFailure();
-    await this.syncNow();
+    this.nextFlush ??= this.syncNow(() => {
+      this.nextFlush = null;
+    });
+    await this.nextFlush;
   }
 
   /** Waits for queued appends, fsyncs, closes the file and releases the lock. Idempotent. */
@@ -235,8 +244,9 @@ export class Journal {
     this.syncTimer.unref();
   }
 
-  private syncNow(): Promise<void> {
+  private syncNow(onStart?: () => void): Promise<void> {
     const run = this.syncing.then(async () => {
+      onStart?.();
       try {
         await this.handle.sync();
       } catch (error) {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ConfigError, ManifestError, OcrqError } from '../../src/errors.js';
 import { Journal, ManifestWriteError, type OpenJournalOptions } from '../../src/manifest/jsonl.js';
 import type { ManifestRow } from '../../src/manifest/types.js';
@@ -282,5 +282,32 @@ describe('Journal', () => {
     const lines = await readLines(file);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]).source).toBe(odd);
+  });
+});
+
+describe('Journal group commit', () => {
+  it('callers of sync() that arrive together share fsyncs, and each sync covers its caller\'s line', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'm.jsonl');
+    const { journal } = await openJournal(file, { fsyncIntervalMs: 60_000 });
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(proto, 'sync');
+    onTestFinished(() => sync.mockRestore());
+    const durable: string[] = [];
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        await journal.append(makeRow(`j${i}`));
+        await journal.sync();
+        // Once sync() resolves, the caller's line is on disk.
+        durable.push(`j${i}`);
+        const text = await fs.readFile(file, 'utf8');
+        expect(text).toContain(`"job_id":"j${i}"`);
+      }),
+    );
+    expect(durable).toHaveLength(200);
+    expect(sync.mock.calls.length).toBeGreaterThan(0);
+    expect(sync.mock.calls.length).toBeLessThan(50);
   });
 });
