@@ -139,3 +139,20 @@ describe('ocrq submit --listen when the port is taken', () => {
     expect(fake.requests).toEqual([]);
   });
 });
+
+describe('ocrq submit --listen resuming jobs submitted earlier', () => {
+  it('polls them at once instead of waiting out the grace period for webhooks that went nowhere', async () => {
+    const dir = await makeTempDir();
+    const corpus = await makeRemoteCorpus(dir, ['images/invoice.png', 'images/receipt.jpg']);
+    const fake = await startFakeProvider('ocrqueen', { texts: corpus.texts, firstPollSeconds: 0, progress: { ms: 50 } });
+    onTestFinished(() => fake.close());
+    const base = ['submit', 'docs', '--provider', 'ocrqueen', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--json'];
+    expect(await run([...base, '--no-wait'], captureIo(dir).deps)).toBe(0);
+    const io = captureIo(dir);
+    const started = Date.now();
+    expect(await run([...base, '--listen', '0', '--webhook-secret', SECRET, '--callback-grace', '10m'], io.deps), io.stderr()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(JSON.parse(io.stdout().trim().split('\n').at(-1)!)).toMatchObject({ completed: 2, processed: 2 });
+    expect(fake.requests.filter((r) => r.path === '/v1/extract')).toHaveLength(2);
+  });
+});

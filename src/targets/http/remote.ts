@@ -101,8 +101,10 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
 
       let delay = o.pollInitialMs ?? POLL_INITIAL_MS;
       const maxDelay = o.pollMaxMs ?? POLL_MAX_MS;
-      // With a listener, the first wait is the callback grace: a lost webhook is then found by polling.
-      let firstWait = o.webhooks ? o.webhooks.graceMs : undefined;
+      // With a listener, the first wait after a submit is the callback grace: a lost webhook is then found by
+      // polling. A job submitted by an earlier run may have had its webhook sent while nobody listened: poll it now.
+      const resumed = prev?.resume === true && !isIntentId(prev.jobId);
+      let firstWait = o.webhooks && !resumed ? o.webhooks.graceMs : resumed && o.webhooks ? 0 : undefined;
       while (!state || state.state === 'pending') {
         if (o.noWait) return { pending: true, jobId };
         const wait = firstWait ?? Math.min(maxDelay, Math.max(delay, state?.retryAfterMs ?? 0));
