@@ -7,23 +7,14 @@ import type { Writable } from 'node:stream';
 import { escapeForDisplay } from '../output/display.js';
 import { redact } from '../output/redact.js';
 import { LOW_CREDIT_EVENTS, type EventDelivery, type JobDelivery } from './payloads.js';
-import type { DeliveryOutcome, RejectedDelivery } from './webhook-server.js';
+import type { DeliveryOutcome, RejectedDelivery, WebhookServerStats } from './webhook-server.js';
 import type { ForwardResult } from './forward.js';
 
-export interface ListenSummary {
+/** The server's counters, plus how the listener ended. */
+export interface ListenSummary extends WebhookServerStats {
   exitCode: number;
   /** The listener's URL; null when it never started. */
   url: string | null;
-  /** POST requests received, rejected ones included. */
-  deliveries: number;
-  stored: number;
-  duplicates: number;
-  conflicts: number;
-  unmatched: number;
-  events: number;
-  rejected: number;
-  /** Answered 5xx because the manifest could not be written. */
-  failed: number;
   /** Jobs of the --until-done manifest still waiting for a result. */
   pending: number | null;
   interrupted: boolean;

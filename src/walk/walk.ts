@@ -124,14 +124,7 @@ class Walker {
     for await (const entry of stream) {
       matched++;
       const source = String(entry);
-      let st;
-      try {
-        st = await fs.stat(this.abs(source));
-      } catch (err) {
-        yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
-        continue;
-      }
-      yield* this.walkFile(source, source, st);
+      yield* this.walkPath(source, source);
     }
     if (matched === 0) this.warn(`${escapeForDisplay(pattern)}: no file matches this pattern`);
   }
@@ -179,14 +172,7 @@ class Walker {
               yield* this.walkFile(source, rel, target.stat);
             }
           } else if (dirent.isFile()) {
-            let st;
-            try {
-              st = await fs.stat(this.abs(source));
-            } catch (err) {
-              yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
-              continue;
-            }
-            yield* this.walkFile(source, rel, st);
+            yield* this.walkPath(source, rel);
           } else {
             yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
           }
@@ -218,6 +204,18 @@ class Walker {
       };
     }
     return { kind: 'ok', stat: await fs.stat(real) };
+  }
+
+  /** A file found by a glob or a listing: it may be gone by now. */
+  private async *walkPath(source: string, rel: string): AsyncGenerator<InputItem> {
+    let st;
+    try {
+      st = await fs.stat(this.abs(source));
+    } catch (err) {
+      yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+      return;
+    }
+    yield* this.walkFile(source, rel, st);
   }
 
   private async *walkFile(source: string, rel: string, st: import('node:fs').Stats): AsyncGenerator<InputItem> {
