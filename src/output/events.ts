@@ -23,9 +23,10 @@ export type RunEvent =
   | { type: 'warning'; message: string }
   | { type: 'summary'; summary: RunSummary };
 
-export interface RunSummary {
+/** What a run counted; the pipeline fills these, the summary reports them. */
+export interface DocumentCounts {
+  /** Inputs (files and ZIP entries). */
   files: number;
-  documents: number;
   completed: number;
   failed: number;
   skipped: number;
@@ -33,16 +34,20 @@ export interface RunSummary {
   duplicates: number;
   pending: number;
   pages: number;
+  /** Jobs processed in this run. */
+  processed: number;
+  failures: Array<{ source: string; job_id: string; code: string; message: string }>;
+}
+
+export interface RunSummary extends DocumentCounts {
+  documents: number;
   elapsed_ms: number;
   exit_code: number;
   /** Jobs already finished in the manifest and not processed again. */
   already_done: number;
-  /** Jobs processed in this run. */
-  processed: number;
   pages_per_second: number;
   dry_run: boolean;
   interrupted: boolean;
   manifest: string;
-  failures: Array<{ source: string; job_id: string; code: string; message: string }>;
   skipped_by_code: Record<string, number>;
 }

@@ -10,7 +10,7 @@ import { describeUnknown, sniffType } from '../documents/sniff.js';
 import { MIME_TYPES, type DocType } from '../documents/types.js';
 import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
 import type { IndexEntry, ManifestRow } from '../manifest/types.js';
-import type { RunEvent } from '../output/events.js';
+import type { DocumentCounts, RunEvent } from '../output/events.js';
 import type { Target } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
@@ -43,17 +43,8 @@ export interface PipelineDeps {
   waitSignal?: AbortSignal;
 }
 
-export interface PipelineCounts {
-  files: number;
-  completed: number;
-  failed: number;
-  skipped: number;
-  duplicates: number;
-  pending: number;
-  pages: number;
+export interface PipelineCounts extends DocumentCounts {
   alreadyDone: number;
-  processed: number;
-  failures: Array<{ source: string; job_id: string; code: string; message: string }>;
   skippedByCode: Record<string, number>;
 }
 
