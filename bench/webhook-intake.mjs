@@ -1,10 +1,10 @@
 // Webhook intake throughput: `ocrq listen` (signature check + fsynced manifest append per delivery) against a
 // minimal Express receiver (signature check only), in one run on this machine, each measured by a load generator in
-// its own process. Run after `npm run build`:
+// its own process. A module of `npm run bench` (bench/run.mjs); also runs alone after `npm run build`:
 //   node bench/webhook-intake.mjs [--seconds 10] [--warmup 2] [--connections 50] [--rounds 2]
 // Receivers alternate (ocrq, express, ocrq, express, ...); each measurement gets a fresh receiver (and, for ocrq, a
 // fresh manifest). After each ocrq run, every delivery answered 2xx must have its row in the manifest.
-// Writes bench/results/webhook-intake.json.
+// Run alone, it writes bench/results/webhook-intake.json; under the harness its results go to bench/results.json.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,28 +19,33 @@ const SECRET = 'bench-webhook-secret';
 /** Job ids of successive measurements never overlap. */
 const IDS_PER_RUN = 100_000_000;
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '2' },
-  },
-});
-const config = {
-  seconds: positive('seconds'),
-  warmup: Number(values.warmup),
-  connections: positive('connections'),
-  rounds: positive('rounds'),
-};
-if (!(config.warmup >= 0)) usage('--warmup must be 0 or more');
-if (!existsSync(path.join(repo, 'dist/main.js'))) usage('dist/ is missing: run `npm run build` first');
+export const name = 'webhook-intake';
+export const description = 'webhook deliveries/s: ocrq listen (verify + fsynced append) vs a minimal Express receiver (verify only)';
 
-function positive(name) {
-  const n = Number(values[name]);
-  if (!(n > 0) || (name !== 'seconds' && !Number.isInteger(n))) usage(`--${name} must be a positive number`);
-  return n;
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Target from the issue: ocrq's median deliveries/s at least this many times Express's. */
+const TARGET_RATIO = 1.5;
+export const DEFAULTS = { seconds: 10, warmup: 2, connections: 50, rounds: 2 };
+/** --quick shortens the runs and does one round; the load and what is measured stay the same. */
+export const QUICK = { seconds: 3, warmup: 1, connections: 50, rounds: 1 };
+
+function parseConfig() {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: String(DEFAULTS.seconds) },
+      warmup: { type: 'string', default: String(DEFAULTS.warmup) },
+      connections: { type: 'string', default: String(DEFAULTS.connections) },
+      rounds: { type: 'string', default: String(DEFAULTS.rounds) },
+    },
+  });
+  const positive = (key) => {
+    const n = Number(values[key]);
+    if (!(n > 0) || (key !== 'seconds' && !Number.isInteger(n))) usage(`--${key} must be a positive number`);
+    return n;
+  };
+  const config = { seconds: positive('seconds'), warmup: Number(values.warmup), connections: positive('connections'), rounds: positive('rounds') };
+  if (!(config.warmup >= 0)) usage('--warmup must be 0 or more');
+  return config;
 }
 
 function usage(message) {
@@ -50,7 +55,7 @@ function usage(message) {
 
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
-function runLoadGenerator(url, firstId, idsFile) {
+function runLoadGenerator(config, url, firstId, idsFile) {
   const input = JSON.stringify({ url, secret: SECRET, ...config, firstId, idsFile });
   const child = spawn(process.execPath, [path.join(repo, 'bench/lib/load-gen.mjs'), input], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -77,7 +82,7 @@ async function checkManifest(manifest, idsFile) {
   return { rows, jobIdsWithRow: stored.size, acknowledged: acknowledged.length, missing: missing.length, missingSample: missing.slice(0, 10).map((n) => `job_${n}`) };
 }
 
-async function measure(name, index) {
+async function measure(config, name, index) {
   const dir = await mkdtemp(path.join(os.tmpdir(), `ocrq-bench-${name}-`));
   try {
     const manifest = path.join(dir, 'm.jsonl');
@@ -88,7 +93,7 @@ async function measure(name, index) {
     const ticksBefore = machineTicks();
     let load, cpuUsed, ticksAfter, stopped;
     try {
-      load = await runLoadGenerator(receiver.url, index * IDS_PER_RUN, name === 'ocrq' ? idsFile : undefined);
+      load = await runLoadGenerator(config, receiver.url, index * IDS_PER_RUN, name === 'ocrq' ? idsFile : undefined);
     } finally {
       cpuUsed = processCpuSeconds(receiver.pid) - cpuBefore;
       ticksAfter = machineTicks();
@@ -119,61 +124,84 @@ const median = (xs) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
-const uptimeBefore = uptime();
-/** How busy the machine is without the benchmark: other work here competes for the same two cores. */
-const idleTicks = machineTicks();
-await new Promise((resolve) => setTimeout(resolve, 2000));
-const baselineBusyPercent = busyPercent(idleTicks, machineTicks());
-console.error(`webhook-intake: ${config.rounds} x (ocrq, express), ${config.warmup} s warm-up + ${config.seconds} s, ${config.connections} connections`);
-console.error(`load before: ${uptimeBefore}; CPU busy over 2 s before starting: ${baselineBusyPercent}%`);
-const runs = [];
-for (let round = 0; round < config.rounds; round += 1) {
-  for (const name of ['ocrq', 'express']) {
-    const run = await measure(name, runs.length);
-    runs.push(run);
-    const check = run.manifestCheck ? `, manifest: ${run.manifestCheck.missing} of ${run.manifestCheck.acknowledged} acknowledged missing` : '';
-    console.error(`  ${name}: ${run.deliveriesPerSecond}/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, non-2xx ${run.total.non2xx}, errors ${run.total.errors}, receiver CPU ${run.receiverCpuSeconds} s, load generator CPU ${run.loadGeneratorCpuSeconds} s, machine busy ${run.machineBusyPercent}%${check}`);
+/** Runs the alternating measurements; returns the full results object (what webhook-intake.json holds). */
+export async function measureAll(config, log) {
+  if (!existsSync(path.join(repo, 'dist/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const uptimeBefore = uptime();
+  /** How busy the machine is without the benchmark: other work here competes for the same two cores. */
+  const idleTicks = machineTicks();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const baselineBusyPercent = busyPercent(idleTicks, machineTicks());
+  log(`webhook-intake: ${config.rounds} x (ocrq, express), ${config.warmup} s warm-up + ${config.seconds} s, ${config.connections} connections`);
+  log(`load before: ${uptimeBefore}; CPU busy over 2 s before starting: ${baselineBusyPercent}%`);
+  const runs = [];
+  for (let round = 0; round < config.rounds; round += 1) {
+    for (const name of ['ocrq', 'express']) {
+      const run = await measure(config, name, runs.length);
+      runs.push(run);
+      const check = run.manifestCheck ? `, manifest: ${run.manifestCheck.missing} of ${run.manifestCheck.acknowledged} acknowledged missing` : '';
+      log(`  ${name}: ${run.deliveriesPerSecond}/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, non-2xx ${run.total.non2xx}, errors ${run.total.errors}, receiver CPU ${run.receiverCpuSeconds} s, load generator CPU ${run.loadGeneratorCpuSeconds} s, machine busy ${run.machineBusyPercent}%${check}`);
+    }
   }
-}
-const uptimeAfter = uptime();
+  const uptimeAfter = uptime();
 
-const summary = {};
-for (const name of ['ocrq', 'express']) {
-  const mine = runs.filter((r) => r.receiver === name);
-  summary[name] = {
-    deliveriesPerSecond: mine.map((r) => r.deliveriesPerSecond),
-    median: Number(median(mine.map((r) => r.deliveriesPerSecond)).toFixed(1)),
-    non2xx: mine.reduce((sum, r) => sum + r.total.non2xx, 0),
-    errors: mine.reduce((sum, r) => sum + r.total.errors, 0),
-    medianP99Ms: Number(median(mine.map((r) => r.latencyMs.p99 ?? NaN)).toFixed(1)),
+  const summary = {};
+  for (const name of ['ocrq', 'express']) {
+    const mine = runs.filter((r) => r.receiver === name);
+    summary[name] = {
+      deliveriesPerSecond: mine.map((r) => r.deliveriesPerSecond),
+      median: Number(median(mine.map((r) => r.deliveriesPerSecond)).toFixed(1)),
+      non2xx: mine.reduce((sum, r) => sum + r.total.non2xx, 0),
+      errors: mine.reduce((sum, r) => sum + r.total.errors, 0),
+      medianP99Ms: Number(median(mine.map((r) => r.latencyMs.p99 ?? NaN)).toFixed(1)),
+    };
+  }
+  const ratio = Number((summary.ocrq.median / summary.express.median).toFixed(3));
+  const missing = runs.filter((r) => r.manifestCheck).reduce((sum, r) => sum + r.manifestCheck.missing, 0);
+  return {
+    date: new Date().toISOString(),
+    config,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    uptimeBefore,
+    baselineBusyPercent,
+    uptimeAfter,
+    summary,
+    ratio,
+    missingRows: missing,
+    runs,
   };
 }
-const ratio = Number((summary.ocrq.median / summary.express.median).toFixed(3));
-const missing = runs.filter((r) => r.manifestCheck).reduce((sum, r) => sum + r.manifestCheck.missing, 0);
 
-const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad('receiver', 10)}${pad('deliveries/s (each run)', 28)}${pad('median', 10)}${pad('p99 ms', 9)}non-2xx  errors`);
-for (const name of ['ocrq', 'express']) {
-  const s = summary[name];
-  console.log(`${pad(name, 10)}${pad(s.deliveriesPerSecond.join(', '), 28)}${pad(s.median, 10)}${pad(s.medianP99Ms, 9)}${pad(s.non2xx, 9)}${s.errors}`);
+/** Harness entry (bench/run.mjs). */
+export async function run({ log, quick }) {
+  const results = await measureAll(quick ? QUICK : DEFAULTS, log);
+  const { summary, ratio, missingRows, config } = results;
+  const rounds = config.rounds === 1 ? '1 run' : `median of ${config.rounds}`;
+  return {
+    rows: [
+      { case: `webhook deliveries/s, ${config.connections} conns (${rounds})`, ocrq: `${summary.ocrq.median}/s`, baseline: `${summary.express.median}/s`, ratio, target: `>= ${TARGET_RATIO}x`, met: ratio >= TARGET_RATIO },
+      { case: 'webhook 2xx deliveries with no manifest row', ocrq: String(missingRows), baseline: '-', ratio: '', target: '0', met: missingRows === 0 },
+    ],
+    details: results,
+  };
 }
-console.log(`ratio ocrq/express (medians): ${ratio}`);
-console.log(`manifest: ${missing === 0 ? 'every 2xx delivery has its row' : `${missing} deliveries answered 2xx have no row`}`);
-console.log(`load before: ${uptimeBefore} (CPU ${baselineBusyPercent}% busy)\nload after:  ${uptimeAfter}`);
 
-const results = {
-  date: new Date().toISOString(),
-  config,
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
-  uptimeBefore,
-  baselineBusyPercent,
-  uptimeAfter,
-  summary,
-  ratio,
-  missingRows: missing,
-  runs,
-};
-await mkdir(path.join(repo, 'bench/results'), { recursive: true });
-await writeFile(path.join(repo, 'bench/results/webhook-intake.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.error('wrote bench/results/webhook-intake.json');
-process.exitCode = missing === 0 ? 0 : 1;
+async function main() {
+  const results = await measureAll(parseConfig(), (line) => console.error(line));
+  const { summary, ratio, missingRows: missing } = results;
+  const pad = (s, n) => String(s).padEnd(n);
+  console.log(`${pad('receiver', 10)}${pad('deliveries/s (each run)', 28)}${pad('median', 10)}${pad('p99 ms', 9)}non-2xx  errors`);
+  for (const name of ['ocrq', 'express']) {
+    const s = summary[name];
+    console.log(`${pad(name, 10)}${pad(s.deliveriesPerSecond.join(', '), 28)}${pad(s.median, 10)}${pad(s.medianP99Ms, 9)}${pad(s.non2xx, 9)}${s.errors}`);
+  }
+  console.log(`ratio ocrq/express (medians): ${ratio}`);
+  console.log(`manifest: ${missing === 0 ? 'every 2xx delivery has its row' : `${missing} deliveries answered 2xx have no row`}`);
+  console.log(`load before: ${results.uptimeBefore} (CPU ${results.baselineBusyPercent}% busy)\nload after:  ${results.uptimeAfter}`);
+  await mkdir(path.join(repo, 'bench/results'), { recursive: true });
+  await writeFile(path.join(repo, 'bench/results/webhook-intake.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.error('wrote bench/results/webhook-intake.json');
+  process.exitCode = missing === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,206 @@
+// A mixed PDF batch (born-digital, image-only, mixed pages) through `ocrq submit --engine local` (one process for
+// the whole folder) and through OCRmyPDF run as its documentation suggests for batches: one process per file,
+// files one after another, `--skip-text --output-type none --sidecar OUT.txt -j N in.pdf -`. Both use the same
+// traineddata (OCRmyPDF through TESSDATA_PREFIX). Reports wall times, the speed-up and whether the texts agree
+// (character error rate per file between ocrq's text and OCRmyPDF's sidecar on the pages both OCRed).
+// Run after `npm run build`:   node bench/ocrmypdf.mjs [--quick]
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DOCS_DIR, ensureCorpus } from './lib/ocr-corpus.mjs';
+import {
+  cer, checkBuild, CORPUS_ROOT, median, pagesBySource, round, runOcrq, withCpuAccounting,
+} from './lib/ocr-measure.mjs';
+import { ensureDebianTool, linkSystemConfigs, prepareTessdata, runProcess, toolVersion } from './lib/ocr-tools.mjs';
+
+export const name = 'ocrmypdf';
+export const description = 'Mixed PDF batch wall time: ocrq (one process, worker pool) vs OCRmyPDF (one process per file, -j N); text agreement';
+
+/** ocrq must finish the batch at least this many times faster. */
+export const TARGET_SPEEDUP = 3;
+/** Share of the machine's CPU used by processes other than ours above which a run is flagged. */
+const OTHER_CPU_WARN_PERCENT = 10;
+
+/** Per file: page kinds, `t` = text layer, `s` = scanned (image only). */
+const BATCHES = {
+  quick: { files: ['t', 's', 's', 'ts'], rounds: 1 },
+  full: { files: ['tt', 'tt', 'ttt', 'ss', 'ss', 'ss', 's', 'ts', 'tst', 'st'], rounds: 2 },
+};
+
+function corpusSpec(batch) {
+  let id = 2000;
+  return batch.files.map((kinds, i) => {
+    const kind = kinds.includes('s') ? (kinds.includes('t') ? 'mixed' : 'scanned') : 'born';
+    return {
+      name: `${kind}-${String(i + 1).padStart(2, '0')}.pdf`,
+      kind: 'pdf',
+      pages: [...kinds].map((k) => ({ id: id++, scanned: k === 's' })),
+    };
+  });
+}
+
+function ocrmypdfArgs(pdf, sidecar, jobs) {
+  return ['--skip-text', '--output-type', 'none', '--sidecar', sidecar, '-j', String(jobs), '--tesseract-oem', '1', '-q', pdf, '-'];
+}
+
+async function runOcrmypdf(files, docs, jobs, tessdata) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ocrq-bench-ocrmypdf-'));
+  const env = { ...process.env, TESSDATA_PREFIX: tessdata };
+  try {
+    const started = performance.now();
+    const perFile = [];
+    for (const file of files) {
+      const sidecar = path.join(dir, `${file}.txt`);
+      const r = await runProcess('ocrmypdf', ocrmypdfArgs(path.join(docs, file), sidecar, jobs), { env });
+      if (r.code !== 0) throw new Error(`ocrmypdf failed on ${file} (exit ${r.code}): ${r.stderr.trim().slice(-400)}`);
+      perFile.push({ file, ms: Math.round(r.ms) });
+    }
+    const wallMs = performance.now() - started;
+    const sidecars = {};
+    for (const f of await readdir(dir)) sidecars[f.slice(0, -'.txt'.length)] = await readFile(path.join(dir, f), 'utf8');
+    return { wallMs, perFile, sidecars };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// OCRmyPDF writes this in place of a page it did not OCR.
+const SKIPPED_PAGE = /^\s*\[OCR skipped on page/u;
+
+/** Per file: CER between ocrq and the sidecar on pages OCRmyPDF OCRed, and each side against the generated text. */
+function compareTexts(truth, ocrqPages, sidecars) {
+  const files = [];
+  for (const [file, { pages }] of Object.entries(truth)) {
+    const sidePages = (sidecars[file] ?? '').split('\f');
+    const mine = ocrqPages[file] ?? [];
+    const agree = [];
+    const ocrqVsTruth = [];
+    const sideVsTruth = [];
+    pages.forEach((expected, i) => {
+      const ours = mine[i]?.text ?? '';
+      ocrqVsTruth.push(cer(expected.text, ours));
+      const theirs = sidePages[i] ?? '';
+      if (!expected.scanned || SKIPPED_PAGE.test(theirs)) return;
+      agree.push(cer(theirs, ours));
+      sideVsTruth.push(cer(expected.text, theirs));
+    });
+    files.push({
+      file,
+      pages: pages.length,
+      ocrPages: agree.length,
+      cerOcrqVsOcrmypdf: agree.length ? round(mean(agree), 4) : null,
+      cerOcrqVsTruth: round(mean(ocrqVsTruth), 4),
+      cerOcrmypdfVsTruth: sideVsTruth.length ? round(mean(sideVsTruth), 4) : null,
+    });
+  }
+  return files;
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function run({ log = (line) => process.stderr.write(`${line}\n`), quick = false } = {}) {
+  const stale = checkBuild();
+  if (stale.length) log(`ocrmypdf: warning: dist/ is older than ${stale.length} src file(s) (e.g. ${stale[0]}); run \`npm run build\``);
+  const batch = quick ? BATCHES.quick : BATCHES.full;
+  const workers = Math.max(1, os.availableParallelism());
+  const corpusDir = path.join(CORPUS_ROOT, quick ? 'ocrmypdf-quick' : 'ocrmypdf-full');
+  const truth = ensureCorpus(corpusDir, corpusSpec(batch));
+  const docs = path.join(corpusDir, DOCS_DIR);
+  const files = Object.keys(truth).sort();
+  const allPages = Object.values(truth).flatMap((t) => t.pages);
+  const scannedPages = allPages.filter((p) => p.scanned).length;
+  const details = {
+    machine: { cpus: workers, model: os.cpus()[0]?.model, node: process.version },
+    corpus: { dir: path.relative(process.cwd(), corpusDir), files: files.length, pages: allPages.length, scannedPages },
+    workers,
+    runs: [],
+    notes: [],
+  };
+
+  const tool = await ensureDebianTool('ocrmypdf', 'ocrmypdf', log);
+  const tessdata = prepareTessdata(path.join(CORPUS_ROOT, 'tessdata'));
+  if (tool.path) {
+    linkSystemConfigs(tessdata.dir);
+    details.ocrmypdf = {
+      tool: tool.path, installedNow: tool.installed, version: await toolVersion('ocrmypdf'), tesseract: await toolVersion('tesseract'),
+      args: ocrmypdfArgs('IN.pdf', 'OUT.txt', workers).join(' '), env: `TESSDATA_PREFIX=${tessdata.dir}`,
+    };
+  } else {
+    details.notes.push(`OCRmyPDF unavailable: ${tool.note}; ocrq reported alone`);
+    log(`ocrmypdf: ${tool.note}`);
+  }
+
+  log('ocrmypdf: warm-up (not counted)');
+  await runOcrq([docs], { workers });
+  if (tool.path) await runOcrmypdf(files.slice(0, 1), docs, workers, tessdata.dir);
+
+  const ocrqRuns = [];
+  const baseRuns = [];
+  for (let r = 0; r < batch.rounds; r++) {
+    const { result: o, cpu: ocrqCpu } = await withCpuAccounting(() => runOcrq([docs], { workers }));
+    if (o.summary.completed !== files.length) throw new Error(`ocrq completed ${o.summary.completed} of ${files.length} PDFs`);
+    ocrqRuns.push(o);
+    details.runs.push({ side: 'ocrq', wallMs: Math.round(o.wallMs), elapsedMs: o.summary.elapsed_ms, pages: o.summary.pages, cpu: ocrqCpu });
+    log(`ocrmypdf: ocrq round ${r + 1}: wall ${Math.round(o.wallMs)} ms`);
+    if (tool.path) {
+      const { result: b, cpu: baseCpu } = await withCpuAccounting(() => runOcrmypdf(files, docs, workers, tessdata.dir));
+      baseRuns.push(b);
+      details.runs.push({ side: 'ocrmypdf', wallMs: Math.round(b.wallMs), perFile: b.perFile, cpu: baseCpu });
+      log(`ocrmypdf: OCRmyPDF round ${r + 1}: wall ${Math.round(b.wallMs)} ms`);
+    }
+  }
+
+  const shared = details.runs.filter((r) => (r.cpu?.otherCpuPercent ?? 0) > OTHER_CPU_WARN_PERCENT);
+  if (shared.length) {
+    const note = `other processes (or hypervisor steal) used over ${OTHER_CPU_WARN_PERCENT}% of the machine's CPU in ${shared.length} of ${details.runs.length} runs: figures are skewed`;
+    details.notes.push(note);
+    log(`ocrmypdf: warning: ${note}`);
+  }
+  const ocrqWall = median(ocrqRuns.map((r) => r.wallMs));
+  const baseWall = baseRuns.length ? median(baseRuns.map((r) => r.wallMs)) : null;
+  const speedup = baseWall === null ? null : baseWall / ocrqWall;
+  const rows = [
+    {
+      case: `mixed PDF batch: ${files.length} PDFs, ${allPages.length} pages (${scannedPages} image-only), ${workers} cores`,
+      ocrq: `${(ocrqWall / 1000).toFixed(1)} s wall`,
+      baseline: baseWall === null ? 'n/a (OCRmyPDF unavailable)' : `${(baseWall / 1000).toFixed(1)} s wall (OCRmyPDF, file by file, -j ${workers})`,
+      ratio: speedup === null ? 'n/a' : round(speedup),
+      target: `≥ ${TARGET_SPEEDUP}× faster`,
+      met: speedup === null ? null : speedup >= TARGET_SPEEDUP,
+    },
+  ];
+  details.wall = { ocrqMs: Math.round(ocrqWall), ocrmypdfMs: baseWall === null ? null : Math.round(baseWall), speedup: round(speedup) };
+
+  const ocrqPages = pagesBySource(ocrqRuns[0].rows, docs);
+  if (baseRuns.length) {
+    const perFile = compareTexts(truth, ocrqPages, baseRuns[0].sidecars);
+    details.textAgreement = perFile;
+    const compared = perFile.filter((f) => f.cerOcrqVsOcrmypdf !== null);
+    const worst = compared.reduce((w, f) => (f.cerOcrqVsOcrmypdf > (w?.cerOcrqVsOcrmypdf ?? -1) ? f : w), null);
+    rows.push({
+      case: `text agreement: CER ocrq vs OCRmyPDF sidecar (${compared.length} files with OCRed pages)`,
+      ocrq: `mean CER vs truth ${(100 * mean(perFile.map((f) => f.cerOcrqVsTruth))).toFixed(2)}%`,
+      baseline: `mean CER vs truth ${(100 * mean(compared.map((f) => f.cerOcrmypdfVsTruth))).toFixed(2)}%`,
+      ratio: `ocrq vs OCRmyPDF: mean ${(100 * mean(compared.map((f) => f.cerOcrqVsOcrmypdf))).toFixed(2)}%, worst ${worst ? `${(100 * worst.cerOcrqVsOcrmypdf).toFixed(2)}% (${worst.file})` : 'n/a'}`,
+      target: 'info',
+      met: null,
+    });
+  }
+  return { rows, details };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run({ quick: process.argv.includes('--quick') }).then(
+    ({ rows, details }) => {
+      for (const r of rows) {
+        console.log(`${r.case}\n  ocrq: ${r.ocrq}\n  baseline: ${r.baseline}\n  ratio: ${r.ratio}  target: ${r.target}  met: ${r.met}`);
+      }
+      console.log(JSON.stringify(details, null, 2));
+    },
+    (err) => {
+      console.error(`ocrmypdf: ${err.stack ?? err}`);
+      process.exitCode = 1;
+    },
+  );
+}
