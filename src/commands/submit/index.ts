@@ -99,9 +99,9 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     }
     if (options.resultsDir) await fs.mkdir(path.resolve(deps.cwd, options.resultsDir), { recursive: true });
     if (webhooks && journal) {
-      const started = await webhooks.start(journal, index, warn);
-      listener = started.server;
-      reporter.emit({ type: 'ready', url: started.url });
+      const bound = await webhooks.start(journal, index, warn);
+      listener = bound.server;
+      reporter.emit({ type: 'ready', url: bound.url });
     }
     reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
 
