@@ -19,6 +19,20 @@ import { formatBytes } from '../output/format.js';
 /** Bytes read from each file to decide what it is (ZIP or document); PDFs may have junk before `%PDF-`. */
 export const HEAD_BYTES = 1024;
 
+/**
+ * Files of one folder are probed (stat and first KiB) this many at a time, in listing order: one probe after
+ * another left the walk waiting on one file-system round trip per call.
+ */
+export const PROBE_AHEAD = 32;
+
+interface Probe {
+  source: string;
+  rel: string;
+  stat?: import('node:fs').Stats;
+  head?: Buffer;
+  error?: unknown;
+}
+
 export interface WalkOptions {
   cwd: string;
   include: string[];
@@ -155,11 +169,24 @@ class Walker {
         continue;
       }
       const subdirs: string[] = [];
+      let probes: Array<Promise<Probe>> = [];
+      const drain = async function* (this: Walker): AsyncGenerator<InputItem> {
+        const batch = probes;
+        probes = [];
+        for (const probe of batch) yield* this.fromProbe(await probe);
+      };
       try {
         for await (const dirent of dir) {
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
           if (this.filters.isExcluded(rel)) continue;
+          if (dirent.isFile()) {
+            probes.push(this.probe(source, rel));
+            if (probes.length >= PROBE_AHEAD) yield* drain.call(this);
+            continue;
+          }
+          // Everything else keeps its place after the files listed before it.
+          yield* drain.call(this);
           if (dirent.isDirectory()) {
             subdirs.push(rel);
           } else if (dirent.isSymbolicLink()) {
@@ -171,12 +198,11 @@ class Walker {
             } else {
               yield* this.walkFile(source, rel, target.stat);
             }
-          } else if (dirent.isFile()) {
-            yield* this.walkPath(source, rel);
           } else {
             yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
           }
         }
+        yield* drain.call(this);
       } catch (err) {
         this.warn(`${escapeForDisplay(dirSource)}: directory listing failed (${fsErrorText(err)})`);
       }
@@ -206,7 +232,26 @@ class Walker {
     return { kind: 'ok', stat: await fs.stat(real) };
   }
 
-  /** A file found by a glob or a listing: it may be gone by now. */
+  /** Stat and first KiB of a listed file; every failure is kept for its turn, never thrown. */
+  private async probe(source: string, rel: string): Promise<Probe> {
+    try {
+      const stat = await fs.stat(this.abs(source));
+      if (!stat.isFile()) return { source, rel, stat };
+      return { source, rel, stat, head: await readHead(this.abs(source), HEAD_BYTES) };
+    } catch (error) {
+      return { source, rel, error };
+    }
+  }
+
+  private async *fromProbe(p: Probe): AsyncGenerator<InputItem> {
+    if (p.error !== undefined || !p.stat) {
+      yield skipped(p.source, codeForFsError(p.error), `${escapeForDisplay(p.source)}: ${fsErrorText(p.error)}`);
+      return;
+    }
+    yield* this.walkFile(p.source, p.rel, p.stat, p.head);
+  }
+
+  /** A file found by a glob: it may be gone by now. */
   private async *walkPath(source: string, rel: string): AsyncGenerator<InputItem> {
     let st;
     try {
@@ -218,7 +263,7 @@ class Walker {
     yield* this.walkFile(source, rel, st);
   }
 
-  private async *walkFile(source: string, rel: string, st: import('node:fs').Stats): AsyncGenerator<InputItem> {
+  private async *walkFile(source: string, rel: string, st: import('node:fs').Stats, probedHead?: Buffer): AsyncGenerator<InputItem> {
     if (!st.isFile()) {
       yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
       return;
@@ -226,7 +271,7 @@ class Walker {
     const absPath = this.abs(source);
     let head: Buffer;
     try {
-      head = await readHead(absPath, HEAD_BYTES);
+      head = probedHead ?? (await readHead(absPath, HEAD_BYTES));
     } catch (err) {
       yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
       return;

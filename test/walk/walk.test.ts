@@ -122,3 +122,21 @@ describe('walkInputs', () => {
     await fs.chmod(path.join(dir, 'locked'), 0o755);
   });
 });
+
+describe('walkInputs probing files ahead', () => {
+  it('keeps listing order and every item across more files than it probes at once, with pipes and links among them', async () => {
+    const dir = await makeTempDir();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) files[`d/f${i}.pdf`] = PDF;
+    await writeTree(dir, files);
+    execFileSync('mkfifo', [path.join(dir, 'd/pipe-x')]);
+    await fs.symlink('nowhere', path.join(dir, 'd/dangling-x'));
+    await fs.rm(path.join(dir, 'd/f50.pdf'));
+    const listed: string[] = [];
+    for await (const e of await fs.opendir(path.join(dir, 'd'))) listed.push(`d/${e.name}`);
+    const items = await collect(['d'], { cwd: dir });
+    expect(items.map((i) => i.source)).toEqual(listed);
+    expect(items.filter((i) => i.kind === 'document')).toHaveLength(99);
+    expect(items.find((i) => i.source === 'd/pipe-x')).toMatchObject({ kind: 'skipped', error: { code: 'NOT_REGULAR_FILE' } });
+  });
+});
