@@ -119,6 +119,14 @@ describe('remote runs', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('a rejected key costs exactly one request even with many documents ready to go at a high rate', async () => {
+    const { dir, fake, args } = await setupMany(30);
+    const io = captureIo(dir);
+    const argv = args.map((a) => (a === fake.apiKey ? 'pk_test_wrong_key_0000000000000000' : a));
+    expect(await run([...argv, '--rps', '1000', '--burst', '50', '--concurrency', '32'], io.deps)).toBe(5);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('configuration mistakes stop before any request: unknown option, missing key', async () => {
     const { dir, fake, args } = await setupMany(1);
     const io = captureIo(dir);

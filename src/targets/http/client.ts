@@ -81,6 +81,9 @@ export class ProviderHttp {
   private readonly clock: Clock;
   private readonly budget: RetryBudget;
   private rejected: AuthError | null = null;
+  /** Whether an answer has shown the key is accepted; requests wait while the first one is out ('probing'). */
+  private keyState: 'unknown' | 'probing' | 'known' = 'unknown';
+  private keyWaiters: Array<() => void> = [];
   /** Requests sent, retries included (for the summary and tests). */
   requests = 0;
 
@@ -97,9 +100,13 @@ export class ProviderHttp {
     const { limiter, retry, provider } = this.options;
     const api = req.api !== false;
     for (let attempt = 0; ; attempt++) {
+      if (api) await this.keyChecked(signal);
       if (this.rejected) throw this.rejected;
       signal.throwIfAborted();
-      const release = api ? await limiter.acquire(signal) : () => {};
+      // Until one answer has shown the key is accepted, one request at a time: a wrong key costs one request.
+      const probe = api && this.keyState === 'unknown';
+      if (probe) this.keyState = 'probing';
+      const release = api ? await limiter.acquire(signal).catch((err) => (probe && this.settleKey(false), Promise.reject(err))) : () => {};
       let response: HttpResponse | null = null;
       let failure: unknown = null;
       try {
@@ -113,6 +120,8 @@ export class ProviderHttp {
         failure = err;
       } finally {
         release();
+        // Any HTTP answer settles the question (a 401/403 sets `rejected` below, before the waiters look again).
+        if (probe) queueMicrotask(() => this.settleKey(response !== null));
       }
 
       if (response) {
@@ -161,6 +170,29 @@ export class ProviderHttp {
       this.options.onRetry?.({ purpose: req.purpose, attempt: attempt + 1, delayMs: decision.delayMs, reason });
       await this.clock.sleep(decision.delayMs, signal);
     }
+  }
+
+  /** Waits while another request is finding out whether the key is accepted. */
+  private async keyChecked(signal: AbortSignal): Promise<void> {
+    while (this.keyState === 'probing') {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.keyWaiters.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+      signal.throwIfAborted();
+    }
+  }
+
+  /** The probe ended: with an answer the key is known (accepted, or `rejected`); without one, the next request probes. */
+  private settleKey(answered: boolean): void {
+    this.keyState = answered ? 'known' : 'unknown';
+    const waiters = this.keyWaiters;
+    this.keyWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private async once(req: HttpRequest, api: boolean, signal: AbortSignal): Promise<HttpResponse> {
