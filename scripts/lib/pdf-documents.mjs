@@ -46,9 +46,12 @@ export function renderScannedPage(lines) {
   return canvas.toBuffer('image/jpeg', SCAN_JPEG_QUALITY);
 }
 
-function textContent(lines) {
-  const firstBaseline = PAGE_HEIGHT - PAGE_MARGIN - PAGE_FONT_SIZE;
-  const ops = ['BT', `/F1 ${PAGE_FONT_SIZE} Tf`, `${(PAGE_FONT_SIZE * LINE_SPACING).toFixed(1)} TL`, `${PAGE_MARGIN} ${firstBaseline} Td`];
+/** The fixtures' page: 6 x 4 in, 18 pt text. Other corpora (the benchmarks) pass their own. */
+export const FIXTURE_PAGE = { width: PAGE_WIDTH, height: PAGE_HEIGHT, margin: PAGE_MARGIN, fontSize: PAGE_FONT_SIZE };
+
+function textContent(lines, page) {
+  const firstBaseline = page.height - page.margin - page.fontSize;
+  const ops = ['BT', `/F1 ${page.fontSize} Tf`, `${(page.fontSize * LINE_SPACING).toFixed(1)} TL`, `${page.margin} ${firstBaseline} Td`];
   lines.forEach((line, i) => {
     if (i > 0) ops.push('T*');
     ops.push(`(${escapeLiteral(line)}) Tj`);
@@ -60,8 +63,9 @@ function textContent(lines) {
 /**
  * `pages`: [{ lines }] for a text page or [{ jpeg }] for an image-only page.
  * `security`: optional createStandardSecurity() result built with fileIdFor(name).
+ * `page`: the page geometry in points (default FIXTURE_PAGE); `producer`: the Info Producer.
  */
-export function buildPdf({ name, title, pages, security }) {
+export function buildPdf({ name, title, pages, security, page: geometry = FIXTURE_PAGE, producer = 'ocrq fixtures' }) {
   const writer = new PdfWriter();
   const catalogRef = writer.reserve();
   const pagesRef = writer.reserve();
@@ -86,22 +90,22 @@ export function buildPdf({ name, title, pages, security }) {
         ),
       );
       resources.XObject = { Im1: imageRef };
-      content = `q\n${PAGE_WIDTH} 0 0 ${PAGE_HEIGHT} 0 0 cm\n/Im1 Do\nQ\n`;
+      content = `q\n${geometry.width} 0 0 ${geometry.height} 0 0 cm\n/Im1 Do\nQ\n`;
     } else {
       resources.Font = { F1: fontRef };
-      content = textContent(page.lines);
+      content = textContent(page.lines, geometry);
     }
     const contentRef = writer.add(new PdfStream({}, Buffer.from(content, 'latin1')));
     return writer.add({
       Type: 'Page',
       Parent: pagesRef,
-      MediaBox: [0, 0, PAGE_WIDTH, PAGE_HEIGHT],
+      MediaBox: [0, 0, geometry.width, geometry.height],
       Resources: resources,
       Contents: contentRef,
     });
   });
   writer.set(pagesRef, { Type: 'Pages', Kids: kids, Count: kids.length });
   writer.set(catalogRef, { Type: 'Catalog', Pages: pagesRef });
-  const info = writer.add({ Title: pdfString(title), Producer: pdfString('ocrq fixtures') });
+  const info = writer.add({ Title: pdfString(title), Producer: pdfString(producer) });
   return writer.toBuffer({ root: catalogRef, info, fileId: fileIdFor(name), security });
 }
