@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { busyPercent, machineTicks, processCpuSeconds } from './lib/cpu.mjs';
 import { startExpress, startOcrq } from './lib/receivers.mjs';
+import { median, round } from './lib/stats.mjs';
 
 const SECRET = 'bench-webhook-secret';
 /** Job ids of successive measurements never overlap. */
@@ -118,12 +119,6 @@ async function measure(config, name, index) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
 /** Runs the alternating measurements; returns the full results object (what webhook-intake.json holds). */
 export async function measureAll(config, log) {
   if (!existsSync(path.join(repo, 'dist/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
@@ -135,7 +130,7 @@ export async function measureAll(config, log) {
   log(`webhook-intake: ${config.rounds} x (ocrq, express), ${config.warmup} s warm-up + ${config.seconds} s, ${config.connections} connections`);
   log(`load before: ${uptimeBefore}; CPU busy over 2 s before starting: ${baselineBusyPercent}%`);
   const runs = [];
-  for (let round = 0; round < config.rounds; round += 1) {
+  for (let pass = 0; pass < config.rounds; pass += 1) {
     for (const name of ['ocrq', 'express']) {
       const run = await measure(config, name, runs.length);
       runs.push(run);
@@ -150,10 +145,10 @@ export async function measureAll(config, log) {
     const mine = runs.filter((r) => r.receiver === name);
     summary[name] = {
       deliveriesPerSecond: mine.map((r) => r.deliveriesPerSecond),
-      median: Number(median(mine.map((r) => r.deliveriesPerSecond)).toFixed(1)),
+      median: round(median(mine.map((r) => r.deliveriesPerSecond)), 1),
       non2xx: mine.reduce((sum, r) => sum + r.total.non2xx, 0),
       errors: mine.reduce((sum, r) => sum + r.total.errors, 0),
-      medianP99Ms: Number(median(mine.map((r) => r.latencyMs.p99 ?? NaN)).toFixed(1)),
+      medianP99Ms: round(median(mine.map((r) => r.latencyMs.p99)), 1),
     };
   }
   const ratio = Number((summary.ocrq.median / summary.express.median).toFixed(3));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busyPercent, machineTicks } from './cpu.mjs';
 import { runProcess } from './ocr-tools.mjs';
+import { median, round } from './stats.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CORPUS_ROOT = path.join(REPO, 'bench', '.corpus');
@@ -69,14 +70,7 @@ export function pagesBySource(rows, base) {
   return out;
 }
 
-export function median(xs) {
-  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return null;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-export const round = (x, digits = 2) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+export { median, round };
 
 /** Whitespace collapsed, case folded, typographic quotes and dashes made plain: what a reader compares. */
 export function normaliseText(text) {

@@ -1,8 +1,9 @@
 // Small numeric helpers shared by the benchmarks.
 
+/** Median of the finite numbers in `xs`; null when there are none. */
 export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
