@@ -1,4 +1,5 @@
 import { updateIndex } from './fold.js';
+import { readManifest, type ReadOptions } from './read.js';
 import type { IndexEntry, ManifestRow } from './types.js';
 
 /**
@@ -7,6 +8,13 @@ import type { IndexEntry, ManifestRow } from './types.js';
  */
 export class ResumeIndex extends Map<string, IndexEntry> {
   private readonly byContent = new Map<string, string>();
+
+  /** The index of a manifest read without its lock (dry runs, status, --until-done); the journal builds its own. */
+  static async load(path: string, options: ReadOptions = {}): Promise<ResumeIndex> {
+    const index = new ResumeIndex();
+    for await (const { row } of readManifest(path, options)) index.update(row);
+    return index;
+  }
 
   /** Reflects one manifest row, with the same rules as the fold. */
   update(row: ManifestRow): void {

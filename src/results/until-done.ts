@@ -4,7 +4,6 @@
  * which another process may still be updating (a polling submit): it is read again at most every `rereadMs`.
  */
 import { isIntentId } from '../manifest/intents.js';
-import { readManifest } from '../manifest/read.js';
 import { ResumeIndex } from '../manifest/resume-index.js';
 import { TERMINAL_STATUSES } from '../manifest/types.js';
 
@@ -63,9 +62,7 @@ export class PendingJobs {
   }
 }
 
-async function readIndex(path: string): Promise<ResumeIndex> {
-  const index = new ResumeIndex();
+function readIndex(path: string): Promise<ResumeIndex> {
   // Another process may be appending: a torn last line is its row in progress, not damage.
-  for await (const { row } of readManifest(path, { onTail: () => {} })) index.update(row);
-  return index;
+  return ResumeIndex.load(path, { onTail: () => {} });
 }

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { ResumeIndex } from '../../manifest/resume-index.js';
-import { readManifest } from '../../manifest/read.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
 import type { CommandDeps } from '../deps.js';
 
@@ -30,8 +29,7 @@ export const MAX_PENDING_SHOWN = 20;
 /** Counts the folded manifest. Reads only: takes no lock, and keeps only status and error code per job. */
 export async function status(options: StatusOptions, deps: CommandDeps): Promise<StatusSummary> {
   const manifest = resolve(deps.cwd, options.manifest);
-  const index = new ResumeIndex();
-  for await (const { row } of readManifest(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) })) index.update(row);
+  const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) });
   const jobs = new Map<string, { status: string; code?: string }>();
   for (const [jobId, entry] of index.visible()) jobs.set(jobId, { status: entry.status, code: entry.status === 'failed' ? entry.errorCode : undefined });
   const summary = summarise(jobs);

@@ -12,7 +12,6 @@ import type { WebhookServer } from '../../results/webhook-server.js';
 /** Deliveries in flight when the run ends get this long to be stored and answered. */
 const LISTENER_DRAIN_MS = 5_000;
 import { exitCodeForRun } from '../../exit-code.js';
-import { readManifest } from '../../manifest/read.js';
 import { Journal } from '../../manifest/jsonl.js';
 import { writeCsvFile, writeFileAtomic } from '../../manifest/csv.js';
 import { readFoldedManifest } from '../../manifest/folded-view.js';
@@ -229,13 +228,12 @@ async function checkArguments(options: SubmitOptions, deps: CommandDeps): Promis
   }
 }
 
+/** A dry run reads the manifest without locking it; no manifest yet means nothing is done yet. */
 async function readIndex(manifest: string, repair: boolean, onWarning: (m: string) => void): Promise<ResumeIndex> {
-  const index = new ResumeIndex();
   try {
     await fs.access(manifest);
   } catch {
-    return index;
+    return new ResumeIndex();
   }
-  for await (const { row } of readManifest(manifest, { repair, onWarning })) index.update(row);
-  return index;
+  return ResumeIndex.load(manifest, { repair, onWarning });
 }
