@@ -18,16 +18,27 @@ export interface ProviderCase {
   failureCode?: string;
 }
 
+/** Copies fixtures (paths relative to fixtures/) into `dir`/docs; returns their bytes by base name. */
+export async function copyFixtures(dir: string, files: string[]): Promise<Map<string, Buffer>> {
+  const data = new Map<string, Buffer>();
+  await fs.mkdir(path.join(dir, 'docs'), { recursive: true });
+  for (const rel of files) {
+    const bytes = await fs.readFile(path.join(FIXTURES, rel));
+    await fs.writeFile(path.join(dir, 'docs', path.basename(rel)), bytes);
+    data.set(path.basename(rel), bytes);
+  }
+  return data;
+}
+
 /** A corpus copied from fixtures/, and the fake's `texts`/`failures` maps keyed by content hash. */
 export async function makeRemoteCorpus(dir: string, files: string[]) {
   const texts = new Map<string, { pages: string[] }>();
   const failures = new Map<string, { code: string; message: string }>();
   const bySource = new Map<string, string>();
-  await fs.mkdir(path.join(dir, 'docs'), { recursive: true });
+  const copied = await copyFixtures(dir, files);
   for (const rel of files) {
-    const data = await fs.readFile(path.join(FIXTURES, rel));
+    const data = copied.get(path.basename(rel))!;
     const source = `docs/${path.basename(rel)}`;
-    await fs.writeFile(path.join(dir, source), data);
     const sha = sha256Hex(data);
     bySource.set(source, sha);
     const truth = GROUND_TRUTH[rel];

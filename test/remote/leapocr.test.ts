@@ -12,18 +12,13 @@ import { sha256Hex, startFakeProvider, type LeapOcrOptions, type RequestRecord }
 import { captureIo } from '../helpers/io.js';
 import { fold, readRows } from '../helpers/manifest.js';
 import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
+import { copyFixtures } from '../helpers/remote.js';
 
 const STORAGE = '/storage/leapocr-uploads/';
 
 async function setup(files: string[], options: LeapOcrOptions = {}) {
   const dir = await makeTempDir();
-  await fs.mkdir(path.join(dir, 'docs'));
-  const data = new Map<string, Buffer>();
-  for (const rel of files) {
-    const bytes = await fs.readFile(path.join(FIXTURES, rel));
-    await fs.writeFile(path.join(dir, 'docs', path.basename(rel)), bytes);
-    data.set(path.basename(rel), bytes);
-  }
+  const data = await copyFixtures(dir, files);
   const fake = await startFakeProvider('leapocr', { progress: { polls: 1 }, ...options });
   onTestFinished(() => fake.close());
   const args = ['submit', 'docs', '--provider', 'leapocr', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--poll-interval', '20ms'];

@@ -3,7 +3,6 @@
  * upper-case status words with spaces, results fetched with POST /job-results, failures, and what a resend means
  * for an API without idempotency.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { sha256Hex } from '../../src/documents/hash.js';
@@ -12,22 +11,17 @@ import { startFakeProvider, type FakeRequest, type ProcessJobOptions } from '../
 import { parseBoundary, parseMultipart, textField } from '../fakes/multipart.js';
 import { captureIo } from '../helpers/io.js';
 import { fold, readRows, rowFor } from '../helpers/manifest.js';
-import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir } from '../helpers/tmp.js';
+import { copyFixtures } from '../helpers/remote.js';
 
 const TEMPLATE = '9a1c2e3f-4b5d-4c6e-8f70-1a2b3c4d5e6f';
 const SCANNED = ['scan page one', 'scan page two', 'scan page three'];
 
 async function setup(files: Record<string, string>, options: ProcessJobOptions = {}) {
   const dir = await makeTempDir();
-  await fs.mkdir(path.join(dir, 'docs'));
+  const data = Object.fromEntries(await copyFixtures(dir, Object.keys(files)));
   const texts = new Map<string, { pages: string[] }>();
-  const data: Record<string, Buffer> = {};
-  for (const [rel, text] of Object.entries(files)) {
-    const name = path.basename(rel);
-    data[name] = await fs.readFile(path.join(FIXTURES, rel));
-    await fs.writeFile(path.join(dir, 'docs', name), data[name]);
-    texts.set(sha256Hex(data[name]), { pages: text === 'scan' ? SCANNED : [text] });
-  }
+  for (const [rel, text] of Object.entries(files)) texts.set(sha256Hex(data[path.basename(rel)]), { pages: text === 'scan' ? SCANNED : [text] });
   const fake = await startFakeProvider('process-job', { texts, templates: [TEMPLATE], ...options });
   onTestFinished(() => fake.close());
   const args = ['submit', 'docs', '--provider', 'process-job', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--poll-interval', '20ms'];

@@ -18,19 +18,18 @@ import { parseBoundary, parseMultipart, textField } from '../fakes/multipart.js'
 import { captureIo } from '../helpers/io.js';
 import { fold, readRows, rowFor } from '../helpers/manifest.js';
 import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
+import { copyFixtures } from '../helpers/remote.js';
 
 const SCANNED = ['page one of the scan', 'page two of the scan', 'page three of the scan'];
 
 async function setup(files: Record<string, string>, options: QomplementOptions = {}) {
   const dir = await makeTempDir();
-  await fs.mkdir(path.join(dir, 'docs'));
+  const copied = await copyFixtures(dir, Object.keys(files));
   const texts = new Map<string, { pages: string[] }>();
   const shas: Record<string, string> = {};
   for (const [rel, pages] of Object.entries(files)) {
-    const data = await fs.readFile(path.join(FIXTURES, rel));
     const name = path.basename(rel);
-    await fs.writeFile(path.join(dir, 'docs', name), data);
-    shas[name] = sha256Hex(data);
+    shas[name] = sha256Hex(copied.get(name)!);
     texts.set(shas[name], { pages: pages === 'scan' ? SCANNED : [pages] });
   }
   const fake = await startFakeProvider('qomplement', { texts, ...options });
