@@ -1,4 +1,4 @@
-import { isProviderName, type ProviderName } from '../config/keys.js';
+import type { ProviderName } from '../config/keys.js';
 import { resolveApiKey, resolveSetting } from '../config/resolve.js';
 import type { ConfigReader } from '../config/file.js';
 import { UsageError } from '../errors.js';
@@ -118,5 +118,3 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
   });
   return createRemoteTarget({ adapter, http, options, noWait: o.noWait, callbackUrl: o.callbackUrl, webhooks: o.webhooks, pollInitialMs: o.pollIntervalMs });
 }
-
-export { isProviderName };
