@@ -3,9 +3,10 @@
  * directories are read with `opendir` as they are walked, globs are streamed, ZIP archives are expanded entry by
  * entry. Every problem with one input becomes a `skipped` item; the walk itself only throws for bugs.
  */
-import { constants as fsConstants } from 'node:fs';
+import fsSync, { constants as fsConstants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import fg from 'fast-glob';
@@ -20,16 +21,35 @@ import { formatBytes } from '../output/format.js';
 export const HEAD_BYTES = 1024;
 
 /**
- * Files of one folder are probed (stat and first KiB) this many at a time, in listing order: one probe after
- * another left the walk waiting on one file-system round trip per call.
+ * Files up to this size are read whole when they are listed: one open serves sniffing, hashing and processing.
+ * Larger files are read again, lazily, when their turn comes.
  */
+export const READ_WHOLE_BYTES = 256 * 1024;
+
+/**
+ * While probes (open, stat, read, stat, close) take less than this on average, files are probed inline with
+ * synchronous calls, each a fraction of a thread-pool round trip. Slower storage (a network or FUSE mount, a cold
+ * disk) switches the walk to PROBE_AHEAD probes in flight at once, so that waiting on the storage overlaps.
+ */
+export const SLOW_PROBE_MS = 2;
+/** Weight of the latest probe in the running average, so that one stall (a page fault, a busy CPU) does not count. */
+const PROBE_AVERAGE_WEIGHT = 1 / 16;
+
+/** On slow storage, files of one folder are probed this many at a time, in listing order. */
 export const PROBE_AHEAD = 32;
 
+/** Directory entries read per getdents call. */
+const DIR_BUFFER = 256;
+
+/** What a probe learned about a listed file: never thrown, kept for the file's turn in listing order. */
 interface Probe {
   source: string;
   rel: string;
-  stat?: import('node:fs').Stats;
+  absPath: string;
+  stat?: Stats;
   head?: Buffer;
+  /** The whole content, read and checked for change, when the file is at most READ_WHOLE_BYTES. */
+  data?: Buffer;
   error?: unknown;
 }
 
@@ -41,6 +61,8 @@ export interface WalkOptions {
   zipLimits: ZipLimits;
   stdin?: Readable;
   onWarning?: (message: string) => void;
+  /** Probe files PROBE_AHEAD at a time from the start, as on slow storage. */
+  overlapProbes?: boolean;
 }
 
 interface Filters {
@@ -93,9 +115,13 @@ class Walker {
   private readonly filters: Filters;
   /** (dev, ino) of directories entered, so symlink loops end. */
   private readonly visitedDirs = new Set<string>();
+  /** Running average of inline probe times; once over SLOW_PROBE_MS, probes overlap for the rest of the walk. */
+  private probeMs = 0;
+  private slowStorage: boolean;
 
   constructor(private readonly options: WalkOptions) {
     this.filters = makeFilters(options.include, options.exclude);
+    this.slowStorage = options.overlapProbes ?? false;
   }
 
   private abs(p: string): string {
@@ -162,7 +188,7 @@ class Walker {
       this.visitedDirs.add(key);
       let dir;
       try {
-        dir = await fs.opendir(absDir);
+        dir = await fs.opendir(absDir, { bufferSize: DIR_BUFFER });
       } catch (err) {
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
         yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
@@ -175,14 +201,32 @@ class Walker {
         probes = [];
         for (const probe of batch) yield* this.fromProbe(await probe);
       };
+      const absPrefix = absDir.endsWith(path.sep) ? absDir : absDir + path.sep;
       try {
-        for await (const dirent of dir) {
+        for (;;) {
+          // Listing is synchronous too while the storage is fast: a getdents call per DIR_BUFFER entries.
+          const dirent = this.slowStorage ? await dir.read() : dir.readSync();
+          if (dirent === null) break;
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
           if (this.filters.isExcluded(rel)) continue;
           if (dirent.isFile()) {
-            probes.push(this.probe(source, rel));
-            if (probes.length >= PROBE_AHEAD) yield* drain.call(this);
+            const absPath = absPrefix + dirent.name;
+            if (this.slowStorage) {
+              probes.push(probeFile(source, rel, absPath));
+              if (probes.length >= PROBE_AHEAD) yield* drain.call(this);
+              continue;
+            }
+            const started = performance.now();
+            const probe = probeFileSync(source, rel, absPath);
+            this.probeMs += (performance.now() - started - this.probeMs) * PROBE_AVERAGE_WEIGHT;
+            if (this.probeMs > SLOW_PROBE_MS) this.slowStorage = true;
+            if (probe.head && isZip(probe.head)) {
+              yield* this.walkZip(source);
+              continue;
+            }
+            const item = this.probedItem(probe);
+            if (item) yield item;
             continue;
           }
           // Everything else keeps its place after the files listed before it.
@@ -205,6 +249,8 @@ class Walker {
         yield* drain.call(this);
       } catch (err) {
         this.warn(`${escapeForDisplay(dirSource)}: directory listing failed (${fsErrorText(err)})`);
+      } finally {
+        await dir.close().catch(() => {});
       }
       // Reverse so that the first subdirectory in listing order is walked first.
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
@@ -214,7 +260,7 @@ class Walker {
   private async resolveLink(
     source: string,
     rootReal: string,
-  ): Promise<{ kind: 'ok'; stat: import('node:fs').Stats } | { kind: 'skip'; item: InputItem }> {
+  ): Promise<{ kind: 'ok'; stat: Stats } | { kind: 'skip'; item: InputItem }> {
     let real: string;
     try {
       real = await fs.realpath(this.abs(source));
@@ -232,23 +278,20 @@ class Walker {
     return { kind: 'ok', stat: await fs.stat(real) };
   }
 
-  /** Stat and first KiB of a listed file; every failure is kept for its turn, never thrown. */
-  private async probe(source: string, rel: string): Promise<Probe> {
-    try {
-      const stat = await fs.stat(this.abs(source));
-      if (!stat.isFile()) return { source, rel, stat };
-      return { source, rel, stat, head: await readHead(this.abs(source), HEAD_BYTES) };
-    } catch (error) {
-      return { source, rel, error };
-    }
-  }
-
   private async *fromProbe(p: Probe): AsyncGenerator<InputItem> {
-    if (p.error !== undefined || !p.stat) {
-      yield skipped(p.source, codeForFsError(p.error), `${escapeForDisplay(p.source)}: ${fsErrorText(p.error)}`);
+    if (p.head && isZip(p.head)) {
+      yield* this.walkZip(p.source);
       return;
     }
-    yield* this.walkFile(p.source, p.rel, p.stat, p.head);
+    const item = this.probedItem(p);
+    if (item) yield item;
+  }
+
+  /** The item for a probed file that is not a ZIP archive, or null when --include leaves it out. */
+  private probedItem(p: Probe): InputItem | null {
+    if (p.error instanceof DocumentError) return { kind: 'skipped', source: p.source, error: p.error.toFailure() };
+    if (p.error !== undefined || !p.stat) return skipped(p.source, codeForFsError(p.error), `${escapeForDisplay(p.source)}: ${fsErrorText(p.error)}`);
+    return this.fileItem(p.source, p.rel, p.absPath, p.stat, p.data);
   }
 
   /** A file found by a glob: it may be gone by now. */
@@ -263,45 +306,114 @@ class Walker {
     yield* this.walkFile(source, rel, st);
   }
 
-  private async *walkFile(source: string, rel: string, st: import('node:fs').Stats, probedHead?: Buffer): AsyncGenerator<InputItem> {
-    if (!st.isFile()) {
-      yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
-      return;
-    }
+  private async *walkFile(source: string, rel: string, st: Stats): AsyncGenerator<InputItem> {
     const absPath = this.abs(source);
-    let head: Buffer;
-    try {
-      head = probedHead ?? (await readHead(absPath, HEAD_BYTES));
-    } catch (err) {
-      yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
-      return;
-    }
-    if (isZip(head)) {
-      for await (const item of readZip(source, { path: absPath }, this.options.zipLimits)) {
-        const inner = item.source.slice(item.source.lastIndexOf('!/') + 2);
-        if (this.filters.isExcluded(inner)) continue;
-        if (item.kind === 'document' && !this.filters.isIncluded(inner)) continue;
-        yield item;
+    if (st.isFile()) {
+      let head: Buffer;
+      try {
+        head = await readHead(absPath, HEAD_BYTES);
+      } catch (err) {
+        yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+        return;
       }
-      return;
+      if (isZip(head)) {
+        yield* this.walkZip(source);
+        return;
+      }
     }
-    if (!this.filters.isIncluded(rel)) return;
+    const item = this.fileItem(source, rel, absPath, st);
+    if (item) yield item;
+  }
+
+  private async *walkZip(source: string): AsyncGenerator<InputItem> {
+    for await (const item of readZip(source, { path: this.abs(source) }, this.options.zipLimits)) {
+      const inner = item.source.slice(item.source.lastIndexOf('!/') + 2);
+      if (this.filters.isExcluded(inner)) continue;
+      if (item.kind === 'document' && !this.filters.isIncluded(inner)) continue;
+      yield item;
+    }
+  }
+
+  /** A file that is not a ZIP archive: a document to read, a skipped item, or null when --include leaves it out. */
+  private fileItem(source: string, rel: string, absPath: string, st: Stats, probedData?: Buffer): InputItem | null {
+    if (!st.isFile()) return skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
+    if (!this.filters.isIncluded(rel)) return null;
     if (st.size > this.options.maxFileSize) {
-      yield skipped(
+      return skipped(
         source,
         ErrorCodes.FILE_TOO_LARGE,
         `${escapeForDisplay(source)}: ${formatBytes(st.size)} is over the ${formatBytes(this.options.maxFileSize)} limit (raise it with --max-file-size)`,
         'limit',
       );
-      return;
     }
-    yield { kind: 'document', source, size: st.size, read: () => readStable(absPath, source) };
+    let data = probedData;
+    const read = (): Promise<Buffer> => {
+      // The bytes read while walking are handed over once, so the item does not keep them alive afterwards.
+      const bytes = data;
+      data = undefined;
+      return bytes ? Promise.resolve(bytes) : readStable(absPath, source);
+    };
+    return { kind: 'document', source, size: probedData ? probedData.length : st.size, read };
   }
 }
 
+/** Open flags for every read: O_NONBLOCK so that a FIFO swapped in after the listing cannot hang the walk. */
+const READ_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+
+function probeFileSync(source: string, rel: string, absPath: string): Probe {
+  let fd: number;
+  try {
+    fd = fsSync.openSync(absPath, READ_FLAGS);
+  } catch (error) {
+    return { source, rel, absPath, error };
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const stat = fsSync.fstatSync(fd);
+      if (!stat.isFile()) return { source, rel, absPath, stat };
+      const whole = stat.size <= READ_WHOLE_BYTES;
+      // One byte more than the stat size, so a file that grew since shows it.
+      const buf = Buffer.allocUnsafe(whole ? stat.size + 1 : Math.min(HEAD_BYTES, stat.size));
+      let filled = 0;
+      for (;;) {
+        const n = fsSync.readSync(fd, buf, filled, buf.length - filled, filled);
+        filled += n;
+        if (n === 0 || filled === buf.length || filled === stat.size) break;
+      }
+      const bytes = buf.subarray(0, filled);
+      if (!whole) return { source, rel, absPath, stat, head: bytes };
+      if (unchanged(stat, fsSync.fstatSync(fd), filled)) return { source, rel, absPath, stat, head: bytes.subarray(0, HEAD_BYTES), data: bytes };
+      if (attempt === 1) return { source, rel, absPath, error: changedError(source) };
+    }
+  } catch (error) {
+    return { source, rel, absPath, error };
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
+/** Stat and first KiB of a listed file, for storage where waiting dominates; the content is read in its turn. */
+async function probeFile(source: string, rel: string, absPath: string): Promise<Probe> {
+  try {
+    const stat = await fs.stat(absPath);
+    if (!stat.isFile()) return { source, rel, absPath, stat };
+    return { source, rel, absPath, stat, head: await readHead(absPath, HEAD_BYTES) };
+  } catch (error) {
+    return { source, rel, absPath, error };
+  }
+}
+
+/** Size and mtime the same before and after reading, and every byte read. */
+function unchanged(before: Stats, after: Stats, bytesRead: number): boolean {
+  return after.size === before.size && after.mtimeMs === before.mtimeMs && bytesRead === after.size;
+}
+
+function changedError(source: string): DocumentError {
+  return new DocumentError(ErrorCodes.FILE_CHANGED, `${escapeForDisplay(source)}: changed while being read (twice); not processed`, 'input');
+}
+
 async function readHead(absPath: string, bytes: number): Promise<Buffer> {
-  // O_NONBLOCK so that a FIFO swapped in after the stat cannot hang the walk.
-  const fh = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  const fh = await fs.open(absPath, READ_FLAGS);
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -319,7 +431,7 @@ async function readStable(absPath: string, source: string): Promise<Buffer> {
   for (let attempt = 0; attempt < 2; attempt++) {
     let fh;
     try {
-      fh = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      fh = await fs.open(absPath, READ_FLAGS);
     } catch (err) {
       throw new DocumentError(codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`, 'input');
     }
@@ -327,8 +439,7 @@ async function readStable(absPath: string, source: string): Promise<Buffer> {
       const before = await fh.stat();
       if (!before.isFile()) throw new DocumentError(ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: no longer a regular file`, 'input');
       const data = await fh.readFile();
-      const after = await fh.stat();
-      if (after.size === before.size && after.mtimeMs === before.mtimeMs && data.length === after.size) {
+      if (unchanged(before, await fh.stat(), data.length)) {
         // A change between the walk and this read is fine: the content read now is what gets hashed.
         return data;
       }
@@ -336,7 +447,7 @@ async function readStable(absPath: string, source: string): Promise<Buffer> {
       await fh.close();
     }
   }
-  throw new DocumentError(ErrorCodes.FILE_CHANGED, `${escapeForDisplay(source)}: changed while being read (twice); not processed`, 'input');
+  throw changedError(source);
 }
 
 function codeForFsError(err: unknown): string {

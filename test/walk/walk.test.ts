@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { walkInputs, type WalkOptions } from '../../src/walk/walk.js';
+import { READ_WHOLE_BYTES, walkInputs, type WalkOptions } from '../../src/walk/walk.js';
 import { DEFAULT_ZIP_LIMITS } from '../../src/walk/zip.js';
 import type { InputItem } from '../../src/walk/types.js';
-import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { FIXTURES, makeTempDir, writeTree } from '../helpers/tmp.js';
 
 const PDF = '%PDF-1.4\n% test\n';
 
@@ -100,14 +100,27 @@ describe('walkInputs', () => {
     expect(items.find((i) => i.source === 'a.pdf')?.kind).toBe('document');
   });
 
-  it('turns a file deleted after the walk into a vanished-file error on read', async () => {
+  it('turns a large file deleted after the walk into a vanished-file error on read', async () => {
     const dir = await makeTempDir();
-    await writeTree(dir, { 'a.pdf': PDF });
+    await writeTree(dir, { 'a.pdf': PDF + ' '.repeat(READ_WHOLE_BYTES) });
     const items = await collect(['.'], { cwd: dir });
     await fs.rm(path.join(dir, 'a.pdf'));
     const doc = items[0];
     expect(doc.kind).toBe('document');
     if (doc.kind === 'document') await expect(doc.read()).rejects.toMatchObject({ code: 'FILE_VANISHED' });
+  });
+
+  it('reads a small file while walking and hands its bytes over once', async () => {
+    const dir = await makeTempDir();
+    await writeTree(dir, { 'a.pdf': PDF, 'b.pdf': `${PDF}b` });
+    const items = await collect(['.'], { cwd: dir });
+    await fs.rm(path.join(dir, 'a.pdf'));
+    const doc = items.find((i) => i.source === 'a.pdf');
+    expect(doc).toMatchObject({ kind: 'document', size: PDF.length });
+    if (doc?.kind !== 'document') return;
+    expect((await doc.read()).toString()).toBe(PDF);
+    // The walk's copy is not kept: a second read goes to the file, which is gone now.
+    await expect(doc.read()).rejects.toMatchObject({ code: 'FILE_VANISHED' });
   });
 
   it.skipIf(process.getuid?.() === 0)('reports unreadable files and folders and goes on (needs a non-root user)', async () => {
@@ -123,7 +136,10 @@ describe('walkInputs', () => {
   });
 });
 
-describe('walkInputs probing files ahead', () => {
+describe.each([
+  ['inline (fast storage)', false],
+  ['PROBE_AHEAD at a time (slow storage)', true],
+])('walkInputs probing files %s', (_mode, overlapProbes) => {
   it('keeps listing order and every item across more files than it probes at once, with pipes and links among them', async () => {
     const dir = await makeTempDir();
     const files: Record<string, string> = {};
@@ -134,9 +150,22 @@ describe('walkInputs probing files ahead', () => {
     await fs.rm(path.join(dir, 'd/f50.pdf'));
     const listed: string[] = [];
     for await (const e of await fs.opendir(path.join(dir, 'd'))) listed.push(`d/${e.name}`);
-    const items = await collect(['d'], { cwd: dir });
+    const items = await collect(['d'], { cwd: dir, overlapProbes });
     expect(items.map((i) => i.source)).toEqual(listed);
-    expect(items.filter((i) => i.kind === 'document')).toHaveLength(99);
+    const docs = items.filter((i) => i.kind === 'document');
+    expect(docs).toHaveLength(99);
+    for (const doc of docs) expect((await doc.read()).toString()).toBe(PDF);
     expect(items.find((i) => i.source === 'd/pipe-x')).toMatchObject({ kind: 'skipped', error: { code: 'NOT_REGULAR_FILE' } });
+    expect(items.find((i) => i.source === 'd/dangling-x')).toMatchObject({ kind: 'skipped', error: { code: 'SYMLINK_DANGLING' } });
+  });
+
+  it('expands a ZIP archive found among the files', async () => {
+    const dir = await makeTempDir();
+    await fs.mkdir(path.join(dir, 'd'));
+    await fs.copyFile(path.join(FIXTURES, 'archive.zip'), path.join(dir, 'd/batch.zip'));
+    await writeTree(dir, { 'd/a.pdf': PDF });
+    const items = await collect(['d'], { cwd: dir, overlapProbes });
+    expect(items.some((i) => i.source.startsWith('d/batch.zip!/') && i.kind === 'document')).toBe(true);
+    expect(items.find((i) => i.source === 'd/a.pdf')?.kind).toBe('document');
   });
 });
