@@ -45,8 +45,13 @@ export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () 
   }
 }
 
+/** NDJSON waiting to be written: lines of one turn of the event loop go out in one write, at most this many bytes. */
+const JSON_FLUSH_BYTES = 64 * 1024;
+
 class JsonReporter implements Reporter {
   private readonly started: number;
+  private pending = '';
+  private flushScheduled = false;
   private lastProgress: number;
   private files = 0;
   private done = 0;
@@ -109,6 +114,7 @@ class JsonReporter implements Reporter {
         manifest: s.manifest,
         failures: s.failures,
       });
+      this.flush();
       return;
     }
     this.write(event);
@@ -116,10 +122,25 @@ class JsonReporter implements Reporter {
   }
 
   private write(obj: object): void {
-    this.out.write(JSON.stringify(obj) + '\n');
+    this.pending += JSON.stringify(obj) + '\n';
+    if (this.pending.length >= JSON_FLUSH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
-  close(): void {}
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending === '') return;
+    const chunk = this.pending;
+    this.pending = '';
+    this.out.write(chunk);
+  }
+
+  close(): void {
+    this.flush();
+  }
 }
 
 interface TextOptions {
