@@ -9,7 +9,12 @@ export function sourceId(source: string): string {
   return 'skip_' + sha256Hex(Buffer.from('source:' + source)).slice(0, 32);
 }
 
+/** A job id made from content: the prefix and the first 128 bits of the SHA-256 (`local_…`, `skip_…`). */
+export function contentJobId(prefix: string, sha256: string): string {
+  return `${prefix}_${sha256.slice(0, 32)}`;
+}
+
 /** Stable id for a skipped row about content that was read (unsupported type...). */
 export function skippedContentId(sha256: string): string {
-  return 'skip_' + sha256.slice(0, 32);
+  return contentJobId('skip', sha256);
 }

@@ -6,7 +6,7 @@
  *   never erases a known value.
  */
 import { isSuperseded } from './intents.js';
-import type { IndexEntry, JobStatus, ManifestRow } from './types.js';
+import type { ManifestRow } from './types.js';
 
 /** Fields that describe one outcome of a job; replaced together. */
 const OUTCOME_FIELDS = ['text', 'error', 'result', 'pages', 'text_path'] as const;
@@ -56,22 +56,6 @@ export async function foldRows(
   for await (const row of rows) folded.set(row.job_id, mergeRow(folded.get(row.job_id), row));
   for (const [jobId, row] of folded) if (isSuperseded(row)) folded.delete(jobId);
   return folded;
-}
-
-/** Reflects one row into the resume index, with the same rules as the fold. */
-export function updateIndex(index: Map<string, IndexEntry>, row: ManifestRow): void {
-  const entry = index.get(row.job_id);
-  const errorCode = 'error' in row ? errorCodeOf(row.error) : entry?.errorCode;
-  const next: IndexEntry = {
-    status: row.status as JobStatus,
-    sources: unionSources(entry?.sources ?? [], row),
-  };
-  if (errorCode !== undefined) next.errorCode = errorCode;
-  const key = typeof row.idempotency_key === 'string' ? row.idempotency_key : entry?.idempotencyKey;
-  if (key !== undefined) next.idempotencyKey = key;
-  const superseded = 'superseded_by' in row ? isSuperseded(row) : entry?.superseded;
-  if (superseded) next.superseded = true;
-  index.set(row.job_id, next);
 }
 
 export function errorCodeOf(error: unknown): string | undefined {

@@ -1,12 +1,36 @@
-import { updateIndex } from './fold.js';
+import { contentJobId } from '../documents/hash.js';
+import { PathColumn } from './compact.js';
+import { errorCodeOf } from './fold.js';
+import { isSuperseded } from './intents.js';
 import { readManifest, type ReadOptions } from './read.js';
-import type { IndexEntry, ManifestRow } from './types.js';
+import type { IndexEntry, JobStatus, ManifestRow } from './types.js';
+
+/** Status codes kept in one byte per job; a status outside this list (a hand-edited manifest) is kept aside. */
+const STATUSES: readonly JobStatus[] = ['submitted', 'processing', 'completed', 'failed', 'skipped'];
+const STATUS_CODE = new Map<string, number>(STATUSES.map((s, i) => [s, i]));
+const OTHER_STATUS = 0x7f;
+const SUPERSEDED = 0x80;
+const INITIAL_SLOTS = 1024;
 
 /**
  * The resume state in memory: what each job's status is (by job id), and which job holds a given content on a given
  * target (remote job ids come from the provider, so resume must find them by content).
+ *
+ * It holds every job of the manifest, so it is kept as columns rather than an object per job: a million-row
+ * manifest costs the job ids, one byte of status per job and the first source path of each. Further sources,
+ * error codes and idempotency keys are rare and kept in side maps. `get` builds an IndexEntry on demand.
  */
-export class ResumeIndex extends Map<string, IndexEntry> {
+export class ResumeIndex {
+  /** job id → slot in the columns below. */
+  private readonly slots = new Map<string, number>();
+  /** Status code in the low bits, SUPERSEDED in the high bit. */
+  private states = new Uint8Array(INITIAL_SLOTS);
+  private readonly firstSources = new PathColumn();
+  private readonly moreSources = new Map<number, string[]>();
+  private readonly otherStatuses = new Map<number, string>();
+  private readonly errorCodes = new Map<number, string>();
+  private readonly idempotencyKeys = new Map<number, string>();
+  /** `target:sha256-prefix` → job id, for jobs whose id is not derived from their content. */
   private readonly byContent = new Map<string, string>();
 
   /** The index of a manifest read without its lock (dry runs, status, --until-done); the journal builds its own. */
@@ -16,12 +40,52 @@ export class ResumeIndex extends Map<string, IndexEntry> {
     return index;
   }
 
-  /** Reflects one manifest row, with the same rules as the fold. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  has(jobId: string): boolean {
+    return this.slots.has(jobId);
+  }
+
+  /** Every job id, superseded ones included, in the order first written. */
+  keys(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
+  get(jobId: string): IndexEntry | undefined {
+    const slot = this.slots.get(jobId);
+    return slot === undefined ? undefined : this.entry(slot);
+  }
+
+  /**
+   * Reflects one manifest row, with the fold's rules: the status is the latest; sources accumulate; the error code
+   * and idempotency key are kept until a row replaces them; `superseded_by` marks the job replaced.
+   */
   update(row: ManifestRow): void {
-    updateIndex(this, row);
-    // The latest job written for a content holds it; a row marking a job superseded never does.
+    let slot = this.slots.get(row.job_id);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(row.job_id, slot);
+      if (slot === this.states.length) {
+        const grown = new Uint8Array(this.states.length * 2);
+        grown.set(this.states);
+        this.states = grown;
+      }
+    }
+    const code = STATUS_CODE.get(row.status) ?? OTHER_STATUS;
+    if (code === OTHER_STATUS) this.otherStatuses.set(slot, String(row.status));
+    else this.otherStatuses.delete(slot);
+    const superseded = 'superseded_by' in row ? isSuperseded(row) : (this.states[slot] & SUPERSEDED) !== 0;
+    this.states[slot] = code | (superseded ? SUPERSEDED : 0);
+    this.addSource(slot, row.source);
+    if (Array.isArray(row.sources)) for (const source of row.sources) if (source !== row.source) this.addSource(slot, source);
+    if ('error' in row) setOrDelete(this.errorCodes, slot, errorCodeOf(row.error));
+    if (typeof row.idempotency_key === 'string') this.idempotencyKeys.set(slot, row.idempotency_key);
+    // The latest job written for a content holds it; a row marking a job superseded never does. Local job ids are
+    // made from the content, so they need no entry.
     if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_') && !row.superseded_by) {
-      this.byContent.set(contentKey(row.target, row.sha256), row.job_id);
+      if (row.job_id !== contentJobId(row.target, row.sha256)) this.byContent.set(contentKey(row.target, row.sha256), row.job_id);
     }
   }
 
@@ -32,10 +96,45 @@ export class ResumeIndex extends Map<string, IndexEntry> {
 
   /** Jobs as the folded views show them (superseded ones left out). */
   *visible(): IterableIterator<[string, IndexEntry]> {
-    for (const [jobId, entry] of this) if (!entry.superseded) yield [jobId, entry];
+    for (const [jobId, slot] of this.slots) if ((this.states[slot] & SUPERSEDED) === 0) yield [jobId, this.entry(slot)];
+  }
+
+  private addSource(slot: number, source: unknown): void {
+    if (typeof source !== 'string' || source === '') return;
+    const first = this.firstSources.get(slot);
+    if (first === undefined) {
+      this.firstSources.set(slot, source);
+      return;
+    }
+    if (first === source) return;
+    const more = this.moreSources.get(slot);
+    if (!more) this.moreSources.set(slot, [source]);
+    else if (!more.includes(source)) more.push(source);
+  }
+
+  private entry(slot: number): IndexEntry {
+    const state = this.states[slot];
+    const code = state & ~SUPERSEDED;
+    const first = this.firstSources.get(slot);
+    const entry: IndexEntry = {
+      status: (code === OTHER_STATUS ? this.otherStatuses.get(slot) : STATUSES[code]) as JobStatus,
+      sources: first === undefined ? [] : [first, ...(this.moreSources.get(slot) ?? [])],
+    };
+    const errorCode = this.errorCodes.get(slot);
+    if (errorCode !== undefined) entry.errorCode = errorCode;
+    const key = this.idempotencyKeys.get(slot);
+    if (key !== undefined) entry.idempotencyKey = key;
+    if (state & SUPERSEDED) entry.superseded = true;
+    return entry;
   }
 }
 
+/** Content identity: the target and the first 128 bits of the SHA-256, as in job ids made from content. */
 export function contentKey(target: string, sha256: string): string {
-  return `${target}:${sha256}`;
+  return `${target}:${sha256.slice(0, 32)}`;
+}
+
+function setOrDelete(map: Map<number, string>, slot: number, value: string | undefined): void {
+  if (value === undefined) map.delete(slot);
+  else map.set(slot, value);
 }

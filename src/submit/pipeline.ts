@@ -8,6 +8,7 @@ import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { sha256Hex, skippedContentId, sourceId } from '../documents/hash.js';
 import { describeUnknown, sniffType } from '../documents/sniff.js';
 import { MIME_TYPES, type DocType } from '../documents/types.js';
+import { DigestSet } from '../manifest/compact.js';
 import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
 import type { IndexEntry, ManifestRow } from '../manifest/types.js';
 import type { DocumentCounts, RunEvent } from '../output/events.js';
@@ -66,8 +67,9 @@ class Pipeline {
     failures: [],
     skippedByCode: {},
   };
-  /** Contents met in this run (`target:sha256`): later inputs with the same content are duplicates. */
-  private readonly seen = new Set<string>();
+  /** Contents met in this run (documents, and unsupported files apart): later inputs with them are duplicates. */
+  private readonly seen = new DigestSet();
+  private readonly seenUnsupported = new DigestSet();
   /** Sources of contents being processed now, gathered until their row is written. */
   private readonly inProgress = new Map<string, string[]>();
   private fatal: unknown = null;
@@ -131,12 +133,11 @@ class Pipeline {
     const type = sniffType(data.subarray(0, 1024));
     const { target, index } = this.deps;
     const key = type ? contentKey(target.name, sha256) : `skip:${sha256}`;
-    if (this.seen.has(key)) {
+    if (!(type ? this.seen : this.seenUnsupported).add(sha256)) {
       this.counts.duplicates++;
       await this.addSource(key, type ? this.jobIdOf(sha256) : skippedContentId(sha256), item.source, sha256);
       return;
     }
-    this.seen.add(key);
     if (!type) {
       const failure: DocumentFailure = {
         code: ErrorCodes.UNSUPPORTED_TYPE,

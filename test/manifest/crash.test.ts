@@ -12,6 +12,7 @@ import { REPO_ROOT, makeTempDir } from '../helpers/tmp.js';
 async function transpileJournal(dir: string): Promise<string> {
   const sources = [
     'src/errors.ts',
+    'src/documents/hash.ts',
     ...(await fs.readdir(path.join(REPO_ROOT, 'src/manifest')))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => `src/manifest/${f}`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { foldRows, mergeRow, updateIndex } from '../../src/manifest/fold.js';
-import type { IndexEntry, ManifestRow } from '../../src/manifest/types.js';
+import { foldRows, mergeRow } from '../../src/manifest/fold.js';
+import type { ManifestRow } from '../../src/manifest/types.js';
 
 const base = { sha256: 'abc', target: 'local', ts: '2024-01-01T00:00:00Z' };
 
@@ -57,17 +57,6 @@ describe('foldRows', () => {
     expect(Object.getPrototypeOf(folded)).toBe(Object.prototype);
     expect((folded as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
-});
-
-describe('updateIndex', () => {
-  it('tracks status, sources and the last error code', () => {
-    const index = new Map<string, IndexEntry>();
-    updateIndex(index, { ...base, job_id: 'j', status: 'submitted', source: 'a' });
-    updateIndex(index, { ...base, job_id: 'j', status: 'failed', source: 'b', error: { code: 'OCR_FAILED', message: 'x', category: 'engine' } });
-    expect(index.get('j')).toEqual({ status: 'failed', sources: ['a', 'b'], errorCode: 'OCR_FAILED' });
-    updateIndex(index, { ...base, job_id: 'j', status: 'submitted', source: 'a' });
-    expect(index.get('j')).toEqual({ status: 'submitted', sources: ['a', 'b'], errorCode: 'OCR_FAILED' });
   });
 });
 

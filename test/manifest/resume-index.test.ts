@@ -54,3 +54,41 @@ describe('ResumeIndex', () => {
     expect([...folded.keys()]).toEqual(['job_1', 'intent_y']);
   });
 });
+
+describe('ResumeIndex entries', () => {
+  it('tracks status, sources and the last error code with the fold rules', () => {
+    const index = new ResumeIndex();
+    index.update(row({ job_id: 'j', status: 'submitted', source: 'a' }));
+    index.update(row({ job_id: 'j', status: 'failed', source: 'b', sources: ['a', 'b', 'c'], error: { code: 'OCR_FAILED', message: 'x', category: 'engine' } }));
+    expect(index.get('j')).toEqual({ status: 'failed', sources: ['a', 'b', 'c'], errorCode: 'OCR_FAILED' });
+    index.update(row({ job_id: 'j', status: 'submitted', source: 'a' }));
+    expect(index.get('j')).toEqual({ status: 'submitted', sources: ['a', 'b', 'c'], errorCode: 'OCR_FAILED' });
+    index.update(row({ job_id: 'j', status: 'completed', source: 'a', error: undefined }));
+    expect(index.get('j')).toEqual({ status: 'completed', sources: ['a', 'b', 'c'] });
+    expect(index.has('j')).toBe(true);
+    expect(index.get('nope')).toBeUndefined();
+    expect(index.size).toBe(1);
+  });
+
+  it('keeps a status it does not know, and the superseded mark until a row clears it', () => {
+    const index = new ResumeIndex();
+    index.update(row({ job_id: 'j', status: 'queued' as ManifestRow['status'] }));
+    expect(index.get('j')?.status).toBe('queued');
+    index.update(row({ job_id: 'j', status: 'failed', superseded_by: 'k' }));
+    index.update(row({ job_id: 'j', status: 'failed' }));
+    expect(index.get('j')).toMatchObject({ status: 'failed', superseded: true });
+    index.update(row({ job_id: 'j', status: 'failed', superseded_by: null }));
+    expect(index.get('j')?.superseded).toBeUndefined();
+  });
+
+  it('grows past its first columns and finds local jobs by their content-made id', () => {
+    const index = new ResumeIndex();
+    const shas = Array.from({ length: 3000 }, (_, i) => i.toString(16).padStart(8, '0').repeat(8));
+    for (const [i, s] of shas.entries()) index.update(row({ job_id: `local_${s.slice(0, 32)}`, status: i % 2 ? 'completed' : 'failed', source: `f${i}.png`, sha256: s, target: 'local' }));
+    expect(index.size).toBe(3000);
+    expect(index.get(`local_${shas[2999].slice(0, 32)}`)).toEqual({ status: 'completed', sources: ['f2999.png'] });
+    expect(index.get(`local_${shas[0].slice(0, 32)}`)?.status).toBe('failed');
+    // Local ids are made from the content; only other targets' jobs are looked up by content.
+    expect(index.jobForContent('local', shas[5])).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { DocumentError, ErrorCodes } from '../../errors.js';
+import { contentJobId } from '../../documents/hash.js';
 import { countPdfPages, encodePgm } from '../../documents/pdf.js';
 import type { DocumentFailure } from '../../errors.js';
 import type { PageResult } from '../../manifest/types.js';
@@ -108,7 +109,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
 /** Local job ids are derived from content, so a re-run finds them without the manifest's help. */
 export function jobIdFor(sha256: string): string {
-  return `local_${sha256.slice(0, 32)}`;
+  return contentJobId('local', sha256);
 }
 
 function toFailure(err: unknown, doc: TargetDocument): DocumentFailure {
