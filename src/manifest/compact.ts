@@ -62,9 +62,18 @@ export class DigestSet {
 
 const scratch = new Uint32Array(4);
 
-function digestWords(sha256: string): Uint32Array {
-  if (!HEX_128.test(sha256)) throw new TypeError(`not a SHA-256 hex digest: ${sha256.slice(0, 80)}`);
-  for (let i = 0; i < 4; i++) scratch[i] = Number.parseInt(sha256.slice(i * 8, i * 8 + 8), 16);
+/** The first 128 bits of a hex digest as four words (in a shared array, valid until the next call). */
+function digestWords(hex: string, checked = false): Uint32Array {
+  if (!checked && !HEX_128.test(hex)) throw new TypeError(`not a SHA-256 hex digest: ${hex.slice(0, 80)}`);
+  for (let i = 0; i < 4; i++) {
+    let word = 0;
+    for (let j = i * 8; j < i * 8 + 8; j++) {
+      const c = hex.charCodeAt(j);
+      // '0'-'9' are 48-57, 'a'-'f' are 97-102.
+      word = (word << 4) | (c <= 57 ? c - 48 : c - 87);
+    }
+    scratch[i] = word >>> 0;
+  }
   return scratch;
 }
 
@@ -81,6 +90,8 @@ export class PathColumn {
   private dirOf = new Uint32Array(1024);
   private readonly dirs: string[] = [];
   private readonly dirIds = new Map<string, number>();
+  private lastDir: string | undefined;
+  private lastDirId = 0;
   /** Paths with UTF-16 surrogates (which UTF-8 may not carry unchanged), kept as they are. */
   private readonly odd = new Map<number, string>();
 
@@ -94,12 +105,15 @@ export class PathColumn {
     this.odd.delete(slot);
     const cut = path.lastIndexOf('/') + 1;
     const dir = path.slice(0, cut);
-    let dirId = this.dirIds.get(dir);
+    // Paths come folder by folder, so the previous folder is usually the one.
+    let dirId = dir === this.lastDir ? this.lastDirId : this.dirIds.get(dir);
     if (dirId === undefined) {
       dirId = this.dirs.length;
       this.dirs.push(dir);
       this.dirIds.set(dir, dirId);
     }
+    this.lastDir = dir;
+    this.lastDirId = dirId;
     const base = path.slice(cut);
     const need = Buffer.byteLength(base);
     if (this.end + need > this.bytes.length) {
@@ -132,5 +146,127 @@ export class PathColumn {
     const dirOf = new Uint32Array(length);
     dirOf.set(this.dirOf);
     this.dirOf = dirOf;
+  }
+}
+
+/** A job id made from content: a short lowercase prefix and 128 bits of a SHA-256 (`local_…`, `skip_…`). */
+const CONTENT_ID = /^([a-z]{1,16})_([0-9a-f]{32})$/;
+
+/**
+ * Job ids numbered 0, 1, 2… in the order added. Ids made from content are kept as a prefix code and four 32-bit
+ * words per id, found through an open-addressing table of slot numbers (about 40 bytes an id); other ids (a
+ * provider's) go to a Map.
+ */
+export class JobIdTable {
+  private readonly others = new Map<string, number>();
+  private readonly otherIds = new Map<number, string>();
+  private readonly prefixes: string[] = [];
+  private readonly prefixCodes = new Map<string, number>();
+  /** Per slot: prefix code + 1 for an id made from content, 0 for another id. */
+  private kinds = new Uint8Array(1024);
+  private words = new Uint32Array(4 * 1024);
+  /** Slot + 1 for each used table entry, 0 for a free one; kept at most half full. */
+  private table = new Uint32Array(2048);
+  private mask = 2047;
+  /** Ids made from content (the others are counted by their Map). */
+  private count = 0;
+
+  get size(): number {
+    return this.others.size + this.count;
+  }
+
+  get(id: string): number | undefined {
+    const parsed = this.parse(id, false);
+    if (!parsed) return this.others.get(id);
+    const entry = this.table[this.find(parsed.code, parsed.key)];
+    return entry === 0 ? undefined : entry - 1;
+  }
+
+  /** The id's slot, numbering it when it is new. */
+  add(id: string): number {
+    const parsed = this.parse(id, true);
+    if (!parsed) {
+      let slot = this.others.get(id);
+      if (slot === undefined) {
+        slot = this.newSlot(0);
+        this.others.set(id, slot);
+        this.otherIds.set(slot, id);
+      }
+      return slot;
+    }
+    let at = this.find(parsed.code, parsed.key);
+    if (this.table[at] !== 0) return this.table[at] - 1;
+    const slot = this.newSlot(parsed.code + 1);
+    this.words.set(parsed.key, slot * 4);
+    if ((this.count + 1) * 2 > this.table.length) {
+      this.growTable();
+      at = this.find(parsed.code, parsed.key);
+    }
+    this.table[at] = slot + 1;
+    this.count++;
+    return slot;
+  }
+
+  idOf(slot: number): string {
+    const kind = this.kinds[slot];
+    if (kind === 0) return this.otherIds.get(slot)!;
+    let hex = '';
+    for (let i = 0; i < 4; i++) hex += this.words[slot * 4 + i].toString(16).padStart(8, '0');
+    return `${this.prefixes[kind - 1]}_${hex}`;
+  }
+
+  *ids(): IterableIterator<[string, number]> {
+    for (let slot = 0; slot < this.size; slot++) yield [this.idOf(slot), slot];
+  }
+
+  private parse(id: string, adding: boolean): { code: number; key: Uint32Array } | null {
+    const match = CONTENT_ID.exec(id);
+    if (!match) return null;
+    let code = this.prefixCodes.get(match[1]);
+    if (code === undefined) {
+      // Past 255 prefixes (not a manifest ocrq wrote), ids go to the Map.
+      if (!adding || this.prefixes.length === 255) return null;
+      code = this.prefixes.length;
+      this.prefixes.push(match[1]);
+      this.prefixCodes.set(match[1], code);
+    }
+    return { code, key: digestWords(match[2], true) };
+  }
+
+  private newSlot(kind: number): number {
+    const slot = this.size;
+    if (slot === this.kinds.length) {
+      const kinds = new Uint8Array(this.kinds.length * 2);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+      const words = new Uint32Array(this.words.length * 2);
+      words.set(this.words);
+      this.words = words;
+    }
+    this.kinds[slot] = kind;
+    return slot;
+  }
+
+  /** The table entry holding the id, or the free entry where it would go. */
+  private find(code: number, key: Uint32Array): number {
+    const { table, words, kinds, mask } = this;
+    for (let at = (key[0] ^ Math.imul(code + 1, 0x9e3779b1)) & mask; ; at = (at + 1) & mask) {
+      const entry = table[at];
+      if (entry === 0) return at;
+      const slot = entry - 1;
+      const w = slot * 4;
+      if (kinds[slot] === code + 1 && words[w] === key[0] && words[w + 1] === key[1] && words[w + 2] === key[2] && words[w + 3] === key[3]) return at;
+    }
+  }
+
+  private growTable(): void {
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    this.mask = this.table.length - 1;
+    for (const entry of old) {
+      if (entry === 0) continue;
+      const slot = entry - 1;
+      this.table[this.find(this.kinds[slot] - 1, this.words.subarray(slot * 4, slot * 4 + 4))] = entry;
+    }
   }
 }

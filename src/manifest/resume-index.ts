@@ -1,5 +1,5 @@
 import { contentJobId } from '../documents/hash.js';
-import { PathColumn } from './compact.js';
+import { JobIdTable, PathColumn } from './compact.js';
 import { errorCodeOf } from './fold.js';
 import { isSuperseded } from './intents.js';
 import { readManifest, type ReadOptions } from './read.js';
@@ -17,12 +17,13 @@ const INITIAL_SLOTS = 1024;
  * target (remote job ids come from the provider, so resume must find them by content).
  *
  * It holds every job of the manifest, so it is kept as columns rather than an object per job: a million-row
- * manifest costs the job ids, one byte of status per job and the first source path of each. Further sources,
- * error codes and idempotency keys are rare and kept in side maps. `get` builds an IndexEntry on demand.
+ * manifest costs the job ids (about 40 bytes each when made from content), one byte of status per job and the
+ * first source path of each. Further sources, error codes and idempotency keys are rare and kept in side maps.
+ * `get` builds an IndexEntry on demand.
  */
 export class ResumeIndex {
   /** job id → slot in the columns below. */
-  private readonly slots = new Map<string, number>();
+  private readonly slots = new JobIdTable();
   /** Status code in the low bits, SUPERSEDED in the high bit. */
   private states = new Uint8Array(INITIAL_SLOTS);
   private readonly firstSources = new PathColumn();
@@ -45,12 +46,12 @@ export class ResumeIndex {
   }
 
   has(jobId: string): boolean {
-    return this.slots.has(jobId);
+    return this.slots.get(jobId) !== undefined;
   }
 
   /** Every job id, superseded ones included, in the order first written. */
-  keys(): IterableIterator<string> {
-    return this.slots.keys();
+  *keys(): IterableIterator<string> {
+    for (const [jobId] of this.slots.ids()) yield jobId;
   }
 
   get(jobId: string): IndexEntry | undefined {
@@ -63,15 +64,11 @@ export class ResumeIndex {
    * and idempotency key are kept until a row replaces them; `superseded_by` marks the job replaced.
    */
   update(row: ManifestRow): void {
-    let slot = this.slots.get(row.job_id);
-    if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(row.job_id, slot);
-      if (slot === this.states.length) {
-        const grown = new Uint8Array(this.states.length * 2);
-        grown.set(this.states);
-        this.states = grown;
-      }
+    const slot = this.slots.add(row.job_id);
+    if (slot === this.states.length) {
+      const grown = new Uint8Array(this.states.length * 2);
+      grown.set(this.states);
+      this.states = grown;
     }
     const code = STATUS_CODE.get(row.status) ?? OTHER_STATUS;
     if (code === OTHER_STATUS) this.otherStatuses.set(slot, String(row.status));
@@ -96,7 +93,7 @@ export class ResumeIndex {
 
   /** Jobs as the folded views show them (superseded ones left out). */
   *visible(): IterableIterator<[string, IndexEntry]> {
-    for (const [jobId, slot] of this.slots) if ((this.states[slot] & SUPERSEDED) === 0) yield [jobId, this.entry(slot)];
+    for (const [jobId, slot] of this.slots.ids()) if ((this.states[slot] & SUPERSEDED) === 0) yield [jobId, this.entry(slot)];
   }
 
   private addSource(slot: number, source: unknown): void {

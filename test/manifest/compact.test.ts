@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DigestSet, PathColumn } from '../../src/manifest/compact.js';
+import { DigestSet, JobIdTable, PathColumn } from '../../src/manifest/compact.js';
 
 const sha = (i: number) => createHash('sha256').update(`content ${i}`).digest('hex');
 
@@ -48,5 +48,30 @@ describe('PathColumn', () => {
     expect(column.get(0)).toBe('a/b.pdf');
     column.set(0, 'x/\udc00.pdf');
     expect(column.get(0)).toBe('x/\udc00.pdf');
+  });
+});
+
+describe('JobIdTable', () => {
+  it('numbers ids in the order added, content-made and others alike, and gives each back', () => {
+    const table = new JobIdTable();
+    const ids: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      if (i % 3 === 0) ids.push(`local_${sha(i).slice(0, 32)}`);
+      else if (i % 3 === 1) ids.push(`skip_${sha(i).slice(0, 32)}`);
+      else ids.push(`job-${i}`);
+    }
+    // The same digest under two prefixes is two ids; ids that only look alike are kept as they are.
+    ids.push(`skip_${sha(0).slice(0, 32)}`, `local_${sha(0).slice(0, 32).toUpperCase()}`, `local_${sha(0).slice(0, 31)}`, '__proto__');
+    ids.forEach((id, slot) => expect(table.add(id)).toBe(slot));
+    expect(table.size).toBe(ids.length);
+    ids.forEach((id, slot) => {
+      expect(table.add(id)).toBe(slot);
+      expect(table.get(id)).toBe(slot);
+      expect(table.idOf(slot)).toBe(id);
+    });
+    expect([...table.ids()].map(([id]) => id)).toEqual(ids);
+    expect(table.get(`local_${sha(99_999).slice(0, 32)}`)).toBeUndefined();
+    expect(table.get(`nowhere_${sha(1).slice(0, 32)}`)).toBeUndefined();
+    expect(table.get('job-99999')).toBeUndefined();
   });
 });
