@@ -9,7 +9,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { escapeForDisplay } from '../output/display.js';
@@ -154,6 +153,8 @@ class Walker {
 
   private async *walkGlob(pattern: string): AsyncGenerator<InputItem> {
     let matched = 0;
+    // Loaded on first use: with its matcher it is a sizeable part of start-up, and most runs name folders.
+    const { default: fg } = await import('fast-glob');
     const stream = fg.stream(pattern, {
       cwd: this.options.cwd,
       onlyFiles: true,
