@@ -84,16 +84,23 @@ function digestWords(hex: string, checked = false): Uint32Array {
 export class PathColumn {
   private bytes = Buffer.allocUnsafe(64 * 1024);
   private end = 0;
-  private starts = new Float64Array(1024);
-  private lengths = new Uint32Array(1024);
+  private starts: Float64Array;
+  private lengths: Uint32Array;
   /** Directory id + 1; 0 for a slot without a path. */
-  private dirOf = new Uint32Array(1024);
+  private dirOf: Uint32Array;
   private readonly dirs: string[] = [];
   private readonly dirIds = new Map<string, number>();
   private lastDir: string | undefined;
   private lastDirId = 0;
   /** Paths with UTF-16 surrogates (which UTF-8 may not carry unchanged), kept as they are. */
   private readonly odd = new Map<number, string>();
+
+  constructor(expected = 1024) {
+    const slots = powerOfTwoAtLeast(expected);
+    this.starts = new Float64Array(slots);
+    this.lengths = new Uint32Array(slots);
+    this.dirOf = new Uint32Array(slots);
+  }
 
   set(slot: number, path: string): void {
     if (slot >= this.dirOf.length) this.growSlots(slot + 1);
@@ -149,6 +156,14 @@ export class PathColumn {
   }
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function powerOfTwoAtLeast(n: number): number {
+  let p = 1024;
+  while (p < n) p *= 2;
+  return p;
+}
+
 /** A job id made from content: a short lowercase prefix and 128 bits of a SHA-256 (`local_…`, `skip_…`). */
 const CONTENT_ID = /^([a-z]{1,16})_([0-9a-f]{32})$/;
 
@@ -163,13 +178,22 @@ export class JobIdTable {
   private readonly prefixes: string[] = [];
   private readonly prefixCodes = new Map<string, number>();
   /** Per slot: prefix code + 1 for an id made from content, 0 for another id. */
-  private kinds = new Uint8Array(1024);
-  private words = new Uint32Array(4 * 1024);
+  private kinds: Uint8Array;
+  private words: Uint32Array;
   /** Slot + 1 for each used table entry, 0 for a free one; kept at most half full. */
-  private table = new Uint32Array(2048);
-  private mask = 2047;
+  private table: Uint32Array;
+  private mask: number;
   /** Ids made from content (the others are counted by their Map). */
   private count = 0;
+
+  /** Room for `expected` ids before growing: typed arrays' untouched pages cost no memory, so a high guess is cheap. */
+  constructor(expected = 1024) {
+    const slots = powerOfTwoAtLeast(expected);
+    this.kinds = new Uint8Array(slots);
+    this.words = new Uint32Array(4 * slots);
+    this.table = new Uint32Array(2 * slots);
+    this.mask = this.table.length - 1;
+  }
 
   get size(): number {
     return this.others.size + this.count;
@@ -210,9 +234,12 @@ export class JobIdTable {
   idOf(slot: number): string {
     const kind = this.kinds[slot];
     if (kind === 0) return this.otherIds.get(slot)!;
-    let hex = '';
-    for (let i = 0; i < 4; i++) hex += this.words[slot * 4 + i].toString(16).padStart(8, '0');
-    return `${this.prefixes[kind - 1]}_${hex}`;
+    let id = `${this.prefixes[kind - 1]}_`;
+    for (let i = slot * 4; i < slot * 4 + 4; i++) {
+      const w = this.words[i];
+      id += HEX_BYTES[w >>> 24] + HEX_BYTES[(w >>> 16) & 255] + HEX_BYTES[(w >>> 8) & 255] + HEX_BYTES[w & 255];
+    }
+    return id;
   }
 
   *ids(): IterableIterator<[string, number]> {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { contentJobId } from '../documents/hash.js';
 import { JobIdTable, PathColumn } from './compact.js';
 import { errorCodeOf } from './fold.js';
@@ -11,6 +12,8 @@ const STATUS_CODE = new Map<string, number>(STATUSES.map((s, i) => [s, i]));
 const OTHER_STATUS = 0x7f;
 const SUPERSEDED = 0x80;
 const INITIAL_SLOTS = 1024;
+const MIN_ROW_BYTES = 200;
+const MAX_EXPECTED_JOBS = 64 * 1024 * 1024;
 
 /**
  * The resume state in memory: what each job's status is (by job id), and which job holds a given content on a given
@@ -23,10 +26,10 @@ const INITIAL_SLOTS = 1024;
  */
 export class ResumeIndex {
   /** job id → slot in the columns below. */
-  private readonly slots = new JobIdTable();
+  private readonly slots: JobIdTable;
   /** Status code in the low bits, SUPERSEDED in the high bit. */
-  private states = new Uint8Array(INITIAL_SLOTS);
-  private readonly firstSources = new PathColumn();
+  private states: Uint8Array;
+  private readonly firstSources: PathColumn;
   private readonly moreSources = new Map<number, string[]>();
   private readonly otherStatuses = new Map<number, string>();
   private readonly errorCodes = new Map<number, string>();
@@ -34,9 +37,16 @@ export class ResumeIndex {
   /** `target:sha256-prefix` → job id, for jobs whose id is not derived from their content. */
   private readonly byContent = new Map<string, string>();
 
+  /** `expected`: how many jobs to make room for at once (see expectedJobs). */
+  constructor(expected = INITIAL_SLOTS) {
+    this.slots = new JobIdTable(expected);
+    this.states = new Uint8Array(Math.max(INITIAL_SLOTS, expected));
+    this.firstSources = new PathColumn(expected);
+  }
+
   /** The index of a manifest read without its lock (dry runs, status, --until-done); the journal builds its own. */
   static async load(path: string, options: ReadOptions = {}): Promise<ResumeIndex> {
-    const index = new ResumeIndex();
+    const index = new ResumeIndex(await expectedJobs(path));
     for await (const { row } of readManifest(path, options)) index.update(row);
     return index;
   }
@@ -96,6 +106,20 @@ export class ResumeIndex {
     for (const [jobId, slot] of this.slots.ids()) if ((this.states[slot] & SUPERSEDED) === 0) yield [jobId, this.entry(slot)];
   }
 
+  /** Visible jobs' status and error code, without building entries: for counting a whole manifest. */
+  *statuses(): IterableIterator<[jobId: string, status: JobStatus, errorCode: string | undefined]> {
+    for (const [jobId, slot] of this.slots.ids()) {
+      const state = this.states[slot];
+      if (state & SUPERSEDED) continue;
+      yield [jobId, this.statusOf(slot), this.errorCodes.get(slot)];
+    }
+  }
+
+  private statusOf(slot: number): JobStatus {
+    const code = this.states[slot] & ~SUPERSEDED;
+    return (code === OTHER_STATUS ? this.otherStatuses.get(slot) : STATUSES[code]) as JobStatus;
+  }
+
   private addSource(slot: number, source: unknown): void {
     if (typeof source !== 'string' || source === '') return;
     const first = this.firstSources.get(slot);
@@ -111,10 +135,9 @@ export class ResumeIndex {
 
   private entry(slot: number): IndexEntry {
     const state = this.states[slot];
-    const code = state & ~SUPERSEDED;
     const first = this.firstSources.get(slot);
     const entry: IndexEntry = {
-      status: (code === OTHER_STATUS ? this.otherStatuses.get(slot) : STATUSES[code]) as JobStatus,
+      status: this.statusOf(slot),
       sources: first === undefined ? [] : [first, ...(this.moreSources.get(slot) ?? [])],
     };
     const errorCode = this.errorCodes.get(slot);
@@ -123,6 +146,18 @@ export class ResumeIndex {
     if (key !== undefined) entry.idempotencyKey = key;
     if (state & SUPERSEDED) entry.superseded = true;
     return entry;
+  }
+}
+
+/**
+ * A generous guess of the jobs in a manifest, from its size: the shortest rows ocrq writes take about 200 bytes.
+ * Room made for jobs that never come is address space, not memory, until used.
+ */
+export async function expectedJobs(path: string): Promise<number> {
+  try {
+    return Math.min(MAX_EXPECTED_JOBS, Math.ceil((await stat(path)).size / MIN_ROW_BYTES));
+  } catch {
+    return INITIAL_SLOTS;
   }
 }
 

@@ -26,13 +26,11 @@ export const UNKNOWN_FAILURE_CODE = 'UNKNOWN';
 /** The human table lists at most this many pending job ids. */
 export const MAX_PENDING_SHOWN = 20;
 
-/** Counts the folded manifest. Reads only: takes no lock, and keeps only status and error code per job. */
+/** Counts the folded manifest. Reads only: takes no lock; holds the resume index, nothing per job besides. */
 export async function status(options: StatusOptions, deps: CommandDeps): Promise<StatusSummary> {
   const manifest = resolve(deps.cwd, options.manifest);
   const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) });
-  const jobs = new Map<string, { status: string; code?: string }>();
-  for (const [jobId, entry] of index.visible()) jobs.set(jobId, { status: entry.status, code: entry.status === 'failed' ? entry.errorCode : undefined });
-  const summary = summarise(jobs);
+  const summary = summarise(index.statuses());
   const output = options.json ? `${JSON.stringify(summary)}\n` : formatTable(options.manifest, summary);
   await writeToStream(deps.stdout, (async function* () {
     yield output;
@@ -40,21 +38,23 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   return summary;
 }
 
-function summarise(jobs: Map<string, { status: string; code?: string }>): StatusSummary {
+function summarise(jobs: Iterable<[jobId: string, status: string, errorCode: string | undefined]>): StatusSummary {
   const byStatus = new Map<string, number>(KNOWN_STATUSES.map((s) => [s, 0]));
   const failures = new Map<string, number>();
   const pending: string[] = [];
-  for (const [jobId, job] of jobs) {
-    byStatus.set(job.status, (byStatus.get(job.status) ?? 0) + 1);
-    if (job.status === 'failed') {
-      const code = job.code ?? UNKNOWN_FAILURE_CODE;
+  let count = 0;
+  for (const [jobId, status, errorCode] of jobs) {
+    count++;
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    if (status === 'failed') {
+      const code = errorCode ?? UNKNOWN_FAILURE_CODE;
       failures.set(code, (failures.get(code) ?? 0) + 1);
     }
-    if (PENDING_STATUSES.has(job.status)) pending.push(jobId);
+    if (PENDING_STATUSES.has(status)) pending.push(jobId);
   }
   // Object.fromEntries defines own properties, so a status or code named "__proto__" stays a plain key.
   return {
-    jobs: jobs.size,
+    jobs: count,
     by_status: Object.fromEntries(byStatus),
     failures_by_code: Object.fromEntries([...failures].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
     pending,
