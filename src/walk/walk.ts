@@ -26,13 +26,14 @@ export const HEAD_BYTES = 1024;
 export const READ_WHOLE_BYTES = 256 * 1024;
 
 /**
- * While probes (open, stat, read, stat, close) take less than this on average, files are probed inline with
+ * While the median of recent probes (open, stat, read, stat, close) is under this, files are probed inline with
  * synchronous calls, each a fraction of a thread-pool round trip. Slower storage (a network or FUSE mount, a cold
- * disk) switches the walk to PROBE_AHEAD probes in flight at once, so that waiting on the storage overlaps.
+ * disk) switches the walk to PROBE_AHEAD probes in flight at once, so that waiting on the storage overlaps. The
+ * median, because a busy CPU makes a few probes slow (the process is scheduled out), not most of them.
  */
 export const SLOW_PROBE_MS = 2;
-/** Weight of the latest probe in the running average, so that one stall (a page fault, a busy CPU) does not count. */
-const PROBE_AVERAGE_WEIGHT = 1 / 16;
+/** Probes in each median. */
+const PROBE_WINDOW = 32;
 
 /** On slow storage, files of one folder are probed this many at a time, in listing order. */
 export const PROBE_AHEAD = 32;
@@ -114,8 +115,9 @@ class Walker {
   private readonly filters: Filters;
   /** (dev, ino) of directories entered, so symlink loops end. */
   private readonly visitedDirs = new Set<string>();
-  /** Running average of inline probe times; once over SLOW_PROBE_MS, probes overlap for the rest of the walk. */
-  private probeMs = 0;
+  /** The latest inline probe times; once their median is over SLOW_PROBE_MS, probes overlap for the rest of the walk. */
+  private readonly probeMs = new Float64Array(PROBE_WINDOW);
+  private probes = 0;
   private slowStorage: boolean;
 
   constructor(private readonly options: WalkOptions) {
@@ -125,6 +127,13 @@ class Walker {
 
   private abs(p: string): string {
     return path.resolve(this.options.cwd, p);
+  }
+
+  private timeProbe(ms: number): void {
+    this.probeMs[this.probes++ % PROBE_WINDOW] = ms;
+    if (this.probes % PROBE_WINDOW !== 0) return;
+    const sorted = this.probeMs.slice().sort();
+    if (sorted[PROBE_WINDOW / 2] > SLOW_PROBE_MS) this.slowStorage = true;
   }
 
   private warn(message: string): void {
@@ -179,7 +188,7 @@ class Walker {
       const absDir = this.abs(dirSource);
       let dirStat;
       try {
-        dirStat = await fs.stat(absDir);
+        dirStat = this.slowStorage ? await fs.stat(absDir) : fsSync.statSync(absDir);
       } catch (err) {
         yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
         continue;
@@ -189,7 +198,7 @@ class Walker {
       this.visitedDirs.add(key);
       let dir;
       try {
-        dir = await fs.opendir(absDir, { bufferSize: DIR_BUFFER });
+        dir = this.slowStorage ? await fs.opendir(absDir, { bufferSize: DIR_BUFFER }) : fsSync.opendirSync(absDir, { bufferSize: DIR_BUFFER });
       } catch (err) {
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
         yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
@@ -220,8 +229,7 @@ class Walker {
             }
             const started = performance.now();
             const probe = probeFileSync(source, rel, absPath);
-            this.probeMs += (performance.now() - started - this.probeMs) * PROBE_AVERAGE_WEIGHT;
-            if (this.probeMs > SLOW_PROBE_MS) this.slowStorage = true;
+            this.timeProbe(performance.now() - started);
             if (probe.head && isZip(probe.head)) {
               yield* this.walkZip(source);
               continue;
@@ -251,7 +259,11 @@ class Walker {
       } catch (err) {
         this.warn(`${escapeForDisplay(dirSource)}: directory listing failed (${fsErrorText(err)})`);
       } finally {
-        await dir.close().catch(() => {});
+        try {
+          dir.closeSync();
+        } catch {
+          // Already closed or never readable: nothing is held.
+        }
       }
       // Reverse so that the first subdirectory in listing order is walked first.
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
