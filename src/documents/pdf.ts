@@ -165,6 +165,37 @@ export class PdfDocument {
     }
   }
 
+  /**
+   * A page that is one image drawn upright over the whole page (a scan), at about `dpi` (within DPI_TOLERANCE):
+   * that image's pixels in grayscale, taken as pdf.js decoded them, without drawing the page on a canvas. Null for
+   * any other page, which is rendered instead. Saves most of the main thread's work on a scanned page.
+   */
+  async scannedPageGray(pageNumber: number, dpi: number, maxPixels: number): Promise<GrayImage | null> {
+    const pdfjs = await loadPdfJs();
+    const page = await this.getPage(pageNumber);
+    try {
+      if (page.rotate % 360 !== 0) return null;
+      const { fnArray, argsArray } = await page.getOperatorList();
+      const placed = singleImage(pdfjs.OPS, fnArray, argsArray);
+      if (!placed) return null;
+      const [x0, y0, x1, y1] = page.view;
+      const [a, b, c, d, e, f] = placed.ctm;
+      const pageWidth = x1 - x0;
+      const pageHeight = y1 - y0;
+      const covers = b === 0 && c === 0 && near(a, pageWidth) && near(d, pageHeight) && near(e + pageWidth, x1) && near(f + pageHeight, y1);
+      if (!covers || placed.width * placed.height > maxPixels) return null;
+      const imageDpi = placed.width / (pageWidth / PDF_POINTS_PER_INCH);
+      if (Math.abs(imageDpi - dpi) > dpi * DPI_TOLERANCE || Math.abs(placed.height / (pageHeight / PDF_POINTS_PER_INCH) - dpi) > dpi * DPI_TOLERANCE) return null;
+      const store = placed.objId.startsWith('g_') ? page.commonObjs : page.objs;
+      const image = await new Promise<unknown>((resolve) => store.get(placed.objId, resolve));
+      return decodedToGray(pdfjs.ImageKind, image, placed.width, placed.height);
+    } catch (err) {
+      throw this.pageError(pageNumber, err);
+    } finally {
+      page.cleanup();
+    }
+  }
+
   async close(): Promise<void> {
     await this.task.destroy().catch(() => {});
   }
@@ -182,6 +213,88 @@ export class PdfDocument {
     const detail = (err as Error | null)?.message ?? String(err);
     return new DocumentError(ErrorCodes.PDF_INVALID, `${this.source}: page ${pageNumber} is unreadable (${detail})`);
   }
+}
+
+/** How far a scanned page's own resolution may be from the one asked for, and still be used as it is. */
+const DPI_TOLERANCE = 0.1;
+
+const near = (value: number, expected: number): boolean => Math.abs(value - expected) <= Math.max(1, Math.abs(expected) * 0.01);
+
+type Matrix = [number, number, number, number, number, number];
+
+/**
+ * The one image a page's operator list paints, with the transformation in force, when it paints nothing else
+ * (save/restore, transforms, graphics states and marked content aside); null otherwise.
+ */
+function singleImage(ops: PdfJs['OPS'], fnArray: number[], argsArray: unknown[]): { objId: string; width: number; height: number; ctm: Matrix } | null {
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const saved: Matrix[] = [];
+  let found: { objId: string; width: number; height: number; ctm: Matrix } | null = null;
+  for (let i = 0; i < fnArray.length; i++) {
+    const args = argsArray[i] as unknown[] | null;
+    switch (fnArray[i]) {
+      case ops.save:
+        saved.push(ctm);
+        break;
+      case ops.restore:
+        ctm = saved.pop() ?? ctm;
+        break;
+      case ops.transform:
+        ctm = multiply(ctm, args as Matrix);
+        break;
+      case ops.dependency:
+      case ops.setGState:
+      case ops.beginMarkedContent:
+      case ops.beginMarkedContentProps:
+      case ops.endMarkedContent:
+        break;
+      case ops.paintImageXObject: {
+        const [objId, width, height] = args as [unknown, unknown, unknown];
+        if (found || typeof objId !== 'string' || typeof width !== 'number' || typeof height !== 'number') return null;
+        found = { objId, width, height, ctm };
+        break;
+      }
+      default:
+        return null;
+    }
+  }
+  return found;
+}
+
+function multiply(m: Matrix, n: Matrix): Matrix {
+  return [
+    m[0] * n[0] + m[2] * n[1],
+    m[1] * n[0] + m[3] * n[1],
+    m[0] * n[2] + m[2] * n[3],
+    m[1] * n[2] + m[3] * n[3],
+    m[0] * n[4] + m[2] * n[5] + m[4],
+    m[1] * n[4] + m[3] * n[5] + m[5],
+  ];
+}
+
+/** An image as pdf.js decodes it (1-bit gray with 1 = white, RGB, or RGBA) in grayscale on white; null for others. */
+function decodedToGray(kinds: PdfJs['ImageKind'], image: unknown, width: number, height: number): GrayImage | null {
+  const img = image as { width?: number; height?: number; kind?: number; data?: Uint8Array | Uint8ClampedArray } | null;
+  if (!img || img.width !== width || img.height !== height || !img.data) return null;
+  const { data, kind } = img;
+  const pixels = new Uint8Array(width * height);
+  if (kind === kinds.RGB_24BPP && data.length >= pixels.length * 3) {
+    for (let i = 0, p = 0; p < pixels.length; i += 3, p++) pixels[p] = (data[i] * 77 + data[i + 1] * 150 + data[i + 2] * 29) >> 8;
+  } else if (kind === kinds.RGBA_32BPP && data.length >= pixels.length * 4) {
+    for (let i = 0, p = 0; p < pixels.length; i += 4, p++) {
+      const luma = (data[i] * 77 + data[i + 1] * 150 + data[i + 2] * 29) >> 8;
+      const alpha = data[i + 3];
+      pixels[p] = (luma * alpha + 255 * (255 - alpha)) / 255;
+    }
+  } else if (kind === kinds.GRAYSCALE_1BPP && data.length >= Math.ceil(width / 8) * height) {
+    const rowBytes = Math.ceil(width / 8);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) pixels[y * width + x] = data[y * rowBytes + (x >> 3)] & (0x80 >> (x & 7)) ? 255 : 0;
+    }
+  } else {
+    return null;
+  }
+  return { width, height, pixels };
 }
 
 /** Luma (ITU-R BT.601) of each RGBA pixel; the page was drawn on white, so alpha is opaque. */

@@ -61,6 +61,33 @@ describe('PdfDocument', () => {
     }
   });
 
+  it('takes a scanned page from its own pixels when its image covers the page at about the asked dpi', async () => {
+    // 600 x 300 px over 2 x 1 in: a 300 dpi scan.
+    const drawn = drawText(['Scanned words 42'], 600, 150);
+    const jpeg = { data: drawn.encode('jpeg'), width: drawn.width, height: drawn.height };
+    const pdf = await PdfDocument.open(
+      buildPdf([{ jpeg, size: [144, 72] }, { lines: ['A text page'] }, { jpeg, size: [288, 144] }]),
+      'scan.pdf',
+    );
+    try {
+      const direct = await pdf.scannedPageGray(1, 300, 1e8);
+      const rendered = await pdf.renderPageGray(1, 300, 1e8);
+      expect(direct).toMatchObject({ width: 600, height: 300 });
+      let difference = 0;
+      for (let i = 0; i < rendered.pixels.length; i++) difference += Math.abs(direct!.pixels[i] - rendered.pixels[i]);
+      expect(difference / rendered.pixels.length).toBeLessThan(2);
+      expect(direct!.pixels.some((v) => v < 100)).toBe(true);
+      // Anything else is rendered: another dpi asked for, a text page, an image at half the dpi, over the cap.
+      expect(await pdf.scannedPageGray(1, 200, 1e8)).toBeNull();
+      expect(await pdf.scannedPageGray(2, 300, 1e8)).toBeNull();
+      expect(await pdf.scannedPageGray(3, 300, 1e8)).toBeNull();
+      expect(await pdf.scannedPageGray(3, 150, 1e8)).toMatchObject({ width: 600, height: 300 });
+      expect(await pdf.scannedPageGray(1, 300, 1000)).toBeNull();
+    } finally {
+      await pdf.close();
+    }
+  });
+
   it('refuses pages over the pixel cap before rendering them', async () => {
     const pdf = await PdfDocument.open(buildPdf([{ size: [14_400, 14_400] }]), 'huge.pdf');
     try {

@@ -52,7 +52,7 @@ export async function processPdf(engine: EngineContext, doc: TargetDocument, ctx
         .recognize({
           signal: stop.signal,
           parameters: { user_defined_dpi: String(dpi) },
-          prepare: async () => encodePgm(await pdf.renderPageGray(page, dpi, maxPixels)),
+          prepare: async () => encodePgm((await pdf.scannedPageGray(page, dpi, maxPixels)) ?? (await pdf.renderPageGray(page, dpi, maxPixels))),
         })
         .then(
           (r) => {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PdfDocument } from '../../../src/documents/pdf.js';
 import type { DocType } from '../../../src/documents/types.js';
 import type { PageResult } from '../../../src/manifest/types.js';
 import { characterErrorRate } from '../../../src/targets/local/cer.js';
@@ -87,6 +88,22 @@ describe('local engine on the fixtures', () => {
     const result = expectText(outcome, groundTruth['pdfs/mixed.pdf'] as { pages: string[]; textLayer: boolean[] });
     expect(result.pages.map((p) => p.source)).toEqual(['text-layer', 'ocr']);
     expect(engine.stats.recognized).toBe(before + 1);
+  });
+
+  it('OCRs a scan at the engine dpi from the page image itself', async () => {
+    // 1800 x 1200 px over 6 x 4 in: a 300 dpi scan, the engine's dpi, so the page is not drawn on a canvas.
+    const lines = ['Invoice 7731 from Harbor Supplies', 'Total due 418 dollars'];
+    const drawn = drawText(lines, 1800, 400);
+    const jpeg = { data: drawn.encode('jpeg'), width: drawn.width, height: drawn.height };
+    expect(drawn.height).toBe(1200);
+    const render = vi.spyOn(PdfDocument.prototype, 'renderPageGray');
+    try {
+      const { outcome } = await run(doc(buildPdf([{ jpeg, size: [432, 288] }]), 'pdf', 'scan300.pdf'));
+      expectText(outcome, { pages: [lines.join('\n')], textLayer: [false] });
+      expect(render).not.toHaveBeenCalled();
+    } finally {
+      render.mockRestore();
+    }
   });
 
   it('spreads the scanned PDF over both workers', async () => {
