@@ -2,8 +2,10 @@
  * The manifest journal: append-only JSON Lines, the resume state of a run.
  *
  * - One process appends at a time (`<manifest>.lock`, see lock.ts).
- * - Every row is one write(2) of the whole line on an O_APPEND descriptor, and appends are serialised, so lines
- *   never interleave. A failed write is cut back to the previous size, so the file never keeps a partial line.
+ * - Rows are written whole, on an O_APPEND descriptor, one write at a time, so lines never interleave. Rows appended
+ *   while a write is running go out together in the next write(2) (group commit). A failed write is cut back to the
+ *   previous size, so the file never keeps a partial line; the rows of a failed group are then written one by one,
+ *   so a failure only rejects the rows whose own write fails.
  * - fsync is grouped (at most every `fsyncIntervalMs`), forced by sync() and always done by close().
  * - On open, a torn last line (a run killed mid-write) is copied aside and cut; a corrupt line elsewhere stops
  *   the run with its line number unless `repair`.
@@ -14,7 +16,7 @@ import { InternalError } from '../errors.js';
 import { assertManifestWritable, manifestWriteError } from './journal-errors.js';
 import { acquireLock, type ManifestLock } from './lock.js';
 import { readManifest, type ManifestTail } from './read.js';
-import { ResumeIndex } from './resume-index.js';
+import { expectedJobs, ResumeIndex } from './resume-index.js';
 import { completeLastLine, setAsideTornTail } from './torn-tail.js';
 import { syncDirectory } from './atomic.js';
 import type { ManifestRow } from './types.js';
@@ -40,6 +42,12 @@ export interface JournalOpenResult {
   lines: number;
 }
 
+interface AppendGroup {
+  lines: Buffer[];
+  rows: ManifestRow[];
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+}
+
 /** Synchronous last-chance cleanups (fsync, lock removal) for journals never closed; one 'exit' listener for all. */
 const exitCleanups = new Set<() => void>();
 function runExitCleanups(): void {
@@ -57,8 +65,10 @@ export class Journal {
   private readonly exitCleanup: () => void;
   private size: number;
   private count = 0;
-  /** Settles when every append queued so far has settled: appends run one at a time, in call order. */
+  /** Settles when every append queued so far has settled: writes run one at a time, in call order. */
   private queue: Promise<void> = Promise.resolve();
+  /** Rows appended since the last write started: they go out together in the next one. */
+  private group: AppendGroup | null = null;
   private syncing: Promise<void> = Promise.resolve();
   private syncTimer: NodeJS.Timeout | undefined;
   /** An fsync that failed in the background: reported by the next append, sync() or close(). */
@@ -100,7 +110,7 @@ export class Journal {
     try {
       handle = await open(path, 'a', 0o644);
       if (!existed) await syncDirectory(path);
-      const index = new ResumeIndex();
+      const index = new ResumeIndex(await expectedJobs(path));
       let lines = 0;
       let tail: ManifestTail | undefined;
       const reading = readManifest(path, {
@@ -136,8 +146,8 @@ export class Journal {
   }
 
   /**
-   * Appends the row as one line with a single write(2); resolves once written (not yet fsynced: see sync()).
-   * Concurrent calls are serialised; the row is reflected into the index once written.
+   * Appends the row as one line; resolves once written (not yet fsynced: see sync()). Rows appended while a write is
+   * running share the next write(2); each row is reflected into the index once written.
    */
   append(row: ManifestRow): Promise<void> {
     if (this.closing) {
@@ -154,23 +164,45 @@ export class Journal {
         new InternalError(`cannot serialise the manifest row of ${row.job_id}`, 'please report this', { cause: error }),
       );
     }
-    const task = this.queue.then(() => this.write(line, row));
-    this.queue = task.catch(() => undefined);
-    return task;
+    return new Promise<void>((resolve, reject) => {
+      if (this.group === null) {
+        const group: AppendGroup = { lines: [], rows: [], waiters: [] };
+        this.group = group;
+        // Rows appended from now until this write starts join it; the write itself never rejects.
+        this.queue = this.queue.then(() => {
+          this.group = null;
+          return this.writeGroup(group);
+        });
+      }
+      this.group.lines.push(line);
+      this.group.rows.push(row);
+      this.group.waiters.push({ resolve, reject });
+    });
+  }
+
+  /** Waits for queued appends, then fsyncs them (see syncWritten()). */
+  async sync(): Promise<void> {
+    await this.queue;
+    await this.syncWritten();
   }
 
   /**
-   * Waits for queued appends, then fsyncs: what a caller needs before acknowledging a row as durable. Callers that
-   * arrive while a flush is running share the next one (group commit), so a burst of deliveries costs one fsync per
-   * group rather than one each; a flush only starts after every caller's line was written, so it covers them all.
+   * Fsyncs the rows already written (every append that has resolved): what a caller needs before acknowledging its
+   * row as durable. Callers that arrive while a flush is running share the next one (group commit), so a burst of
+   * deliveries costs one fsync per group rather than one each. Appends still queued are not waited for: waiting for
+   * later rows' writes too would often miss the flush starting next and wait for the one after.
    */
-  async sync(): Promise<void> {
-    await this.queue;
-    this.throwSyncFailure();
+  syncWritten(): Promise<void> {
+    try {
+      this.throwSyncFailure();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A flush not yet started when this is called starts after every write done so far, so it covers them all.
     this.nextFlush ??= this.syncNow(() => {
       this.nextFlush = null;
     });
-    await this.nextFlush;
+    return this.nextFlush;
   }
 
   /** Waits for queued appends, fsyncs, closes the file and releases the lock. Idempotent. */
@@ -191,16 +223,63 @@ export class Journal {
     if (failure) throw failure;
   }
 
-  private async write(line: Buffer, row: ManifestRow): Promise<void> {
+  /**
+   * Writes the group's rows and settles their appends (with `fsyncIntervalMs` 0, once they are fsynced). Never
+   * rejects: the queue of later groups goes on whatever happens to this one.
+   */
+  private async writeGroup({ lines, rows, waiters }: AppendGroup): Promise<void> {
+    let failures: unknown[];
+    try {
+      failures = await this.writeLines(lines, rows);
+      if (failures.includes(undefined)) {
+        const interval = this.options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
+        if (interval > 0) this.scheduleSync(interval);
+        else {
+          const syncError = await this.syncNow().then(() => undefined, (error: unknown) => error);
+          if (syncError !== undefined) failures = failures.map((failure) => failure ?? syncError);
+        }
+      }
+    } catch (error) {
+      // A bug, not a disk error: no append of the group may be taken as written.
+      failures = lines.map(() => error);
+    }
+    waiters.forEach((waiter, i) => (failures[i] === undefined ? waiter.resolve() : waiter.reject(failures[i])));
+  }
+
+  /**
+   * One write(2) for all the lines; if it fails, each line alone, so that a failure only rejects the rows whose own
+   * write fails. Returns each row's error, undefined for a row written. A background fsync failure fails them all.
+   */
+  private async writeLines(lines: Buffer[], rows: ManifestRow[]): Promise<unknown[]> {
+    const syncFailure = this.syncFailure;
+    if (syncFailure) {
+      this.syncFailure = undefined;
+      return lines.map(() => syncFailure);
+    }
+    // Cut back on failure: the file then ends with the last whole line written before this group.
+    if (lines.length > 1 && (await this.write(Buffer.concat(lines)).then(() => true, () => false))) {
+      this.reflect(rows);
+      return lines.map(() => undefined);
+    }
+    const failures: unknown[] = [];
+    for (let i = 0; i < lines.length; i += 1) {
+      const failure = await this.write(lines[i]).then(() => undefined, (error: unknown) => error);
+      if (failure === undefined) this.reflect([rows[i]]);
+      failures.push(failure);
+    }
+    return failures;
+  }
+
+  /** Writes `chunk` (whole lines) with one write(2); on failure cuts the file back and throws. */
+  private async write(chunk: Buffer): Promise<void> {
     await this.cutBack();
-    this.throwSyncFailure();
     const before = this.size;
     try {
-      if (this.options.writeHook) await this.options.writeHook(line);
+      if (this.options.writeHook) await this.options.writeHook(chunk);
       else {
-        const { bytesWritten } = await this.handle.write(line, 0, line.length);
-        if (bytesWritten !== line.length) {
-          const short = new Error(`short write (${bytesWritten} of ${line.length} bytes)`) as NodeJS.ErrnoException;
+        const { bytesWritten } = await this.handle.write(chunk, 0, chunk.length);
+        if (bytesWritten !== chunk.length) {
+          const short = new Error(`short write (${bytesWritten} of ${chunk.length} bytes)`) as NodeJS.ErrnoException;
           short.code = 'ENOSPC';
           throw short;
         }
@@ -210,12 +289,13 @@ export class Journal {
       await this.cutBack().catch(() => undefined);
       throw manifestWriteError(this.path, error, 'append to');
     }
-    this.size = before + line.length;
-    this.count += 1;
-    this.index.update(row);
-    const interval = this.options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
-    if (interval <= 0) await this.syncNow();
-    else this.scheduleSync(interval);
+    this.size = before + chunk.length;
+  }
+
+  /** Counts rows written and reflects them into the index. */
+  private reflect(rows: ManifestRow[]): void {
+    this.count += rows.length;
+    for (const row of rows) this.index.update(row);
   }
 
   /** Removes the partial line a failed write may have left; throws while that is impossible. */

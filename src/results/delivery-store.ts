@@ -71,11 +71,12 @@ export class DeliveryStore {
       outcome = 'conflict';
     } else {
       if (entry && entry.status === d.status) return this.duplicate(d.jobId, eventKey);
-      row = { ...this.baseRow(d, d.status), ...outcomeFields(d) };
+      // Object.assign rather than two spreads: this runs for every delivery, and is several times faster.
+      row = Object.assign(this.baseRow(d, d.status), outcomeFields(d));
     }
     await journal.append(row);
     this.unsynced.add(d.jobId);
-    await journal.sync();
+    await journal.syncWritten();
     this.unsynced.delete(d.jobId);
     if (eventKey !== null) this.seenEvents.add(eventKey);
     if (outcome === 'conflict') {
@@ -88,7 +89,7 @@ export class DeliveryStore {
   /** A duplicate's 2xx also promises durability: if this job's row was written but not fsynced, fsync first. */
   private async duplicate(jobId: string, eventKey: string | null = null): Promise<DeliveryOutcome> {
     if (this.unsynced.has(jobId)) {
-      await this.options.journal.sync();
+      await this.options.journal.syncWritten();
       this.unsynced.delete(jobId);
     }
     if (eventKey !== null) this.seenEvents.add(eventKey);
@@ -98,17 +99,13 @@ export class DeliveryStore {
   private baseRow(d: JobDelivery, status: JobStatus, withEventId = true): ManifestRow {
     const entry = this.options.index.get(d.jobId);
     const sources = entry?.sources ?? [];
-    const row: Record<string, unknown> = {
-      job_id: d.jobId,
-      status,
-      // Null when the manifest does not know the job; the fold never lets a null erase a known value.
-      source: sources[0] ?? null,
-      ...(sources.length > 0 ? { sources } : {}),
-      sha256: this.options.sha256Of?.(d.jobId) ?? null,
-      target: d.provider,
-      ts: new Date(this.options.now()).toISOString(),
-      via: 'webhook',
-    };
+    // Null when the manifest does not know the job; the fold never lets a null erase a known value.
+    const row: Record<string, unknown> = { job_id: d.jobId, status, source: sources[0] ?? null };
+    if (sources.length > 0) row.sources = sources;
+    row.sha256 = this.options.sha256Of?.(d.jobId) ?? null;
+    row.target = d.provider;
+    row.ts = new Date(this.options.now()).toISOString();
+    row.via = 'webhook';
     if (withEventId && d.eventId !== null) row.event_id = d.eventId;
     return row as ManifestRow;
   }
@@ -145,12 +142,16 @@ export function fingerprintOf(d: JobDelivery): string {
   const result = typeof d.result === 'object' && d.result !== null && !Array.isArray(d.result)
     ? Object.fromEntries(Object.entries(d.result).filter(([key]) => !VOLATILE_KEYS.has(key)))
     : d.result;
-  let text: string;
+  // The text is hashed as it is (UTF-16 code units, lossless even for lone surrogates), after a head that gives its
+  // length: escaping it into JSON cost more than the hash.
+  let head: string;
+  let text = d.text ?? '';
   try {
-    text = JSON.stringify([d.status, d.text ?? null, d.pages ?? null, d.error ?? null, result ?? null]);
+    head = JSON.stringify([d.status, d.text?.length ?? null, d.pages ?? null, d.error ?? null, result ?? null]);
   } catch {
     // Too deeply nested to serialise: such a result cannot be compared, so every copy counts as the same.
-    text = JSON.stringify([d.status, 'unserialisable']);
+    head = JSON.stringify([d.status, 'unserialisable']);
+    text = '';
   }
-  return createHash('sha256').update(text).digest('hex');
+  return createHash('sha256').update(head).update(text, 'utf16le').digest('hex');
 }

@@ -1,7 +1,8 @@
 /**
- * What `ocrq listen` prints. `--json`: one NDJSON object per line on stdout, the first being the ready line.
- * Otherwise plain lines on stderr (stdout stays empty); `--quiet` keeps only errors. A low-credit event is written
- * to stderr in every mode: the batch is about to stall and someone must see it.
+ * What `ocrq listen` prints. `--json`: one NDJSON object per line on stdout, the first being the ready line (written
+ * at once; later lines go out in batches, at most JSON_FLUSH_MS after their event). Otherwise plain lines on stderr
+ * (stdout stays empty); `--quiet` keeps only errors. A low-credit event is written to stderr in every mode: the
+ * batch is about to stall and someone must see it.
  */
 import type { Writable } from 'node:stream';
 import { escapeForDisplay } from '../output/display.js';
@@ -23,9 +24,18 @@ export interface ListenSummary extends WebhookServerStats {
 
 export type ReportMode = 'json' | 'plain' | 'quiet';
 
+/** NDJSON lines wait at most this long before they are written, so that a burst of deliveries is one write. */
+export const JSON_FLUSH_MS = 50;
+
 export class ListenReporter {
   /** With --json the ready line must be the first stdout line: warnings found before it wait here. */
   private early: string[] | null = [];
+  /**
+   * NDJSON lines not yet written (at most JSON_FLUSH_MS). A write per line, or even per group of deliveries, woke
+   * the reader of the pipe each time, and on a busy machine the listener then waited for the reader to run.
+   */
+  private pending = '';
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly mode: ReportMode,
@@ -39,10 +49,12 @@ export class ListenReporter {
     const early = this.early ?? [];
     this.early = null;
     for (const message of early) this.warning(message);
+    this.flush();
   }
 
   /** The listener never started: warnings held back for the ready line go to stderr. */
   abandon(): void {
+    this.flush();
     const early = this.early ?? [];
     this.early = null;
     for (const message of early) this.line(`warning: ${escapeForDisplay(redact(message))}`);
@@ -114,6 +126,7 @@ export class ListenReporter {
         timed_out: s.timedOut,
         exit_code: s.exitCode,
       });
+      this.flush();
       return;
     }
     if (this.mode === 'quiet') return;
@@ -127,7 +140,18 @@ export class ListenReporter {
   }
 
   private json(event: Record<string, unknown>): void {
-    this.stdout.write(`${JSON.stringify(event)}\n`);
+    this.pending += `${JSON.stringify(event)}\n`;
+    this.flushTimer ??= setTimeout(() => this.flush(), JSON_FLUSH_MS);
+  }
+
+  /** Writes the lines held back; the ready and summary lines are written at once. */
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending === '') return;
+    const lines = this.pending;
+    this.pending = '';
+    this.stdout.write(lines);
   }
 
   private line(text: string): void {

@@ -95,30 +95,33 @@ function parseOcrqueen(o: Json, headers: DeliveryHeaders): Delivery | null {
   if (type !== undefined && (jobId === null || ACCOUNT_EVENTS.has(type))) return accountEvent('ocrqueen', type, eventId, o.data, 'extraction.');
   if (jobId === null) return null;
   const data = isObject(o.data) ? o.data : {};
-  const base = { kind: 'job' as const, provider: 'ocrqueen' as const, jobId, eventId };
+  const ids: JobIds = { provider: 'ocrqueen', jobId, eventId };
   if (type === undefined) {
     // The job object as `GET /v1/jobs/{id}` returns it.
     const status = str(o.status)?.toLowerCase();
     if (status === undefined) return null;
-    if (status === 'completed') return { ...base, status, ...ocrqueenDocument(o.document, o.markdown) };
-    if (status === 'failed') return { ...base, status, error: errorOf(o.error, o, OCRQUEEN_JOB_FAILED, 'extraction failed') };
-    if (status === 'cancelled') return { ...base, status: 'failed', error: { code: JOB_CANCELLED, message: 'the job was cancelled at OCRQueen' } };
-    return { ...base, status: 'processing' };
+    if (status === 'completed') return job(ids, status, ocrqueenDocument(o.document, o.markdown));
+    if (status === 'failed') return job(ids, status, { error: errorOf(o.error, o, OCRQUEEN_JOB_FAILED, 'extraction failed') });
+    if (status === 'cancelled') return job(ids, 'failed', { error: { code: JOB_CANCELLED, message: 'the job was cancelled at OCRQueen' } });
+    return job(ids, 'processing');
   }
   if (type === 'extraction.completed' || (type !== 'extraction.failed' && isObject(data.document))) {
-    return { ...base, status: 'completed', ...ocrqueenDocument(data.document, o.markdown) };
+    return job(ids, 'completed', ocrqueenDocument(data.document, o.markdown));
   }
   if (type === 'extraction.failed' || isObject(data.error)) {
-    return { ...base, status: 'failed', error: errorOf(data.error ?? o.error, o, OCRQUEEN_JOB_FAILED, 'extraction failed') };
+    return job(ids, 'failed', { error: errorOf(data.error ?? o.error, o, OCRQUEEN_JOB_FAILED, 'extraction failed') });
   }
-  return { ...base, status: 'processing' };
+  return job(ids, 'processing');
 }
 
-function ocrqueenDocument(document: unknown, markdown: unknown): { text?: string; pages?: number; result: unknown } {
+function ocrqueenDocument(document: unknown, markdown: unknown): JobFields {
   const doc = isObject(document) ? document : undefined;
+  const fields: JobFields = { result: document ?? null };
   const text = str(doc?.markdown) ?? str(markdown);
+  if (text !== undefined) fields.text = text;
   const pages = count(pick(doc, 'source', 'page_count')) ?? count(doc?.page_count);
-  return { ...(text !== undefined ? { text } : {}), ...(pages !== undefined ? { pages } : {}), result: document ?? null };
+  if (pages !== undefined) fields.pages = pages;
+  return fields;
 }
 
 /** Flat `{event_type, event_id, job_id, status, error_message, total_pages, …}`; no text in it. */
@@ -129,17 +132,17 @@ function parseLeapocr(o: Json): Delivery | null {
   if (type !== undefined && (jobId === null || ACCOUNT_EVENTS.has(type))) return accountEvent('leapocr', type, eventId, o, 'job.');
   if (jobId === null) return null;
   const status = normalizeWord(str(o.status) ?? type?.replace(/^job\./, '') ?? '');
-  const base = { kind: 'job' as const, provider: 'leapocr' as const, jobId, eventId };
+  const ids: JobIds = { provider: 'leapocr', jobId, eventId };
   if (status === 'completed' || status === 'partially_done') {
     const pages = count(status === 'partially_done' ? o.processed_pages : o.total_pages);
-    return { ...base, status: 'completed', ...(pages !== undefined ? { pages } : {}), result: o, needsResult: true };
+    return job(ids, 'completed', { ...(pages !== undefined ? { pages } : {}), result: o, needsResult: true });
   }
   if (status === 'failed') {
     const message = str(o.error_message) ?? 'the job failed (LeapOCR gives no reason)';
-    return { ...base, status: 'failed', error: { code: LEAPOCR_JOB_FAILED, message } };
+    return job(ids, 'failed', { error: { code: LEAPOCR_JOB_FAILED, message } });
   }
   if (type === undefined && o.status === undefined) return null;
-  return { ...base, status: 'processing' };
+  return job(ids, 'processing');
 }
 
 /** `{event, data: {id, status, extracted_data | error_details}}`; credit and test events carry no job. */
@@ -150,15 +153,15 @@ function parseDocextract(o: Json): Delivery | null {
   const jobId = id(data.id);
   if (jobId === null || ACCOUNT_EVENTS.has(type)) return accountEvent('docextract', type, null, data, 'job.');
   const status = normalizeWord(str(data.status) ?? type.replace(/^job\./, ''));
-  const base = { kind: 'job' as const, provider: 'docextract' as const, jobId, eventId: null };
+  const ids: JobIds = { provider: 'docextract', jobId, eventId: null };
   // Fields only: the row keeps the whole job object (extracted_data, confidence, cost...) and no text.
-  if (status === 'completed') return { ...base, status: 'completed', result: data };
+  if (status === 'completed') return job(ids, 'completed', { result: data });
   if (status === 'failed') {
     const error = errorOf(data.error_details, {}, DOCEXTRACT_JOB_FAILED, 'the job failed');
     const suggestion = str(pick(data, 'error_details', 'suggestion'));
-    return { ...base, status: 'failed', error: suggestion ? { ...error, message: `${error.message} (${suggestion})` } : error };
+    return job(ids, 'failed', { error: suggestion ? { ...error, message: `${error.message} (${suggestion})` } : error });
   }
-  return { ...base, status: 'processing' };
+  return job(ids, 'processing');
 }
 
 /** `{job_id, data: {id, type, status, result | error}}`. */
@@ -168,29 +171,38 @@ function parseQomplement(o: Json): Delivery | null {
   const jobId = id(o.job_id) ?? id(data.id);
   const status = str(data.status)?.toLowerCase();
   if (jobId === null || status === undefined) return null;
-  const base = { kind: 'job' as const, provider: 'qomplement' as const, jobId, eventId: null };
+  const ids: JobIds = { provider: 'qomplement', jobId, eventId: null };
   if (status === 'completed') {
     const result = data.result ?? null;
     const text = str(pick(result, 'markdown'));
     const pages = count(pick(result, 'pages_processed'));
-    return { ...base, status, ...(text !== undefined ? { text } : {}), ...(pages !== undefined ? { pages } : {}), result };
+    return job(ids, status, { ...(text !== undefined ? { text } : {}), ...(pages !== undefined ? { pages } : {}), result });
   }
-  if (status === 'failed') return { ...base, status, error: errorOf(data.error, {}, QOMPLEMENT_JOB_FAILED, 'extraction failed') };
-  return { ...base, status: 'processing' };
+  if (status === 'failed') return job(ids, status, { error: errorOf(data.error, {}, QOMPLEMENT_JOB_FAILED, 'extraction failed') });
+  return job(ids, 'processing');
 }
 
 /** `{job_id, template_id, static_values, result}`: sent on success only; a failure shape is tolerated if it comes. */
 function parseProcessJob(o: Json): Delivery | null {
   const jobId = id(o.job_id);
   if (jobId === null) return null;
-  const base = { kind: 'job' as const, provider: 'process-job' as const, jobId, eventId: null };
+  const ids: JobIds = { provider: 'process-job', jobId, eventId: null };
   const status = str(o.status)?.trim().toUpperCase().replace(/[\s_]+/g, ' ');
   if (status !== undefined && /\b(FAILED|ERROR)\b/.test(status)) {
     const message = str(o.message) ?? str(o.error) ?? `the job ended with status ${status}`;
-    return { ...base, status: 'failed', error: { code: PROCESS_JOB_FAILED, message } };
+    return job(ids, 'failed', { error: { code: PROCESS_JOB_FAILED, message } });
   }
   if (!('result' in o)) return null;
-  return { ...base, status: 'completed', result: o.result };
+  return job(ids, 'completed', { result: o.result });
+}
+
+type JobIds = Pick<JobDelivery, 'provider' | 'jobId' | 'eventId'>;
+type JobFields = Pick<JobDelivery, 'text' | 'pages' | 'result' | 'error' | 'needsResult'>;
+
+/** One literal plus Object.assign: spreading a shared `{kind, provider, jobId, eventId}` cost microseconds a delivery. */
+function job(ids: JobIds, status: JobDelivery['status'], fields?: JobFields): JobDelivery {
+  const delivery: JobDelivery = { kind: 'job', provider: ids.provider, jobId: ids.jobId, eventId: ids.eventId, status };
+  return fields ? Object.assign(delivery, fields) : delivery;
 }
 
 /**

@@ -59,7 +59,9 @@ export function verifyProviderDelivery(
     if (entry.timestampHeader && !hasHeader(headers, entry.timestampHeader)) continue;
     checked.add(entry.signatureHeader);
     const { scheme, signatureHeader, timestampHeader } = entry;
-    const result = verifySignature({ ...opts, scheme, secret, body, headers, signatureHeader, timestampHeader });
+    // Fields named one by one: spreading `opts` into this literal made each call several times slower.
+    const { nowSeconds, toleranceSeconds } = opts;
+    const result = verifySignature({ scheme, secret, body, headers, signatureHeader, timestampHeader, nowSeconds, toleranceSeconds });
     if (result.valid) return result;
     firstFailure ??= result;
   }

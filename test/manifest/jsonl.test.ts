@@ -310,4 +310,58 @@ describe('Journal group commit', () => {
     expect(sync.mock.calls.length).toBeGreaterThan(0);
     expect(sync.mock.calls.length).toBeLessThan(50);
   });
+
+  it('syncWritten() fsyncs the rows already written without waiting for a write still running', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'm.jsonl');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { journal } = await openJournal(file, {
+      fsyncIntervalMs: 60_000,
+      writeHook: async (chunk) => {
+        if (chunk.includes('"job_id":"b"')) await held;
+        await fs.appendFile(file, chunk);
+      },
+    });
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(proto, 'sync');
+    onTestFinished(() => sync.mockRestore());
+    await journal.append(makeRow('a'));
+    const b = journal.append(makeRow('b'));
+    await journal.syncWritten();
+    expect(sync).toHaveBeenCalledTimes(1);
+    expect((await readLines(file)).map((l) => JSON.parse(l).job_id)).toEqual(['a']);
+    release();
+    await b;
+    await journal.sync();
+    expect(sync).toHaveBeenCalledTimes(2);
+    expect((await readLines(file)).map((l) => JSON.parse(l).job_id)).toEqual(['a', 'b']);
+  });
+
+  it('appends made while a write runs go out together in the next write', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'm.jsonl');
+    const chunks: string[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { journal } = await openJournal(file, {
+      writeHook: async (chunk) => {
+        const jobs = chunk.toString('utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as ManifestRow).job_id);
+        chunks.push(jobs);
+        if (jobs.includes('a')) await held;
+        await fs.appendFile(file, chunk);
+      },
+    });
+    const first = journal.append(makeRow('a'));
+    await vi.waitFor(() => expect(chunks).toHaveLength(1));
+    const later = ['b', 'c', 'd'].map((job) => journal.append(makeRow(job)));
+    release();
+    await Promise.all([first, ...later]);
+    expect(chunks).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(journal.appended).toBe(4);
+    await journal.close();
+    expect((await readLines(file)).map((l) => JSON.parse(l).job_id)).toEqual(['a', 'b', 'c', 'd']);
+  });
 });
