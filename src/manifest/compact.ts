@@ -3,7 +3,6 @@
  * the garbage collector to trace, a few bytes each.
  */
 
-const HEX_128 = /^[0-9a-f]{32}/;
 const SURROGATE = /[\ud800-\udfff]/;
 
 /**
@@ -63,14 +62,23 @@ export class DigestSet {
 const scratch = new Uint32Array(4);
 
 /** The first 128 bits of a hex digest as four words (in a shared array, valid until the next call). */
-function digestWords(hex: string, checked = false): Uint32Array {
-  if (!checked && !HEX_128.test(hex)) throw new TypeError(`not a SHA-256 hex digest: ${hex.slice(0, 80)}`);
+function digestWords(hex: string): Uint32Array {
+  const words = hexWords(hex, 0);
+  if (!words) throw new TypeError(`not a SHA-256 hex digest: ${hex.slice(0, 80)}`);
+  return words;
+}
+
+/** 32 lowercase hex digits from `at` as four words (shared array), or null when they are not there. */
+function hexWords(text: string, at: number): Uint32Array | null {
+  if (text.length < at + 32) return null;
   for (let i = 0; i < 4; i++) {
     let word = 0;
-    for (let j = i * 8; j < i * 8 + 8; j++) {
-      const c = hex.charCodeAt(j);
+    for (let j = at + i * 8; j < at + i * 8 + 8; j++) {
+      const c = text.charCodeAt(j);
       // '0'-'9' are 48-57, 'a'-'f' are 97-102.
-      word = (word << 4) | (c <= 57 ? c - 48 : c - 87);
+      const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+      if (digit < 0) return null;
+      word = (word << 4) | digit;
     }
     scratch[i] = word >>> 0;
   }
@@ -164,8 +172,9 @@ function powerOfTwoAtLeast(n: number): number {
   return p;
 }
 
-/** A job id made from content: a short lowercase prefix and 128 bits of a SHA-256 (`local_…`, `skip_…`). */
-const CONTENT_ID = /^([a-z]{1,16})_([0-9a-f]{32})$/;
+/** Longest prefix of a job id made from content (`<prefix>_<32 hex>`, e.g. `local_…`, `skip_…`). */
+const MAX_PREFIX = 16;
+const UNDERSCORE = 0x5f;
 
 /**
  * Job ids numbered 0, 1, 2… in the order added. Ids made from content are kept as a prefix code and four 32-bit
@@ -185,6 +194,8 @@ export class JobIdTable {
   private mask: number;
   /** Ids made from content (the others are counted by their Map). */
   private count = 0;
+  private lastPrefix: string | undefined;
+  private lastCode = 0;
 
   /** Room for `expected` ids before growing: typed arrays' untouched pages cost no memory, so a high guess is cheap. */
   constructor(expected = 1024) {
@@ -246,18 +257,32 @@ export class JobIdTable {
     for (let slot = 0; slot < this.size; slot++) yield [this.idOf(slot), slot];
   }
 
+  /** A job id made from content as its prefix code and digest words; null for any other id. */
   private parse(id: string, adding: boolean): { code: number; key: Uint32Array } | null {
-    const match = CONTENT_ID.exec(id);
-    if (!match) return null;
-    let code = this.prefixCodes.get(match[1]);
-    if (code === undefined) {
-      // Past 255 prefixes (not a manifest ocrq wrote), ids go to the Map.
-      if (!adding || this.prefixes.length === 255) return null;
-      code = this.prefixes.length;
-      this.prefixes.push(match[1]);
-      this.prefixCodes.set(match[1], code);
+    const cut = id.length - 33;
+    if (cut < 1 || cut > MAX_PREFIX || id.charCodeAt(cut) !== UNDERSCORE) return null;
+    for (let i = 0; i < cut; i++) {
+      const c = id.charCodeAt(i);
+      if (c < 97 || c > 122) return null;
     }
-    return { code, key: digestWords(match[2], true) };
+    const key = hexWords(id, cut + 1);
+    if (!key) return null;
+    // Ids of one manifest share a prefix or two: the last one saves a Map lookup and a substring.
+    let code = this.lastPrefix !== undefined && id.startsWith(this.lastPrefix) && this.lastPrefix.length === cut ? this.lastCode : undefined;
+    if (code === undefined) {
+      const prefix = id.slice(0, cut);
+      code = this.prefixCodes.get(prefix);
+      if (code === undefined) {
+        // Past 255 prefixes (not a manifest ocrq wrote), ids go to the Map.
+        if (!adding || this.prefixes.length === 255) return null;
+        code = this.prefixes.length;
+        this.prefixes.push(prefix);
+        this.prefixCodes.set(prefix, code);
+      }
+      this.lastPrefix = prefix;
+      this.lastCode = code;
+    }
+    return { code, key };
   }
 
   private newSlot(kind: number): number {

@@ -15,7 +15,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { InternalError } from '../errors.js';
 import { assertManifestWritable, manifestWriteError } from './journal-errors.js';
 import { acquireLock, type ManifestLock } from './lock.js';
-import { readManifest, type ManifestTail } from './read.js';
+import { readManifestBatches, type ManifestTail } from './read.js';
 import { expectedJobs, ResumeIndex } from './resume-index.js';
 import { completeLastLine, setAsideTornTail } from './torn-tail.js';
 import { syncDirectory } from './atomic.js';
@@ -113,14 +113,14 @@ export class Journal {
       const index = new ResumeIndex(await expectedJobs(path));
       let lines = 0;
       let tail: ManifestTail | undefined;
-      const reading = readManifest(path, {
+      const reading = readManifestBatches(path, {
         repair: options.repair,
         onWarning: options.onWarning,
         onTail: (found) => (tail = found),
       });
-      for await (const { row } of reading) {
-        index.update(row);
-        lines += 1;
+      for await (const batch of reading) {
+        for (const { row } of batch) index.update(row);
+        lines += batch.length;
       }
       if (tail?.complete) await completeLastLine(handle);
       else if (tail) {

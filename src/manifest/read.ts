@@ -87,6 +87,14 @@ export function parseManifestLine(text: string): ManifestRow | { invalid: string
  * is yielded. A bad line anywhere else throws ManifestError with its line number, unless `repair`.
  */
 export async function* readManifest(path: string, options: ReadOptions = {}): AsyncGenerator<ManifestLine> {
+  for await (const batch of readManifestBatches(path, options)) yield* batch;
+}
+
+/**
+ * readManifest's lines, a chunk's worth at a time: a reader of millions of lines (the resume index) pays one
+ * asynchronous step per chunk, not per line.
+ */
+export async function* readManifestBatches(path: string, options: ReadOptions = {}): AsyncGenerator<ManifestLine[]> {
   const handle = await openManifestForReading(path);
   try {
     const { size } = await handle.stat();
@@ -100,23 +108,34 @@ export async function* readManifest(path: string, options: ReadOptions = {}): As
       const { bytesRead } = await handle.read(buffer, 0, want, position);
       if (bytesRead === 0) break; // the file shrank under us: what was read is all there is
       const chunk = buffer.subarray(0, bytesRead);
+      const batch: ManifestLine[] = [];
       let start = 0;
       for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-        pieces.push(chunk.subarray(start, newline));
-        const bytes = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-        pieces = [];
         lineNumber += 1;
-        const row = checkLine(path, bytes, lineNumber, options);
-        if (row) yield { row, line: lineNumber, offset: lineStart, length: bytes.length };
+        let row: ManifestRow | null;
+        let length: number;
+        if (pieces.length === 0) {
+          // The usual case: the whole line is in this chunk, decoded straight from it.
+          length = newline - start;
+          row = checkLine(path, chunk.toString('utf8', start, newline), lineNumber, options);
+        } else {
+          pieces.push(chunk.subarray(start, newline));
+          const bytes = Buffer.concat(pieces);
+          pieces = [];
+          length = bytes.length;
+          row = checkLine(path, bytes.toString('utf8'), lineNumber, options);
+        }
+        if (row) batch.push({ row, line: lineNumber, offset: lineStart, length });
         start = newline + 1;
         lineStart = position + start;
       }
       if (start < chunk.length) pieces.push(Buffer.from(chunk.subarray(start)));
       position += bytesRead;
+      if (batch.length > 0) yield batch;
     }
     if (pieces.length === 0) return;
     const bytes = Buffer.concat(pieces);
-    const text = decodeLine(bytes, lineNumber + 1);
+    const text = withoutBom(bytes.toString('utf8'), lineNumber + 1);
     const parsed = text.trim() === '' ? null : parseManifestLine(text);
     const complete = parsed === null || !('invalid' in parsed);
     const tail: ManifestTail = { offset: lineStart, bytes: bytes.length, complete };
@@ -127,7 +146,7 @@ export async function* readManifest(path: string, options: ReadOptions = {}): As
       );
     }
     if (parsed && !('invalid' in parsed)) {
-      yield { row: parsed, line: lineNumber + 1, offset: lineStart, length: bytes.length };
+      yield [{ row: parsed, line: lineNumber + 1, offset: lineStart, length: bytes.length }];
     }
   } finally {
     await handle.close();
@@ -139,15 +158,17 @@ export async function* readManifestRows(path: string, options: ReadOptions = {})
   for await (const { row } of readManifest(path, options)) yield row;
 }
 
-function decodeLine(bytes: Buffer, lineNumber: number): string {
-  const text = bytes.toString('utf8');
+function withoutBom(text: string, lineNumber: number): string {
   // A manifest saved by a Windows editor may start with a byte order mark, which JSON.parse refuses.
   return lineNumber === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function checkLine(path: string, bytes: Buffer, lineNumber: number, options: ReadOptions): ManifestRow | null {
-  const text = decodeLine(bytes, lineNumber);
-  if (text.trim() === '') return null;
+const OPEN_BRACE = 0x7b;
+
+function checkLine(path: string, decoded: string, lineNumber: number, options: ReadOptions): ManifestRow | null {
+  const text = withoutBom(decoded, lineNumber);
+  // Rows start with '{'; only other lines need the (allocating) blank check.
+  if (text.charCodeAt(0) !== OPEN_BRACE && text.trim() === '') return null;
   const parsed = parseManifestLine(text);
   if (!('invalid' in parsed)) return parsed;
   if (options.repair) {

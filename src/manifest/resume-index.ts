@@ -3,7 +3,7 @@ import { contentJobId } from '../documents/hash.js';
 import { JobIdTable, PathColumn } from './compact.js';
 import { errorCodeOf } from './fold.js';
 import { isSuperseded } from './intents.js';
-import { readManifest, type ReadOptions } from './read.js';
+import { readManifestBatches, type ReadOptions } from './read.js';
 import type { IndexEntry, JobStatus, ManifestRow } from './types.js';
 
 /** Status codes kept in one byte per job; a status outside this list (a hand-edited manifest) is kept aside. */
@@ -47,7 +47,7 @@ export class ResumeIndex {
   /** The index of a manifest read without its lock (dry runs, status, --until-done); the journal builds its own. */
   static async load(path: string, options: ReadOptions = {}): Promise<ResumeIndex> {
     const index = new ResumeIndex(await expectedJobs(path));
-    for await (const { row } of readManifest(path, options)) index.update(row);
+    for await (const batch of readManifestBatches(path, options)) for (const { row } of batch) index.update(row);
     return index;
   }
 
