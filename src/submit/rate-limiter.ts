@@ -2,9 +2,11 @@
  * Paces outbound requests to one target: a token bucket (capacity `burst`, refilled at the current rate) plus a
  * cap on requests in flight, served in arrival order.
  *
- * Guarantee: in any 1-second window at most `rps + burst` requests start, and a saturated limiter achieves the
- * configured rate. Grants are scheduled by absolute time (the instant the bucket next holds a token), never by
- * chained fixed sleeps, so timer lateness does not accumulate into lag.
+ * Guarantee: in any 1-second window at most `rps + burst` requests start, or with a `cap`, at most `cap.starts` in
+ * any `cap.ms`; and a saturated limiter achieves the configured rate (or the cap's, if lower). Grants are scheduled
+ * by absolute time (the instant the bucket next holds a token), never by chained fixed sleeps, and a grant made late
+ * (a late timer, a busy event loop) is dated back to when it was due, within what the window bound allows, so
+ * lateness does not accumulate into lag.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -22,8 +24,15 @@ export const THROTTLE_FACTOR = 0.5;
 export const THROTTLE_COOLDOWN_MS = 1000;
 /** Additive increase per second's worth of successes, as a fraction of the configured rps. */
 export const RECOVERY_PER_SECOND = 0.05;
-/** A late timer is credited up to this fraction of one interval, so wake-up jitter does not cost throughput. */
-export const LATE_WAKE_CREDIT = 0.5;
+/** Share of the window bound's room (see lateCredit) used to date late grants back. */
+export const LATE_CREDIT_SHARE = 0.9;
+/**
+ * Longest a late grant is dated back. Event-loop lateness is mostly a few milliseconds; crediting more recovers
+ * little and leaves less slack for the varying delay between a request's start and its arrival at the provider.
+ */
+export const LATE_CREDIT_MAX_MS = 4;
+/** The reason a superseded timer is cancelled with (a constant: a DOMException per cancel costs a stack trace). */
+const DISARMED = new Error('rate limiter timer superseded');
 
 export const realClock: Clock = {
   now: () => performance.now(),
@@ -56,12 +65,20 @@ export interface RateLimiterOptions {
   clock?: Clock;
   /** Floor when throttled (default max(0.1, rps / 20), never above rps). */
   minRps?: number;
+  /**
+   * A hard cap on top of the bucket: at most `starts` grants in any `ms` milliseconds, counted by the instants they
+   * are made. A provider's own per-second limit with `ms` a little over 1000 also holds for requests that reach it
+   * up to `ms - 1000` later than they started, by varying amounts.
+   */
+  cap?: { starts: number; ms: number };
 }
 
 interface Waiter {
   resolve(release: () => void): void;
   reject(reason: unknown): void;
   signal?: AbortSignal;
+  /** When it started waiting. */
+  since: number;
 }
 
 export class RateLimiter {
@@ -78,9 +95,16 @@ export class RateLimiter {
   private inFlight = 0;
   private lastThrottle = -Infinity;
   private readonly queue: Waiter[] = [];
-  private timer: AbortController | undefined;
+  /** The armed timer's due time, if one is armed. */
+  private timer: { due: number } | undefined;
+  /** Cancels the armed timer; replaced only after it is used, so arming a timer allocates no controller. */
+  private timerCancel = new AbortController();
   /** One listener per signal, however many waiters share it (a run's signal is shared by every worker). */
   private readonly watched = new Map<AbortSignal, { waiters: number; listener: () => void }>();
+  /** With a cap: the last `cap.starts` grant instants, a ring; `next` is the oldest, the one the next grant replaces. */
+  private readonly capMs: number = 0;
+  private readonly recent: Float64Array | undefined;
+  private next = 0;
 
   constructor(options: RateLimiterOptions) {
     const { rps, concurrency } = options;
@@ -96,6 +120,13 @@ export class RateLimiter {
     this.burst = burst;
     this.concurrency = concurrency;
     this.minRps = Math.min(minRps, rps);
+    if (options.cap) {
+      const { starts, ms } = options.cap;
+      if (!(Number.isInteger(starts) && starts >= 1)) throw new RangeError(`cap.starts must be a positive integer, got ${starts}`);
+      if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`cap.ms must be a positive number, got ${ms}`);
+      this.capMs = ms;
+      this.recent = new Float64Array(starts).fill(-Infinity);
+    }
     this.clock = options.clock ?? realClock;
     this.rate = rps;
     this.tokens = burst;
@@ -114,15 +145,16 @@ export class RateLimiter {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       if (signal) this.watch(signal);
-      this.queue.push({ resolve, reject, signal });
-      this.drain(this.clock.now(), false);
+      const now = this.clock.now();
+      this.queue.push({ resolve, reject, signal, since: now });
+      this.drain(now);
     });
   }
 
   pauseUntil(untilMs: number): void {
     if (Number.isNaN(untilMs) || untilMs <= this.pause) return;
     this.pause = untilMs;
-    this.drain(this.clock.now(), false);
+    this.drain(this.clock.now());
   }
 
   onThrottled(): void {
@@ -142,7 +174,7 @@ export class RateLimiter {
     if (rate === this.rate) return;
     this.refill(Math.max(now, this.stamp));
     this.rate = rate;
-    this.drain(now, false);
+    this.drain(now);
   }
 
   private refill(at: number): void {
@@ -156,28 +188,41 @@ export class RateLimiter {
   }
 
   /**
-   * How far back a late timer grant may be dated. Bounded so that, even with every start late by this much, no
-   * 1-second window can fit another whole start beyond rps + burst.
+   * How far back a late grant may be dated: LATE_CREDIT_MAX_MS at most; with a cap, which bounds every window, that
+   * much. Without one the credit also stays within `room`: grants dated back form a valid bucket schedule and each
+   * start is at most `room` behind its date, so a 1-second window holds at most rps * (1 + room) + burst starts,
+   * below the next whole start beyond rps + burst. (`room` is at most one interval; a share of it is used.)
    */
   private lateCredit(): number {
+    if (this.recent) return LATE_CREDIT_MAX_MS;
     const allowed = Math.floor(this.rps + this.burst + 1e-9);
     const room = ((allowed + 1 - this.burst - this.rps) * 1000) / this.rps;
-    return Math.max(0, Math.min((LATE_WAKE_CREDIT * 1000) / this.rate, 0.9 * room));
+    return Math.min(LATE_CREDIT_MAX_MS, LATE_CREDIT_SHARE * room);
   }
 
-  private drain(now: number, timerWake: boolean): void {
-    let floor = timerWake ? now - this.lateCredit() : now;
+  private drain(now: number): void {
+    const floor = now - this.lateCredit();
     while (this.queue.length > 0 && this.inFlight < this.concurrency && now >= this.pause) {
       const ready = this.tokenReadyAt();
-      if (ready > now) break;
-      // Date the grant to when it was due (within the late credit), so the token refill keeps counting from there.
-      const at = Math.min(now, Math.max(ready, this.pause, floor));
+      if (ready > now || this.capFreeAt() > now) break;
+      // Date the grant to when it was due (within the late credit), so the token refill keeps counting from there:
+      // a wake-up that comes late, by a timer or by a busy event loop, does not cost throughput. Never before the
+      // waiter came: a caller that was not waiting has no lateness to make up, and no burst comes of it.
+      const at = Math.min(now, Math.max(ready, this.pause, floor, this.queue[0].since));
       this.refill(at);
       this.tokens = Math.max(1, this.tokens) - 1; // float rounding at `ready` must not strand a waiter
-      floor = now;
+      if (this.recent) {
+        this.recent[this.next] = now;
+        this.next = (this.next + 1) % this.recent.length;
+      }
       this.grant(this.queue.shift() as Waiter);
     }
     this.arm(now);
+  }
+
+  /** When the cap next allows a grant: `cap.ms` after the oldest of the last `cap.starts` grants. */
+  private capFreeAt(): number {
+    return this.recent ? this.recent[this.next] + this.capMs : -Infinity;
   }
 
   private grant(waiter: Waiter): void {
@@ -188,7 +233,7 @@ export class RateLimiter {
       if (released) return;
       released = true;
       this.inFlight--;
-      this.drain(this.clock.now(), false);
+      this.drain(this.clock.now());
     });
   }
 
@@ -217,24 +262,38 @@ export class RateLimiter {
     if (leaving.length === 0) return;
     this.queue.splice(0, this.queue.length, ...this.queue.filter((waiter) => waiter.signal !== signal));
     for (const waiter of leaving) waiter.reject(signal.reason);
-    this.drain(this.clock.now(), false);
+    this.drain(this.clock.now());
   }
 
-  /** One timer at most, and none when nobody waits for time (empty queue, or waiting for a slot). */
+  /**
+   * One timer at most, and none once nobody waits. A timer that will fire no later than needed is kept: one that
+   * fires early only re-arms, which costs less than cancelling and re-arming on every acquire and release.
+   */
   private arm(now: number): void {
-    this.timer?.abort();
-    this.timer = undefined;
-    if (this.queue.length === 0 || this.inFlight >= this.concurrency) return;
-    const due = Math.max(this.tokenReadyAt(), this.pause);
-    const controller = new AbortController();
-    this.timer = controller;
-    this.clock.sleep(Math.min(MAX_TIMER_MS, due - now), controller.signal).then(
+    if (this.queue.length === 0) {
+      this.disarm();
+      return;
+    }
+    if (this.inFlight >= this.concurrency) return; // a release drains
+    const due = Math.max(this.tokenReadyAt(), this.pause, this.capFreeAt());
+    if (this.timer && this.timer.due <= due) return;
+    this.disarm();
+    const timer = { due };
+    this.timer = timer;
+    this.clock.sleep(Math.min(MAX_TIMER_MS, due - now), this.timerCancel.signal).then(
       () => {
-        if (this.timer !== controller) return;
+        if (this.timer !== timer) return;
         this.timer = undefined;
-        this.drain(this.clock.now(), true);
+        this.drain(this.clock.now());
       },
       () => undefined,
     );
+  }
+
+  private disarm(): void {
+    if (!this.timer) return;
+    this.timer = undefined;
+    this.timerCancel.abort(DISARMED);
+    this.timerCancel = new AbortController();
   }
 }

@@ -9,13 +9,16 @@ class FakeClock implements Clock {
   private seq = 0;
   private timers: Timer[] = [];
 
+  /** `late()` is added to every sleep, as a busy event loop delays timers. */
+  constructor(private readonly late: () => number = () => 0) {}
+
   now = (): number => this.t;
   pendingTimers = (): number => this.timers.length;
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer: Timer = { due: this.t + Math.max(0, ms), seq: this.seq++, resolve };
+      const timer: Timer = { due: this.t + Math.max(0, ms) + this.late(), seq: this.seq++, resolve };
       this.timers.push(timer);
       signal?.addEventListener('abort', () => {
         this.timers = this.timers.filter((x) => x !== timer);
@@ -106,6 +109,62 @@ describe('RateLimiter (virtual clock)', () => {
     // A full bucket at the start adds at most `burst` to rps × 20 s.
     expect(Math.abs(starts.length - rps * 20)).toBeLessThanOrEqual(burst + 2);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it.each([
+    { rps: 495, burst: 1, lateMs: 1.5, fullRate: true },
+    { rps: 99, burst: 1, lateMs: 3.5, fullRate: true },
+    { rps: 19.8, burst: 1, lateMs: 80, fullRate: false },
+  ])('rps $rps burst $burst with timers up to $lateMs ms late: never above rps + burst; the full rate when within the credit', async ({ rps, burst, lateMs, fullRate }) => {
+    const random = seeded(11);
+    const clock = new FakeClock(() => random() * lateMs);
+    const limiter = new RateLimiter({ rps, burst, concurrency: 64, clock });
+    const load = runLoad(limiter, clock, 100, () => 100);
+    await clock.advanceTo(10_000);
+    load.stop();
+    await clock.advanceTo(11_000);
+    await load.done;
+    const starts = load.starts.filter((t) => t < 10_000);
+    expect(maxInWindow(starts)).toBeLessThanOrEqual(Math.floor(rps + burst));
+    // Lateness within the credit is made up: at least 99.5% of rps × 10 s.
+    if (fullRate) expect(starts.length).toBeGreaterThanOrEqual(Math.floor(rps * 10 * 0.995));
+  });
+
+  it('a cap holds in every window of its length, even with late timers, and costs next to nothing when it binds', async () => {
+    const random = seeded(5);
+    const clock = new FakeClock(() => random() * 3);
+    // The bucket alone would allow 50/s; the cap allows 40 per 1.02 s (39.2/s).
+    const limiter = new RateLimiter({ rps: 50, burst: 1, concurrency: 64, clock, cap: { starts: 40, ms: 1_020 } });
+    const load = runLoad(limiter, clock, 100, () => 100);
+    await clock.advanceTo(20_000);
+    load.stop();
+    await clock.advanceTo(21_000);
+    await load.done;
+    const starts = load.starts.filter((t) => t < 20_000);
+    expect(maxInWindow(starts, 1_020 - 1e-6)).toBeLessThanOrEqual(40);
+    expect(maxInWindow(starts)).toBeLessThanOrEqual(40);
+    // Late timers delay a cap slot once per window, not once per interval: at least 99.5% of 40 / 1.02 s × 20 s.
+    expect(starts.length).toBeGreaterThanOrEqual(Math.floor((40 / 1.02) * 20 * 0.995));
+  });
+
+  it('a grant made late is dated back within the credit; a caller that came late itself is not', async () => {
+    // Every timer fires 3 ms late, as on a busy event loop.
+    const clock = new FakeClock(() => 3);
+    const limiter = new RateLimiter({ rps: 10, burst: 1, concurrency: 4, clock });
+    const starts: number[] = [];
+    const take = (): void => void limiter.acquire().then((release) => { starts.push(clock.now()); release(); });
+    take();
+    take();
+    take();
+    await clock.advanceTo(250);
+    // Dated back to 100 and 200: the lateness does not add up.
+    expect(starts).toEqual([0, 103, 203]);
+    // The next token was due at 300; a caller coming at 330 gets it at once, and the one after it 100 ms later.
+    await clock.advanceTo(330);
+    take();
+    take();
+    await clock.advanceTo(1_000);
+    expect(starts.slice(3)).toEqual([330, 433]);
   });
 
   it('never has more than `concurrency` unreleased acquisitions', async () => {
@@ -245,6 +304,8 @@ describe('RateLimiter (virtual clock)', () => {
     expect(() => new RateLimiter({ rps: 0, burst: 1, concurrency: 1 })).toThrow(RangeError);
     expect(() => new RateLimiter({ rps: 5, burst: 0, concurrency: 1 })).toThrow(RangeError);
     expect(() => new RateLimiter({ rps: 5, burst: 1, concurrency: 0 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ rps: 5, burst: 1, concurrency: 1, cap: { starts: 0, ms: 1_000 } })).toThrow(RangeError);
+    expect(() => new RateLimiter({ rps: 5, burst: 1, concurrency: 1, cap: { starts: 6, ms: 0 } })).toThrow(RangeError);
   });
 });
 

@@ -106,7 +106,15 @@ export class ProviderHttp {
       // Until one answer has shown the key is accepted, one request at a time: a wrong key costs one request.
       const probe = api && this.keyState === 'unknown';
       if (probe) this.keyState = 'probing';
-      const release = api ? await limiter.acquire(signal).catch((err) => (probe && this.settleKey(false), Promise.reject(err))) : () => {};
+      let release = NO_RELEASE;
+      if (api) {
+        try {
+          release = await limiter.acquire(signal);
+        } catch (err) {
+          if (probe) this.settleKey(false);
+          throw err;
+        }
+      }
       let response: HttpResponse | null = null;
       let failure: unknown = null;
       try {
@@ -209,22 +217,18 @@ export class ProviderHttp {
       path: url.pathname + url.search,
       method: req.method,
       headers,
-      body: req.body ? Readable.from(req.body.stream(), { objectMode: false }) : undefined,
+      body: req.body ? (req.body.bytes ?? Readable.from(req.body.stream(), { objectMode: false })) : undefined,
       signal,
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.body.destroy();
-        throw new ProviderRequestError(res.statusCode, 'RESPONSE_TOO_LARGE', `${this.options.provider} ${req.purpose}: response larger than ${MAX_RESPONSE_BYTES} bytes; not read`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
+    const body = await readBody(
+      res.body,
+      () => new ProviderRequestError(res.statusCode, 'RESPONSE_TOO_LARGE', `${this.options.provider} ${req.purpose}: response larger than ${MAX_RESPONSE_BYTES} bytes; not read`),
+    );
     const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && v !== null) flat[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    for (const k in res.headers) {
+      const v = res.headers[k];
+      if (v !== undefined && v !== null) flat[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
     return {
       status: res.statusCode,
       headers: flat,
@@ -248,6 +252,30 @@ export class ProviderHttp {
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
+}
+
+const NO_RELEASE = (): void => {};
+
+/**
+ * Reads a response body whole, refusing one larger than MAX_RESPONSE_BYTES. Listens for events rather than iterating
+ * the stream: far fewer objects per request.
+ */
+function readBody(body: Dispatcher.ResponseData['body'], tooLarge: () => Error): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        body.destroy();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(Buffer.concat(chunks, size)));
+    body.once('error', reject);
+  });
 }
 
 /** Errors that prove the request never reached the server (nothing to duplicate). */

@@ -36,15 +36,17 @@ export interface RemoteTargetOptions {
   pollMaxMs?: number;
 }
 
-export function intentIdFor(target: string, sha256: string): string {
-  return INTENT_PREFIX + sha256Hex(Buffer.from(`${target}:${sha256}`)).slice(0, 32);
+/**
+ * A content's tag at one target. It names the content's intent, and the key of its first submission, so a resend
+ * after a crash reuses that key.
+ */
+function contentTag(target: string, sha256: string): string {
+  return sha256Hex(Buffer.from(`${target}:${sha256}`)).slice(0, 32);
 }
 
-/** The first submission of a content uses a key derived from it, so a resend after a crash reuses it. */
-export function idempotencyKeyFor(target: string, sha256: string, redo = false): string {
-  const base = `ocrq-${sha256Hex(Buffer.from(`${target}:${sha256}`)).slice(0, 32)}`;
+function idempotencyKeyFor(tag: string, redo: boolean): string {
   // A redo (--retry-failed, --force) must not get the old job back from a provider that honours the key.
-  return redo ? `${base}-${Date.now().toString(36)}` : base;
+  return redo ? `ocrq-${tag}-${Date.now().toString(36)}` : `ocrq-${tag}`;
 }
 
 export function createRemoteTarget(o: RemoteTargetOptions): Target {
@@ -58,7 +60,8 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
     async process(doc, ctx): Promise<DocumentOutcome | PendingOutcome> {
       if (!ctx.record) throw new InternalError('remote targets need a journal to record submissions');
       const record = ctx.record;
-      const intentId = intentIdFor(adapter.name, doc.sha256);
+      const tag = contentTag(adapter.name, doc.sha256);
+      const intentId = INTENT_PREFIX + tag;
       if (!adapter.accepts.has(doc.type)) {
         const error = { code: ErrorCodes.UNSUPPORTED_BY_PROVIDER, message: `${doc.source}: ${adapter.name} does not take ${doc.type.toUpperCase()} documents (use --engine local for these)`, category: 'input' as const };
         return { ok: false, jobId: intentId, error };
@@ -76,7 +79,7 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
         if (prev?.resume && prev.entry.idempotencyKey) {
           key = prev.entry.idempotencyKey;
         } else {
-          key = idempotencyKeyFor(adapter.name, doc.sha256, prev !== undefined);
+          key = idempotencyKeyFor(tag, prev !== undefined);
           await record({ job_id: intentId, status: 'submitted', idempotency_key: key, superseded_by: null });
         }
         try {
