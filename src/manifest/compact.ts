@@ -6,67 +6,35 @@
 const SURROGATE = /[\ud800-\udfff]/;
 
 /**
- * A set of contents, each named by the first 128 bits of its SHA-256 (the same identity job ids use): an
- * open-addressing table of four 32-bit words per key, at most half full, so 32 bytes per content.
+ * A set of contents, each named by the first 128 bits of its SHA-256 (the same identity job ids use): kept as
+ * content-made ids of a JobIdTable, about 25 bytes per content.
  */
 export class DigestSet {
-  private words = new Uint32Array(4 * 1024);
-  private used = new Uint8Array(1024);
-  private mask = 1023;
-  size = 0;
+  private readonly ids = new JobIdTable();
+
+  get size(): number {
+    return this.ids.size;
+  }
 
   /** Adds the content; true when it was not there yet. */
   add(sha256: string): boolean {
-    const key = digestWords(sha256);
-    let slot = this.find(key);
-    if (this.used[slot]) return false;
-    if ((this.size + 1) * 2 > this.used.length) {
-      this.grow();
-      slot = this.find(key);
-    }
-    this.words.set(key, slot * 4);
-    this.used[slot] = 1;
-    this.size++;
-    return true;
+    const before = this.ids.size;
+    this.ids.add(digestId(sha256));
+    return this.ids.size > before;
   }
 
   has(sha256: string): boolean {
-    return this.used[this.find(digestWords(sha256))] === 1;
+    return this.ids.get(digestId(sha256)) !== undefined;
   }
+}
 
-  /** The slot holding the key, or the empty slot where it would go (linear probing; the words are random). */
-  private find(key: Uint32Array): number {
-    const { words, used, mask } = this;
-    for (let slot = key[0] & mask; ; slot = (slot + 1) & mask) {
-      if (!used[slot]) return slot;
-      const at = slot * 4;
-      if (words[at] === key[0] && words[at + 1] === key[1] && words[at + 2] === key[2] && words[at + 3] === key[3]) return slot;
-    }
-  }
-
-  private grow(): void {
-    const { words, used } = this;
-    this.used = new Uint8Array(used.length * 2);
-    this.words = new Uint32Array(this.used.length * 4);
-    this.mask = this.used.length - 1;
-    for (let slot = 0; slot < used.length; slot++) {
-      if (!used[slot]) continue;
-      const key = words.subarray(slot * 4, slot * 4 + 4);
-      const to = this.find(key);
-      this.words.set(key, to * 4);
-      this.used[to] = 1;
-    }
-  }
+/** A content-made id for a digest; throws for what is not one, which the table would otherwise keep as another id. */
+function digestId(sha256: string): string {
+  if (!hexWords(sha256, 0)) throw new TypeError(`not a SHA-256 hex digest: ${sha256.slice(0, 80)}`);
+  return `c_${sha256.slice(0, 32)}`;
 }
 
 const scratch = new Uint32Array(4);
-
-/** The first 128 bits of a hex digest as four words (in a shared array, valid until the next call). */
-function digestWords(hex: string): Uint32Array {
-  const words = hexWords(hex, 0);
-  if (!words) throw new TypeError(`not a SHA-256 hex digest: ${hex.slice(0, 80)}`);
-  return words;
-}
 
 /** 32 lowercase hex digits from `at` as four words (shared array), or null when they are not there. */
 function hexWords(text: string, at: number): Uint32Array | null {
