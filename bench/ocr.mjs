@@ -104,8 +104,7 @@ const meanOf = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 
 const pct = (x) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 
 export async function run({ log = (line) => process.stderr.write(`${line}\n`), quick = false } = {}) {
-  const stale = checkBuild();
-  if (stale.length) log(`ocr: warning: dist/ is older than ${stale.length} src file(s) (e.g. ${stale[0]}); run \`npm run build\``);
+  checkBuild('ocr', log);
   const size = quick ? SIZES.quick : SIZES.full;
   const workers = Math.max(1, os.availableParallelism());
   const corpusDir = path.join(CORPUS_ROOT, quick ? 'ocr-quick' : 'ocr-full');

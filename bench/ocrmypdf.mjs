@@ -100,8 +100,7 @@ function compareTexts(truth, ocrqPages, sidecars) {
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function run({ log = (line) => process.stderr.write(`${line}\n`), quick = false } = {}) {
-  const stale = checkBuild();
-  if (stale.length) log(`ocrmypdf: warning: dist/ is older than ${stale.length} src file(s) (e.g. ${stale[0]}); run \`npm run build\``);
+  checkBuild('ocrmypdf', log);
   const batch = quick ? BATCHES.quick : BATCHES.full;
   const workers = Math.max(1, os.availableParallelism());
   const corpusDir = path.join(CORPUS_ROOT, quick ? 'ocrmypdf-quick' : 'ocrmypdf-full');

@@ -12,8 +12,11 @@ import { median, round } from './stats.mjs';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CORPUS_ROOT = path.join(REPO, 'bench', '.corpus');
 
-/** Fails with a clear message when dist/ is missing or older than src/ (the CLI runs from dist/). */
-export function checkBuild() {
+/**
+ * Fails with a clear message when dist/ is missing, and warns through `log` (as benchmark `name`) when it is older
+ * than src/ (the CLI runs from dist/).
+ */
+export function checkBuild(name, log) {
   const main = path.join(REPO, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error('dist/ is missing: run `npm run build` first');
   const built = statSync(main).mtimeMs;
@@ -26,7 +29,7 @@ export function checkBuild() {
     }
   };
   walk(path.join(REPO, 'src'));
-  return newer;
+  if (newer.length) log(`${name}: warning: dist/ is older than ${newer.length} src file(s) (e.g. ${newer[0]}); run \`npm run build\``);
 }
 
 /**
