@@ -4,8 +4,9 @@
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { PROVIDERS } from './config/keys.js';
-import { parseDuration, parseSize } from './output/format.js';
+import { parseMemoryBudget, PROVIDERS } from './config/keys.js';
+import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
+import { formatBytes, parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
 import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './commands/submit/constants.js';
@@ -64,6 +65,14 @@ function size(value: string): number {
   return n;
 }
 
+function memoryBudget(value: string): number {
+  try {
+    return parseMemoryBudget(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 type RawSubmit = {
   include: string[];
   exclude: string[];
@@ -86,6 +95,8 @@ type RawSubmit = {
   webhookSecret?: string;
   callbackGrace: number;
   workers?: number;
+  maxPageSeconds?: number;
+  maxWorkerMemory?: number;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -149,6 +160,8 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
     pollIntervalMs: raw.pollInterval,
     listen: listenOptions(raw),
     workers: raw.workers,
+    maxPageSeconds: raw.maxPageSeconds,
+    maxWorkerMemory: raw.maxWorkerMemory,
     lang: raw.lang,
     langPath: raw.langPath,
     dpi: raw.dpi,
@@ -241,7 +254,9 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--public-url <url>', 'externally reachable base URL sent to the provider as the callback (a tunnel)')
     .option('--webhook-secret <secret>', 'webhook signing secret (else OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret)')
     .option('--callback-grace <duration>', 'poll a job that has had no webhook for this long', duration('--callback-grace'), 60_000)
-    .option('--workers <n>', 'OCR worker threads (default: number of CPUs)', positiveInt('--workers'))
+    .option('--workers <n>', 'document workers, each a process with its own OCR engine (default: number of CPUs)', positiveInt('--workers'))
+    .option('--max-page-seconds <n>', `time budget of one page (or image, or a PDF's opening) in a worker (default ${DEFAULT_PAGE_SECONDS})`, positiveNumber('--max-page-seconds'))
+    .option('--max-worker-memory <size>', `memory budget of one document worker (default ${formatBytes(DEFAULT_WORKER_MEMORY)})`, memoryBudget)
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')
     .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)

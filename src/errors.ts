@@ -71,6 +71,10 @@ export const ErrorCodes = {
   IMAGE_INVALID: 'IMAGE_INVALID',
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   OCR_FAILED: 'OCR_FAILED',
+  /** The document worker died twice on the same page without a budget being exceeded (a crash in native code). */
+  ENGINE_CRASHED: 'ENGINE_CRASHED',
+  /** Earlier runs died (killed, out of memory) while this document was in progress, too many times to try again. */
+  CRASHED_REPEATEDLY: 'CRASHED_REPEATEDLY',
   JOB_CANCELLED: 'JOB_CANCELLED',
   UNSUPPORTED_BY_PROVIDER: 'UNSUPPORTED_BY_PROVIDER',
 } as const;
@@ -81,7 +85,11 @@ export interface DocumentFailure {
   code: ErrorCode;
   message: string;
   category: ErrorCategory;
+  /** Which limit a LIMIT_EXCEEDED failure hit: `pages`, `pixels`, `memory` or `time`. */
+  reason?: LimitReason;
 }
+
+export type LimitReason = 'pages' | 'pixels' | 'memory' | 'time';
 
 /** Thrown inside a document's processing to fail that document only; the pipeline turns it into a row. */
 export class DocumentError extends Error {
@@ -89,12 +97,19 @@ export class DocumentError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly category: ErrorCategory = 'document',
+    readonly reason?: LimitReason,
   ) {
     super(message);
     this.name = 'DocumentError';
   }
 
   toFailure(): DocumentFailure {
-    return { code: this.code, message: this.message, category: this.category };
+    const failure: DocumentFailure = { code: this.code, message: this.message, category: this.category };
+    if (this.reason) failure.reason = this.reason;
+    return failure;
+  }
+
+  static fromFailure(failure: DocumentFailure): DocumentError {
+    return new DocumentError(failure.code, failure.message, failure.category, failure.reason);
   }
 }

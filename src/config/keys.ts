@@ -3,6 +3,7 @@
  * Secrets (API keys, webhook secrets) are never echoed in an error and only ever displayed through `maskSecret`.
  */
 import { UsageError } from '../errors.js';
+import { parseSize } from '../output/format.js';
 
 export const PROVIDERS = ['ocrqueen', 'leapocr', 'docextract', 'qomplement', 'process-job'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -19,7 +20,7 @@ export const PROVIDER_KEY_ENV: Record<ProviderName, string> = {
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
 export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
-export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers'] as const;
+export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory'] as const;
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
 
 /** Every valid key, in the order `config list` prints them. */
@@ -88,7 +89,10 @@ export function parserFor(key: string): (value: string) => unknown {
     case 'provider':
       return parseProviderName;
     case 'rps':
+    case 'max_page_seconds':
       return parsePositiveNumber;
+    case 'max_worker_memory':
+      return parseMemoryBudget;
     default:
       return parsePositiveInteger;
   }
@@ -119,6 +123,18 @@ export function parsePositiveInteger(value: string): number {
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n <= 0) {
     throw new UsageError(`expected a positive whole number, got ${quote(s)}`, 'use a whole number above 0, such as 4');
   }
+  return n;
+}
+
+/** Smallest worker memory budget: a document worker with its OCR engine needs about this much before any page. */
+export const MIN_WORKER_MEMORY = 256 * 1024 * 1024;
+
+/** A memory budget such as `1GiB` or `768MB` (binary units), at least MIN_WORKER_MEMORY; returned in bytes. */
+export function parseMemoryBudget(value: string): number {
+  const s = value.trim();
+  const n = parseSize(s);
+  if (n === null) throw new UsageError(`expected a size such as 1GiB or 768MB, got ${quote(s)}`, 'use a size with a unit: 768MB, 1GiB, 2GiB');
+  if (n < MIN_WORKER_MEMORY) throw new UsageError(`${quote(s)} is too small for a document worker`, 'use at least 256MB');
   return n;
 }
 

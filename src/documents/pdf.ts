@@ -136,6 +136,7 @@ export class PdfDocument {
         `${this.source}: page ${pageNumber} is ${width}x${height} pixels at ${dpi} dpi, over the limit of ` +
           `${maxPixels} pixels (${MAX_CANVAS_SIDE} per side)`,
         'limit',
+        'pixels',
       );
     }
     return { width, height };

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { RateLimiter } from '../submit/rate-limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../submit/retry.js';
 import type { ResultBoard } from '../results/board.js';
+import type { Budgets } from '../isolate/budgets.js';
 import type { Target } from './types.js';
 
 /**
@@ -24,6 +25,7 @@ export interface LocalTargetOptions {
   engine: 'local';
   dryRun: boolean;
   workers: number;
+  budgets: Budgets;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -66,6 +68,7 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
   const { createLocalEngine } = await import('./local/engine.js');
   return createLocalEngine({
     workers: options.workers,
+    budgets: options.budgets,
     lang: options.lang,
     langPath: options.langPath,
     dpi: options.dpi,

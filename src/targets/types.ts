@@ -55,6 +55,11 @@ export interface ProcessContext {
 export interface Target {
   /** Manifest `target` value: `local` or the provider name. */
   readonly name: string;
+  /**
+   * The target works on documents' bytes itself (the local engine): each attempt is journaled as `processing` before
+   * it starts, so that a document in progress whenever the process died is given up after a bounded number of runs.
+   */
+  readonly recordsAttempts?: boolean;
   /** Job id for a document when the target derives it from content (the local engine); remote ids come later. */
   jobIdFor?(sha256: string): string;
   process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome | PendingOutcome>;

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { isProviderName, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { isProviderName, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
@@ -48,6 +49,10 @@ export interface SubmitOptions {
   /** `--listen [PORT]` and its companions; undefined without --listen. */
   listen?: SubmitListenOptions;
   workers?: number;
+  /** Time budget of one page in a document worker, in seconds. */
+  maxPageSeconds?: number;
+  /** Memory budget of one document worker, in bytes. */
+  maxWorkerMemory?: number;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -186,6 +191,10 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
       engine: 'local',
       dryRun: o.dryRun,
       workers: setting(o.workers, '--workers', 'OCRQ_WORKERS', 'defaults.workers', parsePositiveInteger, Math.max(1, os.availableParallelism())),
+      budgets: {
+        pageSeconds: setting(o.maxPageSeconds, '--max-page-seconds', 'OCRQ_MAX_PAGE_SECONDS', 'defaults.max_page_seconds', parsePositiveNumber, DEFAULT_PAGE_SECONDS),
+        workerMemory: setting(o.maxWorkerMemory, '--max-worker-memory', 'OCRQ_MAX_WORKER_MEMORY', 'defaults.max_worker_memory', parseMemoryBudget, DEFAULT_WORKER_MEMORY),
+      },
       lang: o.lang,
       langPath: o.langPath,
       dpi: o.dpi,

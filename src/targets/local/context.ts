@@ -1,25 +1,34 @@
 import type { PageResult } from '../../manifest/types.js';
+import type { IsolatedPool } from '../../isolate/pool.js';
+import type { PageReply } from '../../isolate/protocol.js';
 import type { ProcessContext, TargetDocument } from '../types.js';
 import type { LocalEngineOptions, LocalEngineStats } from './engine.js';
-import type { OcrResult, TesseractPool } from './tesseract.js';
 
 /** What document processing needs from a running engine. */
 export interface EngineContext {
-  pool: TesseractPool;
+  pool: IsolatedPool;
   options: LocalEngineOptions & Required<Pick<LocalEngineOptions, 'maxPages' | 'maxPixels'>>;
   stats: LocalEngineStats;
 }
 
-/** Turns an OCR result into a page result and reports it. */
-export function ocrPage(
+/** Turns a worker's answer for one page into a page result, counts it and reports it. */
+export function pageResult(
   engine: EngineContext,
   doc: TargetDocument,
   ctx: ProcessContext,
   page: number,
-  r: OcrResult,
+  reply: { value: PageReply; worker: number },
 ): PageResult {
-  const result: PageResult = { page, source: 'ocr', confidence: r.confidence, text: r.text.trim() };
-  engine.options.onRecognized?.({ source: doc.source, page, worker: r.worker });
+  const { value, worker } = reply;
+  const result: PageResult = { page, source: value.source, confidence: value.confidence, text: value.text };
+  if (value.source === 'text-layer') {
+    engine.stats.textLayerPages++;
+  } else {
+    engine.stats.recognized++;
+    engine.stats.byWorker[worker]++;
+    if (value.image === 'scanned') engine.stats.scannedImagePages++;
+    engine.options.onRecognized?.({ source: doc.source, page, worker });
+  }
   ctx.onPage?.(result);
   return result;
 }

@@ -1,20 +1,20 @@
 /**
- * The `local` target: images and PDFs OCRed in-process by a tesseract.js worker pool, with PDF text layers
- * used as they are when they hold real text. Failures are outcomes; `process` throws only on abort.
+ * The `local` target: images and PDFs OCRed by tesseract.js, with PDF text layers used as they are when they hold
+ * real text. All work on a document's bytes runs in document workers (isolate/pool.ts) under time and memory
+ * budgets; this side only schedules pages and gathers results. Failures are outcomes; `process` throws only on abort.
  */
 import os from 'node:os';
 import { DocumentError, ErrorCodes } from '../../errors.js';
 import { contentJobId } from '../../documents/hash.js';
-import { countPdfPages, encodePgm } from '../../documents/pdf.js';
 import type { DocumentFailure } from '../../errors.js';
+import { DEFAULT_BUDGETS, type Budgets } from '../../isolate/budgets.js';
+import { IsolatedPool, type PoolDocument, type PoolStats } from '../../isolate/pool.js';
 import type { PageResult } from '../../manifest/types.js';
 import type { DocumentOutcome, ProcessContext, Target, TargetDocument } from '../types.js';
-import { decodeBmpToGray } from './bmp.js';
-import { ocrPage, type EngineContext } from './context.js';
+import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
 import { resolveLangData } from './lang-data.js';
 import { processPdf } from './pdf-pages.js';
-import { RecognizeError, TesseractPool, type PoolStats } from './tesseract.js';
 
 export const DEFAULT_DPI = 300;
 export const DEFAULT_MAX_PAGES = 2000;
@@ -36,15 +36,25 @@ export interface LocalEngineOptions {
   maxPages?: number;
   /** Per-page (rendered page or image) pixel cap (LIMIT_EXCEEDED above it). */
   maxPixels?: number;
+  /** Time and memory budgets of the document workers. */
+  budgets?: Budgets;
   /** Library diagnostics, e.g. for `--verbose`; dropped when absent. */
   onDiagnostic?: (text: string) => void;
   /** Called for every OCRed page with the worker that served it. */
   onRecognized?: (info: { source: string; page: number; worker: number }) => void;
 }
 
-export interface LocalEngineStats extends PoolStats {
+export interface LocalEngineStats {
+  /** Pages and images OCRed. */
+  recognized: number;
+  /** Pages OCRed per worker. */
+  byWorker: number[];
   /** PDF pages whose own text layer was used. */
   textLayerPages: number;
+  /** Scanned PDF pages OCRed from their own image rather than drawn on a canvas. */
+  scannedImagePages: number;
+  /** The document workers' own counts: tasks, restarts, budget kills, peak memory. */
+  pool: PoolStats;
 }
 
 export interface LocalEngine extends Target {
@@ -70,8 +80,8 @@ export interface LocalResult {
 export async function createLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const langData = await resolveLangData(options.lang, options.langPath);
   const workers = options.workers > 0 ? Math.floor(options.workers) : os.availableParallelism();
-  const pool = await TesseractPool.start({ ...langData, workers, onDiagnostic: options.onDiagnostic });
-  const stats: LocalEngineStats = Object.assign(pool.stats, { textLayerPages: 0 });
+  const pool = await IsolatedPool.start({ workers, lang: langData, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
+  const stats: LocalEngineStats = { recognized: 0, byWorker: Array.from({ length: workers }, () => 0), textLayerPages: 0, scannedImagePages: 0, pool: pool.stats };
   const engine: EngineContext = {
     pool,
     stats,
@@ -82,26 +92,40 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
     },
   };
+  let documents = 0;
+  // Keys name a document inside the workers; two documents with the same content in flight stay apart.
+  const pooled = (doc: TargetDocument): PoolDocument => ({ key: `d${++documents}`, source: doc.source, data: doc.data });
 
   return {
     name: 'local',
+    recordsAttempts: true,
     stats,
     workers,
     jobIdFor,
     async process(doc, ctx) {
       ctx.signal.throwIfAborted();
+      const held = pooled(doc);
       try {
-        const pages = doc.type === 'pdf' ? await processPdf(engine, doc, ctx) : await processImage(engine, doc, ctx);
+        const pages = doc.type === 'pdf' ? await processPdf(engine, doc, ctx, held) : await processImage(engine, doc, ctx, held);
         const result: LocalResult = { engine: 'tesseract.js', lang: options.lang, dpi: engine.options.dpi, pages };
         return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result };
       } catch (err) {
         ctx.signal.throwIfAborted();
         return { ok: false, jobId: jobIdFor(doc.sha256), error: toFailure(err, doc) } satisfies DocumentOutcome;
+      } finally {
+        pool.release(held.key);
       }
     },
     async countPages(doc) {
-      if (doc.type === 'pdf') return countPdfPages(doc.data, doc.source);
-      return readImageSize(doc.data, doc.type) ? 1 : null;
+      if (doc.type !== 'pdf') return readImageSize(doc.data, doc.type) ? 1 : null;
+      const held = pooled(doc);
+      try {
+        return (await pool.run(held, { kind: 'count' }, { label: `${doc.source}: counting pages` })).value.pages;
+      } catch {
+        return null;
+      } finally {
+        pool.release(held.key);
+      }
     },
     close: () => pool.close(),
   };
@@ -118,7 +142,7 @@ function toFailure(err: unknown, doc: TargetDocument): DocumentFailure {
   return { code: ErrorCodes.OCR_FAILED, message, category: 'engine' };
 }
 
-async function processImage(engine: EngineContext, doc: TargetDocument, ctx: ProcessContext): Promise<PageResult[]> {
+async function processImage(engine: EngineContext, doc: TargetDocument, ctx: ProcessContext, held: PoolDocument): Promise<PageResult[]> {
   const size = readImageSize(doc.data, doc.type);
   if (!size) {
     throw new DocumentError(ErrorCodes.IMAGE_INVALID, `${doc.source}: not a readable ${doc.type} image (bad header)`);
@@ -129,31 +153,9 @@ async function processImage(engine: EngineContext, doc: TargetDocument, ctx: Pro
       ErrorCodes.LIMIT_EXCEEDED,
       `${doc.source}: image is ${size.width}x${size.height} pixels, over the limit of ${maxPixels} pixels`,
       'limit',
+      'pixels',
     );
   }
-  // BMPs in layouts decoded here skip the engine's own slow BMP path; the rest (RLE) take it, and any
-  // failure there is the image's.
-  let engineDecodesBmp = false;
-  try {
-    const r = await engine.pool.recognize({
-      signal: ctx.signal,
-      prepare: async () => {
-        if (doc.type !== 'bmp') return doc.data;
-        const bmp = decodeBmpToGray(doc.data);
-        if (bmp.ok) return encodePgm(bmp.image);
-        if (bmp.reason === 'invalid') throw invalidImage(doc);
-        engineDecodesBmp = true;
-        return doc.data;
-      },
-    });
-    return [ocrPage(engine, doc, ctx, 1, r)];
-  } catch (err) {
-    if (err instanceof RecognizeError && (err.unreadable || engineDecodesBmp)) {
-      throw invalidImage(doc);
-    }
-    throw err;
-  }
+  const reply = await engine.pool.run(held, { kind: 'image', type: doc.type }, { label: doc.source, signal: ctx.signal });
+  return [pageResult(engine, doc, ctx, 1, reply)];
 }
-
-const invalidImage = (doc: TargetDocument): DocumentError =>
-  new DocumentError(ErrorCodes.IMAGE_INVALID, `${doc.source}: the ${doc.type} image cannot be decoded`);

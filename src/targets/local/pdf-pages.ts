@@ -1,19 +1,20 @@
-import { encodePgm, PdfDocument } from '../../documents/pdf.js';
 import { DocumentError, ErrorCodes } from '../../errors.js';
+import type { PoolDocument } from '../../isolate/pool.js';
 import type { PageResult } from '../../manifest/types.js';
 import type { ProcessContext, TargetDocument } from '../types.js';
-import { ocrPage, type EngineContext } from './context.js';
-import { PREFETCH_IMAGES, RecognizeError } from './tesseract.js';
-import { isRealTextLayer } from './text-layer.js';
+import { pageResult, type EngineContext } from './context.js';
+
+/** Pages queued ahead of a free worker, so a worker does not sit idle while the next page is sent. */
+export const PREFETCH_PAGES = 1;
 
 /**
- * Pages of one PDF: text-layer pages are read directly; the others are queued for OCR, at most
- * `workers + PREFETCH_IMAGES` at a time so other documents' pages interleave and pending work stays small.
- * The first failing page fails the document and stops its remaining pages.
+ * Pages of one PDF, each a task for the document workers: a page with a real text layer is read directly, the
+ * others are rendered and OCRed there. At most `workers + PREFETCH_PAGES` pages of one document wait or run at a
+ * time, so other documents' pages interleave. The first failing page fails the document and stops its other pages.
  */
-export async function processPdf(engine: EngineContext, doc: TargetDocument, ctx: ProcessContext): Promise<PageResult[]> {
+export async function processPdf(engine: EngineContext, doc: TargetDocument, ctx: ProcessContext, pooled: PoolDocument): Promise<PageResult[]> {
   const { dpi, forceOcr, maxPages, maxPixels } = engine.options;
-  const pdf = await PdfDocument.open(doc.data, doc.source, { maxImagePixels: maxPixels });
+  const { pool } = engine;
   // Stops this document's queued pages on its first failure as well as on the caller's abort.
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(ctx.signal.reason);
@@ -25,40 +26,24 @@ export async function processPdf(engine: EngineContext, doc: TargetDocument, ctx
   };
   const inFlight = new Set<Promise<void>>();
   try {
-    const count = pdf.numPages;
+    const opened = await pool.run(pooled, { kind: 'open', maxPixels }, { label: `${doc.source}: opening the PDF`, signal: ctx.signal });
+    const count = opened.value.pages;
     if (count > maxPages) {
-      throw new DocumentError(
-        ErrorCodes.LIMIT_EXCEEDED,
-        `${doc.source}: PDF has ${count} pages, over the limit of ${maxPages}`,
-        'limit',
-      );
+      throw new DocumentError(ErrorCodes.LIMIT_EXCEEDED, `${doc.source}: PDF has ${count} pages, over the limit of ${maxPages}`, 'limit', 'pages');
     }
     const pages = new Array<PageResult>(count);
-    const window = engine.pool.size + PREFETCH_IMAGES;
+    const window = pool.size + PREFETCH_PAGES;
     for (let n = 1; n <= count && !stop.signal.aborted; n++) {
-      // A page whose text cannot be extracted may still render: try OCR before giving up on it.
-      const text = forceOcr ? '' : await pdf.readPageText(n).catch(() => '');
-      if (!forceOcr && isRealTextLayer(text)) {
-        pages[n - 1] = { page: n, source: 'text-layer', confidence: null, text };
-        engine.stats.textLayerPages++;
-        ctx.onPage?.(pages[n - 1]);
-        continue;
-      }
-      await pdf.renderSize(n, dpi, maxPixels);
       while (inFlight.size >= window) await Promise.race(inFlight);
       if (stop.signal.aborted) break;
       const page = n;
-      const task = engine.pool
-        .recognize({
-          signal: stop.signal,
-          parameters: { user_defined_dpi: String(dpi) },
-          prepare: async () => encodePgm((await pdf.scannedPageGray(page, dpi, maxPixels)) ?? (await pdf.renderPageGray(page, dpi, maxPixels))),
-        })
+      const task = pool
+        .run(pooled, { kind: 'page', page, dpi, forceOcr, maxPixels }, { label: `${doc.source}: page ${page}`, signal: stop.signal })
         .then(
-          (r) => {
-            pages[page - 1] = ocrPage(engine, doc, ctx, page, r);
+          (reply) => {
+            pages[page - 1] = pageResult(engine, doc, ctx, page, reply);
           },
-          (err) => fail(pageFailure(err, doc.source, page)),
+          fail,
         )
         .finally(() => inFlight.delete(task));
       inFlight.add(task);
@@ -73,13 +58,5 @@ export async function processPdf(engine: EngineContext, doc: TargetDocument, ctx
     throw ctx.signal.aborted ? ctx.signal.reason : failure;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await pdf.close();
   }
-}
-
-function pageFailure(err: unknown, source: string, page: number): unknown {
-  if (err instanceof RecognizeError) {
-    return new DocumentError(ErrorCodes.OCR_FAILED, `${source}: page ${page}: OCR failed (${err.message})`, 'engine');
-  }
-  return err;
 }

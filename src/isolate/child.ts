@@ -1,0 +1,159 @@
+/**
+ * A document worker: a child process that opens, reads, renders and OCRs untrusted documents, one task at a time,
+ * for the run that started it (pool.ts). Everything a document can do to a process (exhaust memory, spin for
+ * minutes, crash native code) happens here, where the run can see it, kill the process and start another.
+ */
+import { Worker } from 'node:worker_threads';
+import { encodePgm, PdfDocument } from '../documents/pdf.js';
+import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
+import { decodeBmpToGray } from '../targets/local/bmp.js';
+import { RecognizeError, TesseractPool } from '../targets/local/tesseract.js';
+import { isRealTextLayer } from '../targets/local/text-layer.js';
+import type { ChildMessage, ImageTask, PageReply, PageTask, ParentMessage, Task, TaskReplies } from './protocol.js';
+
+interface HeldDocument {
+  source: string;
+  data: Buffer;
+  pdf?: Promise<PdfDocument>;
+}
+
+const docs = new Map<string, HeldDocument>();
+let ocr: TesseractPool | null = null;
+
+const send = (message: ChildMessage): void => {
+  process.send?.(message);
+};
+
+/**
+ * A worker busy in a long synchronous render never sees its IPC channel close, so a thread of its own watches the
+ * parent and ends the process when the parent is gone (killed with SIGKILL, say), instead of rendering on as an orphan.
+ */
+const WATCHDOG = `
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500);
+`;
+
+function main(): void {
+  new Worker(WATCHDOG, { eval: true }).unref();
+  process.on('disconnect', () => process.exit(0));
+  // pdf.js may reject promises nobody awaits when a document is damaged; those are not this process's failure.
+  process.on('unhandledRejection', (err) => process.stderr.write(`ignored rejection: ${String(err)}\n`));
+  let queue: Promise<void> = Promise.resolve();
+  process.on('message', (message: ParentMessage) => {
+    queue = queue.then(() => handle(message));
+  });
+}
+
+async function handle(message: ParentMessage): Promise<void> {
+  switch (message.type) {
+    case 'init':
+      try {
+        if (message.lang) {
+          ocr = await TesseractPool.start({ ...message.lang, workers: 1, onDiagnostic: (text) => process.stderr.write(text) });
+        }
+        send({ type: 'ready' });
+      } catch (err) {
+        send({ type: 'init-failed', message: (err as Error).message });
+      }
+      return;
+    case 'release': {
+      const held = docs.get(message.doc);
+      docs.delete(message.doc);
+      if (held?.pdf) await held.pdf.then((pdf) => pdf.close(), () => {});
+      return;
+    }
+    case 'task': {
+      let held = docs.get(message.doc);
+      if (!held) {
+        const data = message.data ? Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength) : Buffer.alloc(0);
+        held = { source: message.source, data };
+        docs.set(message.doc, held);
+      }
+      try {
+        const value = await run(held, message.task);
+        send({ type: 'result', id: message.id, ok: true, value });
+      } catch (err) {
+        send({ type: 'result', id: message.id, ok: false, failure: toFailure(err, held.source) });
+      }
+      return;
+    }
+  }
+}
+
+async function run(held: HeldDocument, task: Task): Promise<TaskReplies[Task['kind']]> {
+  switch (task.kind) {
+    case 'open':
+      return { pages: (await openPdf(held, task.maxPixels)).numPages };
+    case 'count':
+      try {
+        return { pages: (await openPdf(held)).numPages };
+      } catch {
+        return { pages: null };
+      }
+    case 'page':
+      return readPage(held, task);
+    case 'image':
+      return readImage(held, task);
+  }
+}
+
+function openPdf(held: HeldDocument, maxImagePixels?: number): Promise<PdfDocument> {
+  held.pdf ??= PdfDocument.open(held.data, held.source, { maxImagePixels });
+  return held.pdf;
+}
+
+async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> {
+  const { page, dpi, maxPixels } = task;
+  const pdf = await openPdf(held, maxPixels);
+  if (!task.forceOcr) {
+    // A page whose text cannot be extracted may still render: try OCR before giving up on it.
+    const text = await pdf.readPageText(page).catch(() => '');
+    if (isRealTextLayer(text)) return { source: 'text-layer', text, confidence: null };
+  }
+  await pdf.renderSize(page, dpi, maxPixels);
+  const scanned = await pdf.scannedPageGray(page, dpi, maxPixels);
+  const gray = scanned ?? (await pdf.renderPageGray(page, dpi, maxPixels));
+  try {
+    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { user_defined_dpi: String(dpi) } });
+    return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
+  } catch (err) {
+    if (err instanceof RecognizeError) {
+      throw new DocumentError(ErrorCodes.OCR_FAILED, `${held.source}: page ${page}: OCR failed (${err.message})`, 'engine');
+    }
+    throw err;
+  }
+}
+
+async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply> {
+  const invalid = () => new DocumentError(ErrorCodes.IMAGE_INVALID, `${held.source}: the ${task.type} image cannot be decoded`);
+  // BMPs in layouts decoded here skip the engine's own slow BMP path; the rest (RLE) take it, and any failure there
+  // is the image's.
+  let input = held.data;
+  let engineDecodesBmp = false;
+  if (task.type === 'bmp') {
+    const bmp = decodeBmpToGray(held.data);
+    if (bmp.ok) input = encodePgm(bmp.image);
+    else if (bmp.reason === 'invalid') throw invalid();
+    else engineDecodesBmp = true;
+  }
+  try {
+    const r = await recognizer().recognize({ prepare: async () => input });
+    return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
+  } catch (err) {
+    if (err instanceof RecognizeError && (err.unreadable || engineDecodesBmp)) throw invalid();
+    throw err;
+  }
+}
+
+function recognizer(): TesseractPool {
+  if (!ocr) throw new Error('this worker was started without an OCR engine');
+  return ocr;
+}
+
+function toFailure(err: unknown, source: string): DocumentFailure {
+  if (err instanceof DocumentError) return err.toFailure();
+  const message = `${source}: OCR failed (${(err as Error | null)?.message ?? String(err)})`;
+  return { code: ErrorCodes.OCR_FAILED, message, category: 'engine' };
+}
+
+main();
