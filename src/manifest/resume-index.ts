@@ -34,6 +34,8 @@ export class ResumeIndex {
   private readonly otherStatuses = new Map<number, string>();
   private readonly errorCodes = new Map<number, string>();
   private readonly idempotencyKeys = new Map<number, string>();
+  /** Attempts that started and never ended, for jobs whose latest status is `processing`. */
+  private readonly unfinishedAttempts = new Map<number, number>();
   /** `target:sha256-prefix` → job id, for jobs whose id is not derived from their content. */
   private readonly byContent = new Map<string, string>();
 
@@ -89,6 +91,8 @@ export class ResumeIndex {
     if (Array.isArray(row.sources)) for (const source of row.sources) if (source !== row.source) this.addSource(slot, source);
     if ('error' in row) setOrDelete(this.errorCodes, slot, errorCodeOf(row.error));
     if (typeof row.idempotency_key === 'string') this.idempotencyKeys.set(slot, row.idempotency_key);
+    if (row.status !== 'processing') this.unfinishedAttempts.delete(slot);
+    else if (typeof row.unfinished_attempts === 'number') this.unfinishedAttempts.set(slot, row.unfinished_attempts);
     // The latest job written for a content holds it; a row marking a job superseded never does. Local job ids are
     // made from the content, so they need no entry.
     if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_') && !row.superseded_by) {
@@ -144,6 +148,8 @@ export class ResumeIndex {
     if (errorCode !== undefined) entry.errorCode = errorCode;
     const key = this.idempotencyKeys.get(slot);
     if (key !== undefined) entry.idempotencyKey = key;
+    const attempts = this.unfinishedAttempts.get(slot);
+    if (attempts !== undefined) entry.unfinishedAttempts = attempts;
     if (state & SUPERSEDED) entry.superseded = true;
     return entry;
   }

@@ -52,6 +52,11 @@ export interface IndexEntry {
   errorCode?: string;
   /** Idempotency key of a remote submit (intents and the jobs they became). */
   idempotencyKey?: string;
+  /**
+   * For a job left `processing` by the local engine: how many runs started it and never finished it (the process
+   * died). Written as `unfinished_attempts` on the `processing` line each attempt starts with.
+   */
+  unfinishedAttempts?: number;
   /** A later job replaced this one (an intent resolved, a failure retried): hidden from folded views. */
   superseded?: boolean;
 }

@@ -74,6 +74,7 @@ class Pipeline {
   private readonly inProgress = new Map<string, string[]>();
   private fatal: unknown = null;
   private readonly stop = new AbortController();
+  private readonly gate = new ExclusiveGate();
 
   constructor(
     private readonly options: PipelineOptions,
@@ -150,6 +151,10 @@ class Pipeline {
     const jobId = this.jobIdOf(sha256);
     const entry = jobId === undefined ? undefined : index.get(jobId);
     const decision = planDocument(entry, this.options.policy);
+    if (decision.action === 'give-up') {
+      await this.giveUp(jobId!, item.source, { sha256, type, bytes: data.length }, decision.attempts, entry!);
+      return;
+    }
     if (decision.action === 'keep') {
       this.countKept(jobId!, item.source, decision.status, entry!);
       await this.addSource(key, jobId, item.source, sha256);
@@ -166,6 +171,42 @@ class Pipeline {
   private jobIdOf(sha256: string): string | undefined {
     const { target, index } = this.deps;
     return target.jobIdFor ? target.jobIdFor(sha256) : index.jobForContent(target.name, sha256);
+  }
+
+  /** A document in progress each time a run died: recorded as failed instead of being tried again. */
+  private async giveUp(
+    jobId: string,
+    source: string,
+    doc: { sha256: string; type: DocType; bytes: number },
+    attempts: number,
+    entry: IndexEntry,
+  ): Promise<void> {
+    const error: DocumentFailure = {
+      code: ErrorCodes.CRASHED_REPEATEDLY,
+      message:
+        `${escapeForDisplay(source)}: the run stopped ${attempts} times while this document was in progress (killed, or out of memory), ` +
+        'so it is not tried again (run with --retry-failed CRASHED_REPEATEDLY to try it once more)',
+      category: 'engine',
+    };
+    this.counts.failed++;
+    this.counts.processed++;
+    this.counts.failures.push({ source, job_id: jobId, code: error.code, message: error.message });
+    this.deps.emit({ type: 'document', job_id: jobId, status: 'failed', source, outcome: 'processed', error });
+    if (this.options.dryRun) return;
+    const sources = mergeSources(entry.sources, source) ?? entry.sources;
+    await this.deps.sink.append({
+      job_id: jobId,
+      status: 'failed',
+      source: sources[0] ?? source,
+      sources,
+      sha256: doc.sha256,
+      target: this.deps.target.name,
+      ts: new Date(this.deps.now()).toISOString(),
+      type: doc.type,
+      mime: MIME_TYPES[doc.type],
+      bytes: doc.bytes,
+      error,
+    });
   }
 
   private countKept(jobId: string, source: string, status: 'completed' | 'failed' | 'skipped', entry: IndexEntry): void {
@@ -201,11 +242,28 @@ class Pipeline {
       return;
     }
     this.inProgress.set(key, [source]);
-    const started = now();
     const baseOf = (fields: { job_id: string; status: ManifestRow['status'] }): ManifestRow => {
       const sources = [...(this.inProgress.get(key) ?? [source])];
       return { ...fields, source: sources[0], sources, sha256, target: target.name, ts: new Date(now()).toISOString() };
     };
+    // An attempt is journaled before it starts, so that a run that dies during it leaves a trace the next run counts.
+    // A document with an unfinished attempt behind it runs alone: if the process dies again, it is the one to blame.
+    let attempt = 0;
+    let leave = (): void => {};
+    if (target.recordsAttempts) {
+      const prev = job.previous?.entry;
+      attempt = (prev?.status === 'processing' ? (prev.unfinishedAttempts ?? 0) : 0) + 1;
+      leave = await this.gate.enter(attempt > 1);
+      const jobId = this.jobIdOf(sha256)!;
+      try {
+        await this.deps.sink.append({ ...baseOf({ job_id: jobId, status: 'processing' }), type, mime: MIME_TYPES[type], bytes, unfinished_attempts: attempt });
+      } catch (err) {
+        leave();
+        this.inProgress.delete(key);
+        throw err;
+      }
+    }
+    const started = now();
     let outcome;
     try {
       outcome = await target.process(doc, {
@@ -224,14 +282,22 @@ class Pipeline {
         },
       });
     } catch (err) {
-      this.inProgress.delete(key);
+      leave();
       if (this.deps.signal.aborted || this.stop.signal.aborted) {
-        // Interrupted: the next run picks it up (a recorded remote job is polled, not submitted again).
+        // Interrupted: the next run picks it up (a recorded remote job is polled, not submitted again). A clean stop
+        // is not a crash: the attempt is taken back.
+        if (attempt > 0) {
+          const jobId = this.jobIdOf(sha256)!;
+          await this.deps.sink.append({ ...baseOf({ job_id: jobId, status: 'processing' }), unfinished_attempts: attempt - 1 }).catch(() => {});
+        }
+        this.inProgress.delete(key);
         this.counts.pending++;
         return;
       }
+      this.inProgress.delete(key);
       throw err;
     }
+    leave();
     if ('pending' in outcome) {
       this.inProgress.delete(key);
       this.counts.pending++;
@@ -337,5 +403,46 @@ export function resultWriter(dir: string, writeFileAtomic: (file: string, data: 
     await writeFileAtomic(path.join(dir, `${jobId}.json`), JSON.stringify({ ...row, text_path: txt }, null, 2) + '\n');
     await writeFileAtomic(txt, row.text ?? '');
     return txt;
+  };
+}
+
+/**
+ * Lets documents be processed side by side, except one that must run alone: it waits for those in progress to end,
+ * and the others wait for it.
+ */
+export class ExclusiveGate {
+  private running = 0;
+  private alone: Promise<void> | null = null;
+  private drained: Array<() => void> = [];
+
+  async enter(exclusive: boolean): Promise<() => void> {
+    while (this.alone) await this.alone;
+    if (!exclusive) {
+      this.running++;
+      return once(() => this.exit());
+    }
+    let done!: () => void;
+    this.alone = new Promise<void>((resolve) => (done = resolve));
+    while (this.running > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    this.running++;
+    return once(() => {
+      this.alone = null;
+      done();
+      this.exit();
+    });
+  }
+
+  private exit(): void {
+    this.running--;
+    if (this.running === 0) for (const resolve of this.drained.splice(0)) resolve();
+  }
+}
+
+function once(fn: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
   };
 }

@@ -1,3 +1,4 @@
+import { MAX_UNFINISHED_ATTEMPTS } from '../isolate/budgets.js';
 import type { IndexEntry } from '../manifest/types.js';
 
 /** What a re-run asks for; see SPEC "Resume is the default". */
@@ -5,11 +6,14 @@ export interface ResumePolicy {
   force: boolean;
   /** true: retry every failure; a list: only failures with these codes; false: leave failures alone. */
   retryFailed: boolean | readonly string[];
+  /** Runs that may die while a document is in progress before it is given up (CRASHED_REPEATEDLY); default 2. */
+  maxUnfinishedAttempts?: number;
 }
 
 export type PlanDecision =
   | { action: 'process'; reason: 'new' | 'force' | 'retry-failed' | 'unfinished' }
-  | { action: 'keep'; status: 'completed' | 'failed' | 'skipped' };
+  | { action: 'keep'; status: 'completed' | 'failed' | 'skipped' }
+  | { action: 'give-up'; attempts: number };
 
 /**
  * Decides what to do with one document given what the manifest already says about its job.
@@ -17,6 +21,10 @@ export type PlanDecision =
  */
 export function planDocument(entry: IndexEntry | undefined, policy: ResumePolicy): PlanDecision {
   if (!entry) return { action: 'process', reason: 'new' };
+  // Like a queue's dead-letter rule: a document that was in progress each time a run died is not tried again, even
+  // with --force, until it is recorded as failed (then --retry-failed or --force bring it back on purpose).
+  const attempts = entry.status === 'processing' ? (entry.unfinishedAttempts ?? 0) : 0;
+  if (attempts >= (policy.maxUnfinishedAttempts ?? MAX_UNFINISHED_ATTEMPTS)) return { action: 'give-up', attempts };
   if (policy.force) return { action: 'process', reason: 'force' };
   switch (entry.status) {
     case 'completed':
