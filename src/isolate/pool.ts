@@ -22,6 +22,8 @@ import type { ChildMessage, ParentMessage, Task, TaskReplies } from './protocol.
 /** A worker whose resident memory stays above this share of the budget after a task is replaced before the next. */
 const RECYCLE_SHARE = 0.6;
 const MEMORY_POLL_MS = 100;
+/** Tries at starting a replacement worker before its slot is left empty. */
+const RESPAWN_ATTEMPTS = 3;
 /** Longest a new worker may take to load the OCR engine and its language data. */
 const START_TIMEOUT_MS = 120_000;
 /** What V8 and the allocator print when a process runs out of memory. */
@@ -119,6 +121,11 @@ export class IsolatedPool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Process ids of the running workers (diagnostics, and tests that kill one). */
+  get workerPids(): number[] {
+    return this.slots.flatMap((s) => (s.child?.pid === undefined ? [] : [s.child.pid]));
   }
 
   /**
@@ -253,7 +260,6 @@ export class IsolatedPool {
           slot.child = null;
           slot.ready = false;
           fail(new Error(`the document worker exited (${describeExit(code, signal)}): ${lastLine(slot.stderrTail)}`));
-          this.pump();
           return;
         }
         this.onExit(slot, code, signal);
@@ -340,11 +346,17 @@ export class IsolatedPool {
     if (this.closed || reason === 'close') return;
     this.stats.restarts++;
     this.options.onDiagnostic?.(`restarting document worker ${slot.index} (${reason ?? describeExit(code, signal)})\n`);
-    this.spawn(slot).catch((err: Error) => {
-      this.options.onDiagnostic?.(`document worker ${slot.index} could not be restarted: ${err.message}\n`);
-      this.pump();
-    });
+    this.respawn(slot, 1);
     this.pump();
+  }
+
+  /** Starts a replacement worker, trying a few times; a slot that cannot get one stays empty. */
+  private respawn(slot: Slot, attempt: number): void {
+    this.spawn(slot).catch((err: Error) => {
+      this.options.onDiagnostic?.(`document worker ${slot.index} could not be started (attempt ${attempt}): ${err.message}\n`);
+      if (!this.closed && attempt < RESPAWN_ATTEMPTS) this.respawn(slot, attempt + 1);
+      else this.pump();
+    });
   }
 
   private failJob(job: Job, reason: Slot['killedFor'], exit: string, stderr: string): void {
