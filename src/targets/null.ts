@@ -1,4 +1,4 @@
-import { countPdfPages } from '../documents/pdf.js';
+import { createPageCounter } from '../isolate/page-counter.js';
 import type { DocumentOutcome, Target, TargetDocument } from './types.js';
 
 /**
@@ -6,7 +6,8 @@ import type { DocumentOutcome, Target, TargetDocument } from './types.js';
  * it under the real target's name so that job ids, and therefore "already done", match the real run.
  */
 export function createNullTarget(name: string, jobIdFor?: (sha256: string) => string): Target {
-  const countPages = async (doc: TargetDocument) => (doc.type === 'pdf' ? countPdfPages(doc.data, doc.source) : 1);
+  const counter = createPageCounter();
+  const countPages = (doc: TargetDocument) => counter.count(doc);
   return {
     name,
     jobIdFor,
@@ -17,6 +18,6 @@ export function createNullTarget(name: string, jobIdFor?: (sha256: string) => st
       if (pages === null) return { ok: false, jobId, error: { code: 'PDF_INVALID', message: `${doc.source}: cannot be opened as a PDF`, category: 'document' } };
       return { ok: true, jobId, text: '', pages, result: { engine: 'null', pages: [] } };
     },
-    async close() {},
+    close: () => counter.close(),
   };
 }

@@ -5,7 +5,7 @@
  * an intent without a job id is resent under the same key.
  */
 import { basename } from 'node:path';
-import { countPdfPages } from '../../documents/pdf.js';
+import { createPageCounter } from '../../isolate/page-counter.js';
 import { sha256Hex } from '../../documents/hash.js';
 import { MIME_TYPES } from '../../documents/types.js';
 import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js';
@@ -52,11 +52,14 @@ function idempotencyKeyFor(tag: string, redo: boolean): string {
 export function createRemoteTarget(o: RemoteTargetOptions): Target {
   const { adapter, http } = o;
   const clock = o.clock ?? realClock;
-  const countPages = async (doc: TargetDocument) => (doc.type === 'pdf' ? countPdfPages(doc.data, doc.source) : 1);
+  const counter = createPageCounter();
+  const countPages = (doc: TargetDocument) => counter.count(doc);
   return {
     name: adapter.name,
     countPages,
-    close: () => http.close(),
+    close: async () => {
+      await Promise.all([http.close(), counter.close()]);
+    },
     async process(doc, ctx): Promise<DocumentOutcome | PendingOutcome> {
       if (!ctx.record) throw new InternalError('remote targets need a journal to record submissions');
       const record = ctx.record;
