@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCryptFilterSecurity } from './lib/aes-encrypt.mjs';
 import { buildCorruptPdf } from './lib/corrupt-pdf.mjs';
 import { encodeGifGray } from './lib/gif-writer.mjs';
 import { buildPdf, fileIdFor, renderScannedPage } from './lib/pdf-documents.mjs';
@@ -125,6 +126,25 @@ const PROTECTED_OWNER_PASSWORD = 'owner';
 /** Every permission bit granted: the file is protected only by needing a password to open. */
 const PROTECTED_PERMISSIONS = -4;
 
+const OWNER_ONLY_PAGES = [['Tenancy notice 3158 for Flat 4B.', 'The boiler is serviced on August 19.', 'Call the office at 555-0187.']];
+
+/**
+ * owner-only.pdf: AES-128 (revision 4) with an empty user password, so it opens without one, and only an owner
+ * password guarding its permissions, all of which are denied (no printing, copying, changing or annotating).
+ */
+const OWNER_ONLY_OWNER_PASSWORD = 'landlord';
+const NO_PERMISSIONS = -3904;
+
+const ATTACHMENT_PAGES = [['Cover letter 6627 for the audit team.', 'The payroll table is attached.', 'Open it with the password you were sent.']];
+
+/**
+ * encrypted-attachment.pdf: only its embedded file is encrypted (the /EFF crypt filter, AES-128); strings and
+ * page streams are stored as they are (Identity). Its user password guards only the attachment.
+ */
+const ATTACHMENT_USER_PASSWORD = 'payroll';
+const ATTACHMENT_OWNER_PASSWORD = 'auditor';
+const ATTACHMENT = { name: 'payroll.csv', data: Buffer.from('name,salary\nAda Whitcombe,51200\nBo Lindqvist,48900\n', 'latin1') };
+
 const NOTES_TEXT = 'These notes are plain text, not a scanned document.\nThey list 2 reminders for next week.\n';
 
 function write(dir, file, data) {
@@ -197,6 +217,41 @@ function main() {
   });
   written.push(write(fixturesDir, 'pdfs/protected.pdf', protectedPdf));
   truth['pdfs/protected.pdf'] = { error: 'PDF_PASSWORD_PROTECTED' };
+
+  const ownerOnly = buildPdf({
+    name: 'owner-only',
+    title: 'Tenancy notice 3158',
+    pages: OWNER_ONLY_PAGES.map((lines) => ({ lines })),
+    security: createCryptFilterSecurity({
+      userPassword: '',
+      ownerPassword: OWNER_ONLY_OWNER_PASSWORD,
+      permissions: NO_PERMISSIONS,
+      fileId: fileIdFor('owner-only'),
+    }),
+    version: '1.6',
+  });
+  written.push(write(fixturesDir, 'pdfs/owner-only.pdf', ownerOnly));
+  truth['pdfs/owner-only.pdf'] = textPages(OWNER_ONLY_PAGES);
+
+  const encryptedAttachment = buildPdf({
+    name: 'encrypted-attachment',
+    title: 'Cover letter 6627',
+    pages: ATTACHMENT_PAGES.map((lines) => ({ lines })),
+    attachments: [ATTACHMENT],
+    security: createCryptFilterSecurity({
+      userPassword: ATTACHMENT_USER_PASSWORD,
+      ownerPassword: ATTACHMENT_OWNER_PASSWORD,
+      permissions: PROTECTED_PERMISSIONS,
+      fileId: fileIdFor('encrypted-attachment'),
+      strings: 'Identity',
+      streams: 'Identity',
+      embeddedFiles: 'AESV2',
+      authEvent: 'EFOpen',
+    }),
+    version: '1.6',
+  });
+  written.push(write(fixturesDir, 'pdfs/encrypted-attachment.pdf', encryptedAttachment));
+  truth['pdfs/encrypted-attachment.pdf'] = textPages(ATTACHMENT_PAGES);
 
   written.push(write(fixturesDir, 'pdfs/corrupt.pdf', buildCorruptPdf()));
   truth['pdfs/corrupt.pdf'] = { error: 'PDF_INVALID' };
