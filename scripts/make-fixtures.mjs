@@ -145,6 +145,31 @@ const ATTACHMENT_USER_PASSWORD = 'payroll';
 const ATTACHMENT_OWNER_PASSWORD = 'auditor';
 const ATTACHMENT = { name: 'payroll.csv', data: Buffer.from('name,salary\nAda Whitcombe,51200\nBo Lindqvist,48900\n', 'latin1') };
 
+/**
+ * filled-form.pdf: a little page text, then form fields and annotations. What reads as the page's text: the page
+ * text, the values of the visible text fields, the combo box's chosen item (its display name, not its export
+ * value) and the FreeText annotation, top to bottom; not the hidden field, the check box or the sticky note. The "member since" value was flattened into the page text with its widget
+ * kept (its appearance blank), so it must come out once. The town field has no appearance stream.
+ */
+const FORM_LINES = ['Library card application 4417', 'Please print in block letters.', 'Member since 2019'];
+const FORM_ANNOTATIONS = [
+  { type: 'note', contents: 'Reviewer note: check the photo ID.', rect: [396, 250, 414, 268] },
+  { type: 'text-field', name: 'member_since', value: 'Member since 2019', rect: [34, 178, 300, 200], appearance: 'blank' },
+  { type: 'text-field', name: 'full_name', value: 'Marguerite Okonkwo', rect: [36, 140, 300, 160] },
+  { type: 'checkbox', name: 'adult', checked: true, rect: [310, 142, 326, 158] },
+  { type: 'text-field', name: 'home_town', value: 'Thistlewood Crossing', rect: [36, 110, 300, 130], appearance: false },
+  { type: 'text-field', name: 'office_code', value: 'Hidden office code 5531', rect: [310, 110, 420, 130], hidden: true },
+  { type: 'combo', name: 'branch', options: [['N', 'North Branch'], ['R', 'Riverside Branch']], value: 'R', rect: [36, 80, 200, 100] },
+  { type: 'free-text', contents: 'Approved by desk clerk Barnaby on May 3.', rect: [36, 50, 396, 74] },
+];
+const FORM_PAGE_TEXT = [
+  ...FORM_LINES,
+  'Marguerite Okonkwo',
+  'Thistlewood Crossing',
+  'Riverside Branch',
+  'Approved by desk clerk Barnaby on May 3.',
+];
+
 const NOTES_TEXT = 'These notes are plain text, not a scanned document.\nThey list 2 reminders for next week.\n';
 
 function write(dir, file, data) {
@@ -252,6 +277,14 @@ function main() {
   });
   written.push(write(fixturesDir, 'pdfs/encrypted-attachment.pdf', encryptedAttachment));
   truth['pdfs/encrypted-attachment.pdf'] = textPages(ATTACHMENT_PAGES);
+
+  const filledForm = buildPdf({
+    name: 'filled-form',
+    title: 'Library card application 4417',
+    pages: [{ lines: FORM_LINES, annotations: FORM_ANNOTATIONS }],
+  });
+  written.push(write(fixturesDir, 'pdfs/filled-form.pdf', filledForm));
+  truth['pdfs/filled-form.pdf'] = textPages([FORM_PAGE_TEXT]);
 
   written.push(write(fixturesDir, 'pdfs/corrupt.pdf', buildCorruptPdf()));
   truth['pdfs/corrupt.pdf'] = { error: 'PDF_INVALID' };

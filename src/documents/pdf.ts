@@ -128,15 +128,22 @@ export class PdfDocument {
     return this.doc.numPages;
   }
 
-  /** The page's own text (its text layer), lines separated by newlines. */
+  /**
+   * The page's own text (its text layer), lines separated by newlines: the text its content draws, then what is
+   * filled in on top of it (form field values, FreeText annotations; see annotationTexts), top to bottom.
+   */
   async readPageText(pageNumber: number): Promise<string> {
+    const pdfjs = await loadPdfJs();
     const page = await this.getPage(pageNumber);
     try {
-      const content = await page.getTextContent();
+      const [content, annotations] = await Promise.all([page.getTextContent(), page.getAnnotations({ intent: 'display' })]);
       let text = '';
       for (const item of content.items) {
         if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
       }
+      const drawn = content.items.flatMap((item) => ('str' in item ? [{ str: item.str, x: item.transform[4], y: item.transform[5] }] : []));
+      const filledIn = annotationTexts(pdfjs.AnnotationType, annotations as PdfAnnotation[], drawn);
+      if (filledIn.length > 0) text += `\n${filledIn.join('\n')}`;
       return text.replace(/[ \t]+$/gmu, '').trim();
     } catch (err) {
       throw this.pageError(pageNumber, err);
@@ -237,6 +244,89 @@ export class PdfDocument {
     const detail = (err as Error | null)?.message ?? String(err);
     return new DocumentError(ErrorCodes.PDF_INVALID, `${this.source}: page ${pageNumber} is unreadable (${detail})`);
   }
+}
+
+/** The fields of pdf.js's annotation data that annotationTexts reads. */
+interface PdfAnnotation {
+  annotationType: number;
+  annotationFlags?: number;
+  rect?: number[];
+  hidden?: boolean;
+  fieldType?: string;
+  fieldName?: string;
+  fieldValue?: unknown;
+  password?: boolean;
+  options?: Array<{ exportValue?: unknown; displayValue?: unknown }>;
+  contentsObj?: { str?: string };
+}
+
+/** Annotation flags (/F): not shown on screen. */
+const ANNOTATION_HIDDEN = 0x02;
+const ANNOTATION_NO_VIEW = 0x20;
+/** How far (in points) outside an annotation's rectangle page text may start and still count as drawn in it. */
+const RECT_SLACK = 2;
+
+const collapse = (text: string): string => text.replace(/\s+/gu, ' ').trim();
+
+/**
+ * What is filled in on a page, as text, in reading order (top to bottom, then left to right): the values of text
+ * fields and the chosen items of list and combo boxes (their display names), and the text of FreeText
+ * annotations, as a viewer shows them. Left out: hidden annotations, password fields, check boxes, radio buttons
+ * and push buttons (states and captions, not content), signature fields, and every other annotation (comments,
+ * links, highlights, stamps), which a viewer shows as marks or pop-ups rather than page text. Text that the
+ * page content already draws inside the annotation (a form flattened with its fields kept) is not repeated, and
+ * a field with several widgets on the page is given once.
+ */
+function annotationTexts(
+  types: PdfJs['AnnotationType'],
+  annotations: PdfAnnotation[],
+  drawn: Array<{ str: string; x: number; y: number }>,
+): string[] {
+  const found: Array<{ text: string; top: number; left: number }> = [];
+  const fieldsSeen = new Set<string>();
+  for (const annotation of annotations) {
+    const rect = annotation.rect;
+    if (!rect || rect.length !== 4) continue;
+    if (annotation.hidden || (annotation.annotationFlags ?? 0) & (ANNOTATION_HIDDEN | ANNOTATION_NO_VIEW)) continue;
+    let text: string;
+    if (annotation.annotationType === types.FREETEXT) {
+      text = annotation.contentsObj?.str ?? '';
+    } else if (annotation.annotationType === types.WIDGET) {
+      text = fieldText(annotation);
+      if (!text) continue;
+      if (annotation.fieldName) {
+        if (fieldsSeen.has(annotation.fieldName)) continue;
+        fieldsSeen.add(annotation.fieldName);
+      }
+    } else {
+      continue;
+    }
+    if (` ${drawnInside(drawn, rect)} `.includes(` ${collapse(text)} `)) continue;
+    text = text.replace(/\r\n?/gu, '\n').trim();
+    if (text) found.push({ text, top: Math.max(rect[1], rect[3]), left: Math.min(rect[0], rect[2]) });
+  }
+  // Array.prototype.sort is stable: annotations at the same place keep pdf.js's order.
+  found.sort((a, b) => b.top - a.top || a.left - b.left);
+  return found.map((f) => f.text);
+}
+
+/** A widget's value as text: a text field's value, or a list or combo box's chosen items; '' for anything else. */
+function fieldText(widget: PdfAnnotation): string {
+  if (widget.fieldType === 'Tx') return widget.password || typeof widget.fieldValue !== 'string' ? '' : widget.fieldValue;
+  if (widget.fieldType !== 'Ch') return '';
+  const chosen = (Array.isArray(widget.fieldValue) ? widget.fieldValue : [widget.fieldValue]).filter((v): v is string => typeof v === 'string' && v !== '');
+  const display = (value: string): string => {
+    const option = widget.options?.find((o) => o.exportValue === value);
+    return typeof option?.displayValue === 'string' ? option.displayValue : value;
+  };
+  return chosen.map(display).join('\n');
+}
+
+/** The page text whose items start inside `rect`, whitespace collapsed. */
+function drawnInside(drawn: Array<{ str: string; x: number; y: number }>, rect: number[]): string {
+  const [x0, x1] = [Math.min(rect[0], rect[2]) - RECT_SLACK, Math.max(rect[0], rect[2]) + RECT_SLACK];
+  const [y0, y1] = [Math.min(rect[1], rect[3]) - RECT_SLACK, Math.max(rect[1], rect[3]) + RECT_SLACK];
+  return collapse(drawn.filter((d) => d.x >= x0 && d.x <= x1 && d.y >= y0 && d.y <= y1).map((d) => d.str).join(' '));
 }
 
 /** How far a scanned page's own resolution may be from the one asked for, and still be used as it is. */
