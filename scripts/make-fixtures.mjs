@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCryptFilterSecurity } from './lib/aes-encrypt.mjs';
 import { buildCorruptPdf } from './lib/corrupt-pdf.mjs';
 import { encodeGifGray } from './lib/gif-writer.mjs';
 import { buildPdf, fileIdFor, renderScannedPage } from './lib/pdf-documents.mjs';
@@ -125,6 +126,50 @@ const PROTECTED_OWNER_PASSWORD = 'owner';
 /** Every permission bit granted: the file is protected only by needing a password to open. */
 const PROTECTED_PERMISSIONS = -4;
 
+const OWNER_ONLY_PAGES = [['Tenancy notice 3158 for Flat 4B.', 'The boiler is serviced on August 19.', 'Call the office at 555-0187.']];
+
+/**
+ * owner-only.pdf: AES-128 (revision 4) with an empty user password, so it opens without one, and only an owner
+ * password guarding its permissions, all of which are denied (no printing, copying, changing or annotating).
+ */
+const OWNER_ONLY_OWNER_PASSWORD = 'landlord';
+const NO_PERMISSIONS = -3904;
+
+const ATTACHMENT_PAGES = [['Cover letter 6627 for the audit team.', 'The payroll table is attached.', 'Open it with the password you were sent.']];
+
+/**
+ * encrypted-attachment.pdf: only its embedded file is encrypted (the /EFF crypt filter, AES-128); strings and
+ * page streams are stored as they are (Identity). Its user password guards only the attachment.
+ */
+const ATTACHMENT_USER_PASSWORD = 'payroll';
+const ATTACHMENT_OWNER_PASSWORD = 'auditor';
+const ATTACHMENT = { name: 'payroll.csv', data: Buffer.from('name,salary\nAda Whitcombe,51200\nBo Lindqvist,48900\n', 'latin1') };
+
+/**
+ * filled-form.pdf: a little page text, then form fields and annotations. What reads as the page's text: the page
+ * text, the values of the visible text fields, the combo box's chosen item (its display name, not its export
+ * value) and the FreeText annotation, top to bottom; not the hidden field, the check box or the sticky note. The "member since" value was flattened into the page text with its widget
+ * kept (its appearance blank), so it must come out once. The town field has no appearance stream.
+ */
+const FORM_LINES = ['Library card application 4417', 'Please print in block letters.', 'Member since 2019'];
+const FORM_ANNOTATIONS = [
+  { type: 'note', contents: 'Reviewer note: check the photo ID.', rect: [396, 250, 414, 268] },
+  { type: 'text-field', name: 'member_since', value: 'Member since 2019', rect: [34, 178, 300, 200], appearance: 'blank' },
+  { type: 'text-field', name: 'full_name', value: 'Marguerite Okonkwo', rect: [36, 140, 300, 160] },
+  { type: 'checkbox', name: 'adult', checked: true, rect: [310, 142, 326, 158] },
+  { type: 'text-field', name: 'home_town', value: 'Thistlewood Crossing', rect: [36, 110, 300, 130], appearance: false },
+  { type: 'text-field', name: 'office_code', value: 'Hidden office code 5531', rect: [310, 110, 420, 130], hidden: true },
+  { type: 'combo', name: 'branch', options: [['N', 'North Branch'], ['R', 'Riverside Branch']], value: 'R', rect: [36, 80, 200, 100] },
+  { type: 'free-text', contents: 'Approved by desk clerk Barnaby on May 3.', rect: [36, 50, 396, 74] },
+];
+const FORM_PAGE_TEXT = [
+  ...FORM_LINES,
+  'Marguerite Okonkwo',
+  'Thistlewood Crossing',
+  'Riverside Branch',
+  'Approved by desk clerk Barnaby on May 3.',
+];
+
 const NOTES_TEXT = 'These notes are plain text, not a scanned document.\nThey list 2 reminders for next week.\n';
 
 function write(dir, file, data) {
@@ -197,6 +242,49 @@ function main() {
   });
   written.push(write(fixturesDir, 'pdfs/protected.pdf', protectedPdf));
   truth['pdfs/protected.pdf'] = { error: 'PDF_PASSWORD_PROTECTED' };
+
+  const ownerOnly = buildPdf({
+    name: 'owner-only',
+    title: 'Tenancy notice 3158',
+    pages: OWNER_ONLY_PAGES.map((lines) => ({ lines })),
+    security: createCryptFilterSecurity({
+      userPassword: '',
+      ownerPassword: OWNER_ONLY_OWNER_PASSWORD,
+      permissions: NO_PERMISSIONS,
+      fileId: fileIdFor('owner-only'),
+    }),
+    version: '1.6',
+  });
+  written.push(write(fixturesDir, 'pdfs/owner-only.pdf', ownerOnly));
+  truth['pdfs/owner-only.pdf'] = textPages(OWNER_ONLY_PAGES);
+
+  const encryptedAttachment = buildPdf({
+    name: 'encrypted-attachment',
+    title: 'Cover letter 6627',
+    pages: ATTACHMENT_PAGES.map((lines) => ({ lines })),
+    attachments: [ATTACHMENT],
+    security: createCryptFilterSecurity({
+      userPassword: ATTACHMENT_USER_PASSWORD,
+      ownerPassword: ATTACHMENT_OWNER_PASSWORD,
+      permissions: PROTECTED_PERMISSIONS,
+      fileId: fileIdFor('encrypted-attachment'),
+      strings: 'Identity',
+      streams: 'Identity',
+      embeddedFiles: 'AESV2',
+      authEvent: 'EFOpen',
+    }),
+    version: '1.6',
+  });
+  written.push(write(fixturesDir, 'pdfs/encrypted-attachment.pdf', encryptedAttachment));
+  truth['pdfs/encrypted-attachment.pdf'] = textPages(ATTACHMENT_PAGES);
+
+  const filledForm = buildPdf({
+    name: 'filled-form',
+    title: 'Library card application 4417',
+    pages: [{ lines: FORM_LINES, annotations: FORM_ANNOTATIONS }],
+  });
+  written.push(write(fixturesDir, 'pdfs/filled-form.pdf', filledForm));
+  truth['pdfs/filled-form.pdf'] = textPages([FORM_PAGE_TEXT]);
 
   written.push(write(fixturesDir, 'pdfs/corrupt.pdf', buildCorruptPdf()));
   truth['pdfs/corrupt.pdf'] = { error: 'PDF_INVALID' };

@@ -1,5 +1,7 @@
-// Builds the fixture PDFs: small pages carrying either a Helvetica text layer or one full-page JPEG.
+// Builds the fixture PDFs: small pages carrying either a Helvetica text layer or one full-page JPEG, optionally
+// with annotations (form fields, FreeText, notes) and embedded files.
 import { createHash } from 'node:crypto';
+import { addAnnotation } from './pdf-forms.mjs';
 import { PdfStream, PdfWriter, escapeLiteral, pdfString } from './pdf-writer.mjs';
 import { LINE_SPACING, renderText } from './text-canvas.mjs';
 
@@ -61,15 +63,28 @@ function textContent(lines, page) {
 }
 
 /**
- * `pages`: [{ lines }] for a text page or [{ jpeg }] for an image-only page.
- * `security`: optional createStandardSecurity() result built with fileIdFor(name).
- * `page`: the page geometry in points (default FIXTURE_PAGE); `producer`: the Info Producer.
+ * `pages`: [{ lines }] for a text page or [{ jpeg }] for an image-only page; either may carry `annotations`
+ * (specs as in pdf-forms.mjs addAnnotation), in the order they are listed in the page's /Annots.
+ * `attachments`: optional [{ name, data }], embedded files listed in the document's /EmbeddedFiles.
+ * `security`: optional createStandardSecurity() or createCryptFilterSecurity() result built with fileIdFor(name).
+ * `page`: the page geometry in points (default FIXTURE_PAGE); `producer`: the Info Producer; `version`: the
+ * header's PDF version.
  */
-export function buildPdf({ name, title, pages, security, page: geometry = FIXTURE_PAGE, producer = 'ocrq fixtures' }) {
+export function buildPdf({
+  name,
+  title,
+  pages,
+  attachments = [],
+  security,
+  page: geometry = FIXTURE_PAGE,
+  producer = 'ocrq fixtures',
+  version,
+}) {
   const writer = new PdfWriter();
   const catalogRef = writer.reserve();
   const pagesRef = writer.reserve();
   const fontRef = writer.add({ Type: 'Font', Subtype: 'Type1', BaseFont: 'Helvetica', Encoding: 'WinAnsiEncoding' });
+  const fields = [];
   const kids = pages.map((page) => {
     const resources = {};
     let content;
@@ -96,16 +111,38 @@ export function buildPdf({ name, title, pages, security, page: geometry = FIXTUR
       content = textContent(page.lines, geometry);
     }
     const contentRef = writer.add(new PdfStream({}, Buffer.from(content, 'latin1')));
-    return writer.add({
+    const pageRef = writer.reserve();
+    const pageDict = {
       Type: 'Page',
       Parent: pagesRef,
       MediaBox: [0, 0, geometry.width, geometry.height],
       Resources: resources,
       Contents: contentRef,
-    });
+    };
+    if (page.annotations?.length) {
+      pageDict.Annots = page.annotations.map((spec) => {
+        const { ref, field } = addAnnotation(writer, spec, { pageRef, fontRef });
+        if (field) fields.push(ref);
+        return ref;
+      });
+    }
+    writer.set(pageRef, pageDict);
+    return pageRef;
   });
   writer.set(pagesRef, { Type: 'Pages', Kids: kids, Count: kids.length });
-  writer.set(catalogRef, { Type: 'Catalog', Pages: pagesRef });
+  const catalog = { Type: 'Catalog', Pages: pagesRef };
+  if (fields.length) {
+    catalog.AcroForm = { Fields: fields, DA: pdfString('/Helv 0 Tf 0 g'), DR: { Font: { Helv: fontRef } } };
+  }
+  if (attachments.length) {
+    const names = attachments.flatMap(({ name: fileName, data }) => {
+      const fileRef = writer.add(new PdfStream({ Type: 'EmbeddedFile', Params: { Size: data.length } }, data));
+      const spec = writer.add({ Type: 'Filespec', F: pdfString(fileName), UF: pdfString(fileName), EF: { F: fileRef } });
+      return [pdfString(fileName), spec];
+    });
+    catalog.Names = { EmbeddedFiles: { Names: names } };
+  }
+  writer.set(catalogRef, catalog);
   const info = writer.add({ Title: pdfString(title), Producer: pdfString(producer) });
-  return writer.toBuffer({ root: catalogRef, info, fileId: fileIdFor(name), security });
+  return writer.toBuffer({ root: catalogRef, info, fileId: fileIdFor(name), security, version });
 }

@@ -1,5 +1,5 @@
 // Minimal PDF writer: numbered objects, a classic xref table with exact byte offsets and a trailer,
-// optionally encrypted with the Standard security handler (see rc4-encrypt.mjs).
+// optionally encrypted with the Standard security handler (see rc4-encrypt.mjs and aes-encrypt.mjs).
 //
 // Value mapping: JS string -> name, Buffer/Uint8Array -> string, number/boolean/null as is, array -> array,
 // plain object -> dictionary, PdfRef -> indirect reference, PdfStream -> stream (top level only).
@@ -72,23 +72,23 @@ export class PdfWriter {
 
   /**
    * Serialises the file. `fileId` (16 bytes) goes into the trailer /ID; `security` is the result of
-   * createStandardSecurity() and must have been built with the same `fileId`.
+   * createStandardSecurity() or createCryptFilterSecurity() and must have been built with the same `fileId`;
+   * `version` is the header's PDF version.
    */
-  toBuffer({ root, info, fileId, security }) {
+  toBuffer({ root, info, fileId, security, version = '1.4' }) {
     const objects = [...this.#objects];
     let encryptRef;
     if (security) {
       objects.push(security.dictionary);
       encryptRef = new PdfRef(objects.length);
     }
-    const chunks = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+    const chunks = [Buffer.from(`%PDF-${version}\n%\xe2\xe3\xcf\xd3\n`, 'latin1')];
     let offset = chunks[0].length;
     const offsets = [];
     objects.forEach((value, index) => {
       const number = index + 1;
       if (value === undefined) throw new Error(`object ${number} was reserved but never set`);
-      const encrypt =
-        security && number !== encryptRef.number ? (data) => security.encrypt(number, 0, data) : undefined;
+      const encrypt = security && number !== encryptRef.number ? objectEncryption(security, number) : undefined;
       const body = serializeObject(value, encrypt);
       const chunk = Buffer.concat([Buffer.from(`${number} 0 obj\n`, 'latin1'), body, Buffer.from('\nendobj\n')]);
       offsets.push(offset);
@@ -108,10 +108,25 @@ export class PdfWriter {
   }
 }
 
+/**
+ * One object's encryptors: `string(data)` and `stream(data, dictionary)`. A security handler either has one
+ * `encrypt` for both (RC4) or separate `encryptString` and `encryptStream` (crypt filters, where each may differ).
+ */
+function objectEncryption(security, number) {
+  if (security.encrypt) {
+    const encrypt = (data) => security.encrypt(number, 0, data);
+    return { string: encrypt, stream: encrypt };
+  }
+  return {
+    string: (data) => security.encryptString(number, 0, data),
+    stream: (data, dictionary) => security.encryptStream(number, 0, data, dictionary),
+  };
+}
+
 function serializeObject(value, encrypt) {
-  if (!(value instanceof PdfStream)) return Buffer.from(serialize(value, encrypt), 'latin1');
-  const data = encrypt ? encrypt(value.data) : value.data;
-  const dictionary = serialize({ ...value.dictionary, Length: data.length }, encrypt);
+  if (!(value instanceof PdfStream)) return Buffer.from(serialize(value, encrypt?.string), 'latin1');
+  const data = encrypt ? encrypt.stream(value.data, value.dictionary) : value.data;
+  const dictionary = serialize({ ...value.dictionary, Length: data.length }, encrypt?.string);
   return Buffer.concat([
     Buffer.from(`${dictionary}\nstream\n`, 'latin1'),
     data,

@@ -53,11 +53,13 @@ interface CanvasFactory {
   destroy(entry: CanvasAndContext): void;
 }
 
+const isPasswordException = (err: unknown): boolean => (err as { name?: string } | null)?.name === 'PasswordException';
+
 /** Describes what went wrong opening a PDF as a document failure. */
 export function pdfOpenError(err: unknown, source: string): DocumentError {
   const e = err as { name?: string; code?: number; message?: string } | null;
-  if (e?.name === 'PasswordException') {
-    const reason = e.code === 2 ? 'incorrect password' : 'password required';
+  if (isPasswordException(err)) {
+    const reason = e?.code === 2 ? 'incorrect password' : 'password required';
     return new DocumentError(
       ErrorCodes.PDF_PASSWORD_PROTECTED,
       `${source}: PDF is password-protected (${reason}); ocrq cannot open it (decrypt it first, e.g. qpdf --decrypt)`,
@@ -74,8 +76,30 @@ export class PdfDocument {
     readonly source: string,
   ) {}
 
-  /** Opens a PDF; throws a DocumentError (PDF_PASSWORD_PROTECTED, PDF_INVALID) when it cannot be opened. */
+  /**
+   * Opens a PDF; throws a DocumentError (PDF_PASSWORD_PROTECTED, PDF_INVALID) when it cannot be opened.
+   * PDF_PASSWORD_PROTECTED means the pages cannot be read without a password: a document with only an owner
+   * password (permissions), an empty user password, or encrypted attachments alone is read like any other.
+   */
   static async open(data: Uint8Array, source: string, options: OpenPdfOptions = {}): Promise<PdfDocument> {
+    try {
+      return await PdfDocument.load(data, source, options);
+    } catch (err) {
+      // pdf.js asks for the user password whenever a document has one, even when that password guards only the
+      // embedded files and the pages are stored in the clear. Viewers open such a document without a password,
+      // so it is read here too: from a copy whose trailers no longer name the encryption, which changes nothing
+      // pdf.js reads for the pages, since none of it was encrypted.
+      const readable = isPasswordException(err) ? withoutAttachmentOnlyEncryption(data) : null;
+      if (!readable) throw pdfOpenError(err, source);
+      try {
+        return await PdfDocument.load(readable, source, options);
+      } catch (again) {
+        throw pdfOpenError(again, source);
+      }
+    }
+  }
+
+  private static async load(data: Uint8Array, source: string, options: OpenPdfOptions): Promise<PdfDocument> {
     const pdfjs = await loadPdfJs();
     const task = pdfjs.getDocument({
       // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
@@ -96,7 +120,7 @@ export class PdfDocument {
       return new PdfDocument(task, await task.promise, source);
     } catch (err) {
       await task.destroy().catch(() => {});
-      throw pdfOpenError(err, source);
+      throw err;
     }
   }
 
@@ -104,15 +128,22 @@ export class PdfDocument {
     return this.doc.numPages;
   }
 
-  /** The page's own text (its text layer), lines separated by newlines. */
+  /**
+   * The page's own text (its text layer), lines separated by newlines: the text its content draws, then what is
+   * filled in on top of it (form field values, FreeText annotations; see annotationTexts), top to bottom.
+   */
   async readPageText(pageNumber: number): Promise<string> {
+    const pdfjs = await loadPdfJs();
     const page = await this.getPage(pageNumber);
     try {
-      const content = await page.getTextContent();
+      const [content, annotations] = await Promise.all([page.getTextContent(), page.getAnnotations({ intent: 'display' })]);
       let text = '';
       for (const item of content.items) {
         if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
       }
+      const drawn = content.items.flatMap((item) => ('str' in item ? [{ str: item.str, x: item.transform[4], y: item.transform[5] }] : []));
+      const filledIn = annotationTexts(pdfjs.AnnotationType, annotations as PdfAnnotation[], drawn);
+      if (filledIn.length > 0) text += `\n${filledIn.join('\n')}`;
       return text.replace(/[ \t]+$/gmu, '').trim();
     } catch (err) {
       throw this.pageError(pageNumber, err);
@@ -214,6 +245,89 @@ export class PdfDocument {
     const detail = (err as Error | null)?.message ?? String(err);
     return new DocumentError(ErrorCodes.PDF_INVALID, `${this.source}: page ${pageNumber} is unreadable (${detail})`);
   }
+}
+
+/** The fields of pdf.js's annotation data that annotationTexts reads. */
+interface PdfAnnotation {
+  annotationType: number;
+  annotationFlags?: number;
+  rect?: number[];
+  hidden?: boolean;
+  fieldType?: string;
+  fieldName?: string;
+  fieldValue?: unknown;
+  password?: boolean;
+  options?: Array<{ exportValue?: unknown; displayValue?: unknown }>;
+  contentsObj?: { str?: string };
+}
+
+/** Annotation flags (/F): not shown on screen. */
+const ANNOTATION_HIDDEN = 0x02;
+const ANNOTATION_NO_VIEW = 0x20;
+/** How far (in points) outside an annotation's rectangle page text may start and still count as drawn in it. */
+const RECT_SLACK = 2;
+
+const collapse = (text: string): string => text.replace(/\s+/gu, ' ').trim();
+
+/**
+ * What is filled in on a page, as text, in reading order (top to bottom, then left to right): the values of text
+ * fields and the chosen items of list and combo boxes (their display names), and the text of FreeText
+ * annotations, as a viewer shows them. Left out: hidden annotations, password fields, check boxes, radio buttons
+ * and push buttons (states and captions, not content), signature fields, and every other annotation (comments,
+ * links, highlights, stamps), which a viewer shows as marks or pop-ups rather than page text. Text that the
+ * page content already draws inside the annotation (a form flattened with its fields kept) is not repeated, and
+ * a field with several widgets on the page is given once.
+ */
+function annotationTexts(
+  types: PdfJs['AnnotationType'],
+  annotations: PdfAnnotation[],
+  drawn: Array<{ str: string; x: number; y: number }>,
+): string[] {
+  const found: Array<{ text: string; top: number; left: number }> = [];
+  const fieldsSeen = new Set<string>();
+  for (const annotation of annotations) {
+    const rect = annotation.rect;
+    if (!rect || rect.length !== 4) continue;
+    if (annotation.hidden || (annotation.annotationFlags ?? 0) & (ANNOTATION_HIDDEN | ANNOTATION_NO_VIEW)) continue;
+    let text: string;
+    if (annotation.annotationType === types.FREETEXT) {
+      text = annotation.contentsObj?.str ?? '';
+    } else if (annotation.annotationType === types.WIDGET) {
+      text = fieldText(annotation);
+      if (!text) continue;
+      if (annotation.fieldName) {
+        if (fieldsSeen.has(annotation.fieldName)) continue;
+        fieldsSeen.add(annotation.fieldName);
+      }
+    } else {
+      continue;
+    }
+    if (` ${drawnInside(drawn, rect)} `.includes(` ${collapse(text)} `)) continue;
+    text = text.replace(/\r\n?/gu, '\n').trim();
+    if (text) found.push({ text, top: Math.max(rect[1], rect[3]), left: Math.min(rect[0], rect[2]) });
+  }
+  // Array.prototype.sort is stable: annotations at the same place keep pdf.js's order.
+  found.sort((a, b) => b.top - a.top || a.left - b.left);
+  return found.map((f) => f.text);
+}
+
+/** A widget's value as text: a text field's value, or a list or combo box's chosen items; '' for anything else. */
+function fieldText(widget: PdfAnnotation): string {
+  if (widget.fieldType === 'Tx') return widget.password || typeof widget.fieldValue !== 'string' ? '' : widget.fieldValue;
+  if (widget.fieldType !== 'Ch') return '';
+  const chosen = (Array.isArray(widget.fieldValue) ? widget.fieldValue : [widget.fieldValue]).filter((v): v is string => typeof v === 'string' && v !== '');
+  const display = (value: string): string => {
+    const option = widget.options?.find((o) => o.exportValue === value);
+    return typeof option?.displayValue === 'string' ? option.displayValue : value;
+  };
+  return chosen.map(display).join('\n');
+}
+
+/** The page text whose items start inside `rect`, whitespace collapsed. */
+function drawnInside(drawn: Array<{ str: string; x: number; y: number }>, rect: number[]): string {
+  const [x0, x1] = [Math.min(rect[0], rect[2]) - RECT_SLACK, Math.max(rect[0], rect[2]) + RECT_SLACK];
+  const [y0, y1] = [Math.min(rect[1], rect[3]) - RECT_SLACK, Math.max(rect[1], rect[3]) + RECT_SLACK];
+  return collapse(drawn.filter((d) => d.x >= x0 && d.x <= x1 && d.y >= y0 && d.y <= y1).map((d) => d.str).join(' '));
 }
 
 /** How far a scanned page's own resolution may be from the one asked for, and still be used as it is. */
@@ -326,4 +440,221 @@ export async function countPdfPages(data: Uint8Array, source = 'document'): Prom
   } catch {
     return null;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Encryption that leaves the pages readable.
+//
+// Revision 4+ encryption (/V 4 or 5) names a crypt filter for strings (/StrF), for streams (/StmF) and for
+// embedded files (/EFF). When strings and streams are stored as they are (Identity, or a filter with /CFM /None),
+// only the attachments are encrypted and the pages need no password. The few objects needed to tell are read
+// here with a minimal parser: the trailers and the encryption dictionary they name.
+
+type PdfValue =
+  | { kind: 'dict'; entries: Map<string, PdfEntry> }
+  | { kind: 'name'; name: string }
+  | { kind: 'number'; value: number }
+  | { kind: 'ref'; num: number; gen: number }
+  | { kind: 'other' };
+/** A dictionary entry, with where it starts (its key) and ends (its value) in the file. */
+interface PdfEntry {
+  value: PdfValue;
+  start: number;
+  end: number;
+}
+
+const PDF_WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+const PDF_DELIMITERS = new Set([...'()<>[]{}/%'].map((c) => c.charCodeAt(0)));
+const MAX_NESTING = 32;
+
+class PdfObjectReader {
+  constructor(
+    private readonly bytes: Buffer,
+    private pos: number,
+  ) {}
+
+  value(depth = 0): PdfValue {
+    if (depth > MAX_NESTING) throw new Error('nested too deeply');
+    this.skipWhitespace();
+    const { bytes } = this;
+    if (this.pos >= bytes.length) throw new Error('unexpected end');
+    if (this.startsWith('<<')) return this.dictionary(depth);
+    const c = bytes[this.pos];
+    if (c === 0x2f /* / */) {
+      this.pos++;
+      const name = this.token().replace(/#([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      return { kind: 'name', name };
+    }
+    if (c === 0x3c /* < */) {
+      const end = bytes.indexOf(0x3e, this.pos);
+      if (end < 0) throw new Error('unterminated hex string');
+      this.pos = end + 1;
+      return { kind: 'other' };
+    }
+    if (c === 0x28 /* ( */) {
+      this.skipLiteralString();
+      return { kind: 'other' };
+    }
+    if (c === 0x5b /* [ */) {
+      this.pos++;
+      for (this.skipWhitespace(); bytes[this.pos] !== 0x5d /* ] */; this.skipWhitespace()) this.value(depth + 1);
+      this.pos++;
+      return { kind: 'other' };
+    }
+    const word = this.token();
+    if (!word) throw new Error(`unexpected byte ${c}`);
+    if (/^\d+$/.test(word)) {
+      // An integer, or the first of `num gen R`.
+      const after = this.pos;
+      this.skipWhitespace();
+      const gen = this.token();
+      this.skipWhitespace();
+      if (/^\d+$/.test(gen) && this.token() === 'R') return { kind: 'ref', num: Number(word), gen: Number(gen) };
+      this.pos = after;
+    }
+    const number = Number(word);
+    return Number.isFinite(number) ? { kind: 'number', value: number } : { kind: 'other' };
+  }
+
+  private dictionary(depth: number): PdfValue {
+    this.pos += 2;
+    const entries = new Map<string, PdfEntry>();
+    for (;;) {
+      this.skipWhitespace();
+      if (this.startsWith('>>')) {
+        this.pos += 2;
+        return { kind: 'dict', entries };
+      }
+      const start = this.pos;
+      const key = this.value(depth + 1);
+      if (key.kind !== 'name') throw new Error('dictionary key is not a name');
+      const value = this.value(depth + 1);
+      entries.set(key.name, { value, start, end: this.pos });
+    }
+  }
+
+  private skipWhitespace(): void {
+    const { bytes } = this;
+    while (this.pos < bytes.length) {
+      if (PDF_WHITESPACE.has(bytes[this.pos])) {
+        this.pos++;
+      } else if (bytes[this.pos] === 0x25 /* % */) {
+        while (this.pos < bytes.length && bytes[this.pos] !== 0x0a && bytes[this.pos] !== 0x0d) this.pos++;
+      } else {
+        break;
+      }
+    }
+  }
+
+  /** A run of regular characters: a number, a keyword or a name's body. */
+  private token(): string {
+    const start = this.pos;
+    while (this.pos < this.bytes.length && !PDF_WHITESPACE.has(this.bytes[this.pos]) && !PDF_DELIMITERS.has(this.bytes[this.pos])) {
+      this.pos++;
+    }
+    return this.bytes.toString('latin1', start, this.pos);
+  }
+
+  private startsWith(text: string): boolean {
+    return this.bytes.toString('latin1', this.pos, this.pos + text.length) === text;
+  }
+
+  private skipLiteralString(): void {
+    const { bytes } = this;
+    for (let depth = 0; this.pos < bytes.length; this.pos++) {
+      const c = bytes[this.pos];
+      if (c === 0x5c /* \ */) {
+        this.pos++;
+      } else if (c === 0x28 /* ( */) {
+        depth++;
+      } else if (c === 0x29 /* ) */ && --depth === 0) {
+        this.pos++;
+        return;
+      }
+    }
+    throw new Error('unterminated string');
+  }
+}
+
+/** Every offset at which `text` occurs in `bytes`. */
+function occurrences(bytes: Buffer, text: string): number[] {
+  const found: number[] = [];
+  for (let at = bytes.indexOf(text); at >= 0; at = bytes.indexOf(text, at + 1)) found.push(at);
+  return found;
+}
+
+function readValueAt(bytes: Buffer, offset: number): PdfValue | null {
+  try {
+    return new PdfObjectReader(bytes, offset).value();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every trailer dictionary in the file: the classic ones after `trailer`, and those of xref streams (which
+ * follow `obj`). A file may hold several (incremental updates, the first-page trailer of a linearized file), and
+ * a reader that has to rebuild a damaged file's cross-reference looks at all of them.
+ */
+function trailerDictionaries(bytes: Buffer): Array<Map<string, PdfEntry>> {
+  const candidates = [
+    ...occurrences(bytes, 'trailer').map((at) => at + 'trailer'.length),
+    ...occurrences(bytes, '/XRef').map((at) => bytes.lastIndexOf('obj', at) + 'obj'.length),
+  ];
+  const trailers: Array<Map<string, PdfEntry>> = [];
+  for (const offset of new Set(candidates)) {
+    if (offset < 'obj'.length) continue;
+    const value = readValueAt(bytes, offset);
+    if (value?.kind !== 'dict') continue;
+    const type = value.entries.get('Type')?.value;
+    const isXrefStream = type?.kind === 'name' && type.name === 'XRef';
+    if (isXrefStream || value.entries.has('Root') || value.entries.has('Encrypt')) trailers.push(value.entries);
+  }
+  return trailers;
+}
+
+/** The object `num gen obj` defined last in the file (a later update replaces an earlier definition). */
+function readIndirectObject(bytes: Buffer, num: number, gen: number): PdfValue | null {
+  const header = `${num} ${gen} obj`;
+  for (let at = bytes.lastIndexOf(header); at >= 0; at = at === 0 ? -1 : bytes.lastIndexOf(header, at - 1)) {
+    if (at > 0 && bytes[at - 1] >= 0x30 && bytes[at - 1] <= 0x39) continue;
+    return readValueAt(bytes, at + header.length);
+  }
+  return null;
+}
+
+function resolve(bytes: Buffer, value: PdfValue | undefined): PdfValue | undefined {
+  return value?.kind === 'ref' ? (readIndirectObject(bytes, value.num, value.gen) ?? undefined) : value;
+}
+
+/** Whether an encryption dictionary leaves strings and streams as they are, i.e. encrypts embedded files only. */
+function encryptsAttachmentsOnly(bytes: Buffer, encrypt: PdfValue | undefined): boolean {
+  if (encrypt?.kind !== 'dict') return false;
+  const get = (dict: Map<string, PdfEntry>, key: string) => resolve(bytes, dict.get(key)?.value);
+  const version = get(encrypt.entries, 'V');
+  if (version?.kind !== 'number' || (version.value !== 4 && version.value !== 5)) return false;
+  const filters = get(encrypt.entries, 'CF');
+  const storedAsIs = (filter: PdfValue | undefined): boolean => {
+    if (filter === undefined) return true; // an absent /StmF or /StrF means Identity
+    if (filter.kind !== 'name') return false;
+    if (filter.name === 'Identity') return true;
+    const definition = filters?.kind === 'dict' ? get(filters.entries, filter.name) : undefined;
+    const method = definition?.kind === 'dict' ? get(definition.entries, 'CFM') : undefined;
+    return method?.kind === 'name' && method.name === 'None';
+  };
+  return storedAsIs(get(encrypt.entries, 'StmF')) && storedAsIs(get(encrypt.entries, 'StrF'));
+}
+
+/**
+ * A copy of `data` that pdf.js opens without a password, when only its embedded files are encrypted; null for
+ * anything else (the pages are encrypted, or the file is not understood). The copy differs only in the trailers'
+ * /Encrypt entries, overwritten with spaces, so every byte offset stays valid.
+ */
+function withoutAttachmentOnlyEncryption(data: Uint8Array): Uint8Array | null {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const entries = trailerDictionaries(bytes).flatMap((trailer) => trailer.get('Encrypt') ?? []);
+  if (entries.length === 0 || !entries.every((entry) => encryptsAttachmentsOnly(bytes, resolve(bytes, entry.value)))) return null;
+  const copy = new Uint8Array(data);
+  for (const { start, end } of entries) copy.fill(0x20, start, end);
+  return copy;
 }

@@ -146,7 +146,8 @@ describe('ocrq submit --dry-run', () => {
     expect(code).toBe(0);
     await expect(fs.access(manifest)).rejects.toThrow();
     const summary = JSON.parse(io.stdout().trim().split('\n').at(-1)!);
-    const pdfPages = 2 + 3 + 2;
+    // born-digital, scanned, mixed, then owner-only, encrypted-attachment and filled-form.
+    const pdfPages = 2 + 3 + 2 + 1 + 1 + 1;
     const images = textFixtures().filter(([rel]) => !rel.endsWith('.pdf')).length;
     expect(summary).toMatchObject({ type: 'summary', dry_run: true, completed: 0, failed: 0, exit_code: 0 });
     // protected and corrupt PDFs cannot be counted; every other document is planned with its pages.
