@@ -187,8 +187,14 @@ export class PdfDocument {
         viewport,
         background: 'white',
       } as unknown as Parameters<typeof page.render>[0]).promise;
-      const rgba = entry.context!.getImageData(0, 0, width, height).data;
-      return { width, height, pixels: rgbaToGray(rgba) };
+      // Read back in bands: a whole-page RGBA copy would cost 4 bytes a pixel on top of the canvas's own.
+      const gray = allocGray(width, height);
+      const rows = Math.max(1, Math.floor(READBACK_BAND_PIXELS / width));
+      for (let y = 0; y < height; y += rows) {
+        const band = Math.min(rows, height - y);
+        gray.pixels.set(rgbaToGray(entry.context!.getImageData(0, y, width, band).data), y * width);
+      }
+      return gray;
     } catch (err) {
       throw this.pageError(pageNumber, err);
     } finally {
@@ -392,7 +398,8 @@ function decodedToGray(kinds: PdfJs['ImageKind'], image: unknown, width: number,
   const img = image as { width?: number; height?: number; kind?: number; data?: Uint8Array | Uint8ClampedArray } | null;
   if (!img || img.width !== width || img.height !== height || !img.data) return null;
   const { data, kind } = img;
-  const pixels = new Uint8Array(width * height);
+  const gray = allocGray(width, height);
+  const { pixels } = gray;
   if (kind === kinds.RGB_24BPP && data.length >= pixels.length * 3) {
     for (let i = 0, p = 0; p < pixels.length; i += 3, p++) pixels[p] = (data[i] * 77 + data[i + 1] * 150 + data[i + 2] * 29) >> 8;
   } else if (kind === kinds.RGBA_32BPP && data.length >= pixels.length * 4) {
@@ -409,7 +416,7 @@ function decodedToGray(kinds: PdfJs['ImageKind'], image: unknown, width: number,
   } else {
     return null;
   }
-  return { width, height, pixels };
+  return gray;
 }
 
 /** Luma (ITU-R BT.601) of each RGBA pixel; the page was drawn on white, so alpha is opaque. */
@@ -421,9 +428,30 @@ export function rgbaToGray(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
   return gray;
 }
 
+/** Rows of a rendered page read back from the canvas at a time, as a number of pixels. */
+const READBACK_BAND_PIXELS = 4 * 1024 * 1024;
+
+const pgmHeader = (width: number, height: number): Buffer => Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
+
+/**
+ * A grayscale raster whose pixels sit right after a PGM header in one buffer, so that `encodePgm` hands it to the OCR
+ * engine without copying a page's worth of pixels again.
+ */
+export function allocGray(width: number, height: number): GrayImage {
+  const header = pgmHeader(width, height);
+  const buffer = Buffer.allocUnsafe(header.length + width * height);
+  header.copy(buffer, 0);
+  return { width, height, pixels: buffer.subarray(header.length) };
+}
+
 /** Binary PGM (`P5`), a format the OCR engine reads with no decoding cost. */
 export function encodePgm(image: GrayImage): Buffer {
-  const header = Buffer.from(`P5\n${image.width} ${image.height}\n255\n`, 'latin1');
+  const header = pgmHeader(image.width, image.height);
+  const { pixels } = image;
+  if (pixels.byteOffset === header.length && pixels.buffer.byteLength >= header.length + pixels.length) {
+    const whole = Buffer.from(pixels.buffer, 0, header.length + pixels.length);
+    if (whole.subarray(0, header.length).equals(header)) return whole;
+  }
   const out = Buffer.allocUnsafe(header.length + image.pixels.length);
   header.copy(out, 0);
   out.set(image.pixels, header.length);
