@@ -18,8 +18,11 @@ import { processPdf } from './pdf-pages.js';
 
 export const DEFAULT_DPI = 300;
 export const DEFAULT_MAX_PAGES = 2000;
-/** 100 megapixels: an A0 sheet at 300 dpi is ~140 MP, a letter page ~8.4 MP. */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+/**
+ * 50 megapixels: a letter page at 600 dpi is ~34 MP, A2 at 300 dpi ~35 MP, A0 at 300 dpi ~140 MP. Rendering and OCR
+ * need about 12 bytes a pixel, so a page at the cap stays within the default memory budget of a worker.
+ */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 export interface LocalEngineOptions {
   /** tesseract.js workers (default: os.availableParallelism()). */
