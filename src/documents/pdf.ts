@@ -225,7 +225,13 @@ export class PdfDocument {
       const imageDpi = placed.width / (pageWidth / PDF_POINTS_PER_INCH);
       if (Math.abs(imageDpi - dpi) > dpi * DPI_TOLERANCE || Math.abs(placed.height / (pageHeight / PDF_POINTS_PER_INCH) - dpi) > dpi * DPI_TOLERANCE) return null;
       const store = placed.objId.startsWith('g_') ? page.commonObjs : page.objs;
-      const image = await new Promise<unknown>((resolve) => store.get(placed.objId, resolve));
+      // pdf.js sends a page's images while it builds the operator list; one that never comes (an image it gave up
+      // on) must not hold the page forever: the page is drawn on a canvas instead.
+      let timer: NodeJS.Timeout | undefined;
+      const image = await Promise.race([
+        new Promise<unknown>((resolve) => store.get(placed.objId, resolve)),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), IMAGE_WAIT_MS))),
+      ]).finally(() => clearTimeout(timer));
       return decodedToGray(pdfjs.ImageKind, image, placed.width, placed.height);
     } catch (err) {
       throw this.pageError(pageNumber, err);
@@ -335,6 +341,9 @@ function drawnInside(drawn: Array<{ str: string; x: number; y: number }>, rect: 
   const [y0, y1] = [Math.min(rect[1], rect[3]) - RECT_SLACK, Math.max(rect[1], rect[3]) + RECT_SLACK];
   return collapse(drawn.filter((d) => d.x >= x0 && d.x <= x1 && d.y >= y0 && d.y <= y1).map((d) => d.str).join(' '));
 }
+
+/** Longest wait for a page's decoded image after its operator list is built. */
+const IMAGE_WAIT_MS = 10_000;
 
 /** How far a scanned page's own resolution may be from the one asked for, and still be used as it is. */
 const DPI_TOLERANCE = 0.1;
