@@ -113,8 +113,8 @@ export class IsolatedPool {
     const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) {
       await pool.close();
-      const langs = options.lang ? `with language '${options.lang.langs.join('+')}' from ${options.lang.langPath}` : '';
-      throw new UsageError(`cannot start the OCR engine ${langs}: ${String((failure.reason as Error)?.message ?? failure.reason)}`);
+      const what = options.lang ? `the OCR engine with language '${options.lang.langs.join('+')}' from ${options.lang.langPath}` : 'the document workers';
+      throw new UsageError(`cannot start ${what}: ${String((failure.reason as Error)?.message ?? failure.reason)}`);
     }
     return pool;
   }
@@ -303,6 +303,8 @@ export class IsolatedPool {
 
   private dispatch(slot: Slot, job: Job): void {
     slot.job = job;
+    // What the worker printed for earlier tasks must not explain this task's end.
+    slot.stderrTail = '';
     this.stats.tasks++;
     this.stats.peakBusy = Math.max(this.stats.peakBusy, this.slots.filter((s) => s.job).length);
     const data = slot.docs.has(job.doc.key) ? undefined : job.doc.data;
@@ -341,7 +343,8 @@ export class IsolatedPool {
     slot.docs.clear();
     const job = slot.job;
     slot.job = null;
-    if (job) this.failJob(job, reason, describeExit(code, signal), slot.stderrTail);
+    // A task nobody waits for any more (its worker was stopped for that reason) is not run again.
+    if (job && reason !== 'abandoned' && !job.signal?.aborted) this.failJob(job, reason, describeExit(code, signal), slot.stderrTail);
     this.idleCheck();
     if (this.closed || reason === 'close') return;
     this.stats.restarts++;
