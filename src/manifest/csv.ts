@@ -5,6 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { basename, dirname, join } from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
+import { resultFileBase } from '../results/result-files.js';
 import type { ManifestRow } from './types.js';
 
 export { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
@@ -52,7 +53,7 @@ function sourcesOf(row: ManifestRow): string[] {
 function textCell(row: ManifestRow, options: CsvOptions): unknown {
   if (options.resultsDir === undefined) return row.text;
   if (typeof row.text_path === 'string') return row.text_path;
-  return typeof row.text === 'string' ? join(options.resultsDir, `${row.job_id}.txt`) : '';
+  return typeof row.text === 'string' ? join(options.resultsDir, `${resultFileBase(row.job_id)}.txt`) : '';
 }
 
 export function rowToCsvRecord(row: ManifestRow, options: CsvOptions = {}): string[] {

@@ -16,6 +16,7 @@ import type { ResumeIndex } from '../manifest/resume-index.js';
 import type { VerifyResult } from '../signature/index.js';
 import { DeliveryStore, type DeliveryOutcome } from './delivery-store.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
+import { jobIdProblem, quoteUntrusted } from '../targets/http/untrusted.js';
 import { detectProvider, parseDelivery, type EventDelivery, type JobDelivery } from './payloads.js';
 import { bodyPending, checkHead, parseJson, publicReason, readBody, reply, type BodyPool } from './request-io.js';
 import { ConfigError } from '../errors.js';
@@ -240,6 +241,10 @@ async function handleDelivery(req: IncomingMessage, res: ServerResponse, ctx: Ha
   if (json === undefined) return reject(400, 'body is not JSON', provider);
   const delivery = parseDelivery(provider, json, req.headers);
   if (delivery === null) return reject(400, `not a ${provider} job or event payload`, provider);
+  if (delivery.kind === 'job') {
+    const idProblem = jobIdProblem(delivery.jobId);
+    if (idProblem) return reject(400, `the job id cannot be used (${idProblem}): ${quoteUntrusted(delivery.jobId)}`, provider);
+  }
 
   if (delivery.kind === 'event') {
     stats.events += 1;

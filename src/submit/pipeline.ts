@@ -3,7 +3,6 @@
  * what is left to do, hands documents to the target with a bounded number in flight, and journals every outcome.
  * It never holds the list of inputs; memory grows only with the number of distinct documents (the resume index).
  */
-import path from 'node:path';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { sha256Hex, skippedContentId, sourceId } from '../documents/hash.js';
 import { describeUnknown, sniffType } from '../documents/sniff.js';
@@ -15,6 +14,7 @@ import type { DocumentCounts, RunEvent } from '../output/events.js';
 import type { Target } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
+import { resultPaths } from '../results/result-files.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -396,11 +396,14 @@ function pick(row: ManifestRow): ManifestRow {
   return { job_id, status, source, sha256, target, ts };
 }
 
-/** Writes `<dir>/<job_id>.json` (the full row) and `<dir>/<job_id>.txt`; returns the text file's path. */
+/**
+ * Writes `<dir>/<name>.json` (the full row) and `<dir>/<name>.txt`, `name` being a safe form of the job id (see
+ * result-files.ts); returns the text file's path.
+ */
 export function resultWriter(dir: string, writeFileAtomic: (file: string, data: string) => Promise<void>) {
   return async (jobId: string, row: ManifestRow): Promise<string> => {
-    const txt = path.join(dir, `${jobId}.txt`);
-    await writeFileAtomic(path.join(dir, `${jobId}.json`), JSON.stringify({ ...row, text_path: txt }, null, 2) + '\n');
+    const { json, txt } = resultPaths(dir, jobId);
+    await writeFileAtomic(json, JSON.stringify({ ...row, text_path: txt }, null, 2) + '\n');
     await writeFileAtomic(txt, row.text ?? '');
     return txt;
   };

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { AuthError } from '../../errors.js';
 import { realClock, type Clock, type RateLimiter } from '../../submit/rate-limiter.js';
+import { quoteUntrusted, uploadUrlProblem } from './untrusted.js';
 import { classifyStatus, isRetryableNetworkError, nextDelay, RetryBudget, type RetryPolicy } from '../../submit/retry.js';
 import type { RequestBody } from './body.js';
 
@@ -244,7 +245,13 @@ export class ProviderHttp {
   }
 
   private url(req: HttpRequest): URL {
-    const url = /^https?:\/\//.test(req.path) ? new URL(req.path) : new URL(this.options.baseUrl.replace(/\/+$/, '') + req.path);
+    const absolute = /^[a-z][a-z0-9+.-]*:/iu.test(req.path);
+    const url = absolute ? new URL(req.path) : new URL(this.options.baseUrl.replace(/\/+$/, '') + req.path);
+    // An absolute URL came from the provider's answer (a presigned upload URL): it may not lead anywhere.
+    const problem = absolute ? uploadUrlProblem(url, new URL(this.options.baseUrl)) : null;
+    if (problem) {
+      throw new ProviderRequestError(null, 'UNSAFE_UPLOAD_URL', `${this.options.provider} ${req.purpose}: refused to send to ${quoteUntrusted(url.href)} (${problem})`);
+    }
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
   }

@@ -16,6 +16,7 @@ import type { ResultBoard } from '../../results/board.js';
 import type { JobDelivery } from '../../results/payloads.js';
 import type { JobState, ProviderAdapter } from './adapter.js';
 import { ProviderRequestError, type ProviderHttp } from './client.js';
+import { jobIdProblem, quoteUntrusted } from './untrusted.js';
 
 export const POLL_INITIAL_MS = 1_000;
 export const POLL_FACTOR = 1.5;
@@ -93,6 +94,11 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
           );
           jobId = submitted.jobId;
           state = submitted.state;
+          const problem = jobIdProblem(jobId);
+          if (problem) {
+            const message = `${doc.source}: ${adapter.name} answered the submit with a job id ocrq cannot use (${problem}): ${quoteUntrusted(jobId)}`;
+            return { ok: false, jobId: intentId, error: { code: 'BAD_RESPONSE', message, category: 'provider' } };
+          }
         } catch (err) {
           if (!(err instanceof ProviderRequestError)) throw err;
           return { ok: false, jobId: intentId, error: failure(err, doc) };
@@ -160,8 +166,11 @@ function fromDelivery(d: JobDelivery, doc: TargetDocument, pagesCounted: number 
   return { ok: true, jobId: d.jobId, text: d.text, pages: d.pages ?? pagesCounted ?? 1, result: d.result, recorded: true };
 }
 
+/** Failures about what the provider answered, rather than about reaching it. */
+const ANSWER_CODES: ReadonlySet<string> = new Set(['BAD_RESPONSE', 'UNSAFE_UPLOAD_URL']);
+
 function failure(err: ProviderRequestError, doc: TargetDocument): DocumentFailure {
-  return { code: err.code, message: `${doc.source}: ${err.message}`, category: err.status === null ? 'network' : 'provider' };
+  return { code: err.code, message: `${doc.source}: ${err.message}`, category: err.status === null && !ANSWER_CODES.has(err.code) ? 'network' : 'provider' };
 }
 
 /** Providers want a real file name with an extension that matches the content (OCRQueen rejects octet-stream). */

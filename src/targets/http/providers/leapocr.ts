@@ -155,15 +155,13 @@ function uploadParts(upload: Record<string, unknown>, size: number, res: HttpRes
   return parts;
 }
 
-/** Only absolute http(s) URLs: anything else would be resolved against the API base. */
+/** Only absolute URLs (anything else would be resolved against the API base); where they may lead, the client checks. */
 function storageUrl(value: unknown, res: HttpResponse): string {
   try {
-    const url = new URL(String(value));
-    if (url.protocol === 'https:' || url.protocol === 'http:') return url.href;
+    return new URL(String(value)).href;
   } catch {
-    // reported below
+    throw badResponse(res, 'leapocr', 'submit: an upload part has no absolute upload_url');
   }
-  throw badResponse(res, 'leapocr', 'submit: an upload part has no http(s) upload_url');
 }
 
 /**
