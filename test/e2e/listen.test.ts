@@ -32,6 +32,25 @@ describe('ocrq listen (spawned)', () => {
     expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
+  it('answers 400 to a signed delivery whose job id is unusable, and journals nothing for it', async () => {
+    const dir = await makeTempDir();
+    const secret = 'whsec_e2e_secret';
+    const listener = spawnOcrq(['listen', '--port', '0', '--provider', 'ocrqueen', '--out', 'm.jsonl', '--json'], { cwd: dir, env: { OCRQ_WEBHOOK_SECRET: secret } });
+    const url = await new Promise<string>((resolve) => listener.onLine((l) => JSON.parse(l).type === 'ready' && resolve(JSON.parse(l).url)));
+    const deliver = (jobId: string) => {
+      const body = JSON.stringify({ data: { document: { markdown: 'forged' } }, event_type: 'extraction.completed', job_id: jobId, timestamp: '2026-05-14T12:00:08Z' });
+      const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      return fetch(`${url}/hooks/ocrq`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'ocrqueen-signature': signature, 'ocrqueen-event': 'extraction.completed' } });
+    };
+    for (const jobId of ['nul\u0000id', 'new\nline', 'x'.repeat(100_000), '..']) expect((await deliver(jobId)).status, JSON.stringify(jobId.slice(0, 20))).toBe(400);
+    expect((await deliver('../../still-just-an-id')).status).toBeLessThan(300);
+    listener.child.kill('SIGTERM');
+    const r = await listener.exited;
+    expect(r.code, r.stderr).toBe(143);
+    const rows = await readRows(path.join(dir, 'm.jsonl'));
+    expect(rows.map((row) => row.job_id)).toEqual(['../../still-just-an-id']);
+  });
+
   it('exits 2 when the port is taken', async () => {
     const dir = await makeTempDir();
     const first = spawnOcrq(['listen', '--port', '0', '--provider', 'ocrqueen', '--secret', 's3cret-value', '--out', 'a.jsonl', '--json'], { cwd: dir });
