@@ -2,6 +2,8 @@
  * Flags → typed options. Commander parses; `normalize*` functions validate and convert, and the command module is
  * imported only when it runs, so `ocrq --help` stays fast.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { parseMemoryBudget, PROVIDERS } from './config/keys.js';
@@ -73,6 +75,42 @@ function memoryBudget(value: string): number {
   }
 }
 
+/**
+ * A secret from a file, or standard input for `-`: the file's content without its final newline. Files keep secrets
+ * out of the process list, where a flag's value is visible to every local user.
+ */
+async function secretFromFile(file: string, flag: string, deps: CommandDeps): Promise<string> {
+  let text: string;
+  try {
+    text = file === '-' ? await readStream(deps.stdin) : await readFile(path.resolve(deps.cwd, file), 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(`${flag} ${file}: cannot read it (${reason})`, 'pass a readable file that holds only the secret, or - to read it from standard input');
+  }
+  const value = text.replace(/\r?\n$/u, '');
+  if (value.trim() === '') throw new UsageError(`${flag} ${file}: it holds no secret`, 'put the secret in the file, on one line');
+  return value;
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The secret of a command: `--NAME-file` (or stdin), else the flag itself, which prints a one-line notice that other
+ * local users can read it in the process list. Undefined when neither is given (the environment or config decide).
+ */
+async function secretOption(value: string | undefined, file: string | undefined, flag: string, deps: CommandDeps): Promise<string | undefined> {
+  if (value !== undefined && file !== undefined) throw new UsageError(`${flag} and ${flag}-file cannot be combined`, 'use one of them');
+  if (file !== undefined) return secretFromFile(file, `${flag}-file`, deps);
+  if (value !== undefined) {
+    deps.stderr.write(`ocrq: note: ${flag} on the command line is visible to other local users in the process list; prefer ${flag}-file, an environment variable or the config file\n`);
+  }
+  return value;
+}
+
 type RawSubmit = {
   include: string[];
   exclude: string[];
@@ -80,6 +118,7 @@ type RawSubmit = {
   engine?: string;
   provider?: string;
   apiKey?: string;
+  apiKeyFile?: string;
   baseUrl?: string;
   option: string[];
   rps?: number;
@@ -93,6 +132,7 @@ type RawSubmit = {
   host: string;
   publicUrl?: string;
   webhookSecret?: string;
+  webhookSecretFile?: string;
   callbackGrace: number;
   workers?: number;
   maxPageSeconds?: number;
@@ -239,7 +279,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--max-file-size <size>', 'skip documents larger than this', size, parseSize(DEFAULT_MAX_FILE_SIZE)!)
     .addOption(new Option('--engine <name>', 'the embedded engine (the default when no provider is configured)').choices(['local']))
     .addOption(new Option('--provider <name>', 'submit to a remote OCR API instead').choices([...PROVIDERS]))
-    .option('--api-key <key>', 'provider API key (else OCRQ_API_KEY, the provider\'s own variable, or the config file)')
+    .option('--api-key-file <file>', 'read the provider API key from this file (- = standard input)')
+    .option('--api-key <key>', 'provider API key; visible in the process list, prefer --api-key-file, OCRQ_API_KEY, the provider\'s own variable or the config file')
     .option('--base-url <url>', 'provider API base URL, e.g. a test server')
     .option('--option <key=value>', 'provider option, e.g. extractor_id=ext_1 (repeatable)', collect, [])
     .option('--rps <n>', `requests per second to the provider, submits and polls alike (default ${DEFAULT_RPS})`, positiveNumber('--rps'))
@@ -252,7 +293,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--listen [port]', `collect results through a temporary webhook listener (port default ${DEFAULT_LISTEN_PORT}, 0 = any free port)`)
     .option('--host <host>', 'address the listener binds', DEFAULT_LISTEN_HOST)
     .option('--public-url <url>', 'externally reachable base URL sent to the provider as the callback (a tunnel)')
-    .option('--webhook-secret <secret>', 'webhook signing secret (else OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret)')
+    .option('--webhook-secret-file <file>', 'read the webhook signing secret from this file (- = standard input)')
+    .option('--webhook-secret <secret>', 'webhook signing secret; visible in the process list, prefer --webhook-secret-file, OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret')
     .option('--callback-grace <duration>', 'poll a job that has had no webhook for this long', duration('--callback-grace'), 60_000)
     .option('--workers <n>', 'document workers, each a process with its own OCR engine (default: number of CPUs)', positiveInt('--workers'))
     .option('--max-page-seconds <n>', `time budget of one page (or image, or a PDF's opening) in a worker (default ${DEFAULT_PAGE_SECONDS})`, positiveNumber('--max-page-seconds'))
@@ -271,6 +313,11 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--json', 'print NDJSON events and a final summary on stdout')
     .option('-q, --quiet', 'print only errors')
     .action(async (paths: string[], raw: RawSubmit) => {
+      if ([raw.apiKeyFile, raw.webhookSecretFile].includes('-') && paths.includes('-')) {
+        throw new UsageError('standard input cannot hold both the paths and a secret', 'pass the secret in a file');
+      }
+      raw.apiKey = await secretOption(raw.apiKey, raw.apiKeyFile, '--api-key', deps);
+      raw.webhookSecret = await secretOption(raw.webhookSecret, raw.webhookSecretFile, '--webhook-secret', deps);
       done(await runners.submit(normalizeSubmitOptions(paths, raw), deps));
     });
 
@@ -299,16 +346,19 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--port <n>', 'port to listen on (0 = any free port)', nonNegativeInt('--port'), DEFAULT_LISTEN_PORT)
     .option('--host <host>', 'address to bind', DEFAULT_LISTEN_HOST)
     .addOption(new Option('--provider <name>', 'whose deliveries these are (auto: recognise by header and payload)').choices(['auto', ...PROVIDERS]).default('auto'))
-    .option('--secret <secret>', 'webhook signing secret (else OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret)')
+    .option('--secret-file <file>', 'read the webhook signing secret from this file (- = standard input)')
+    .option('--secret <secret>', 'webhook signing secret; visible in the process list, prefer --secret-file, OCRQ_WEBHOOK_SECRET or providers.NAME.webhook_secret')
     .option('--require-header <header>', '"Name: value" a provider that signs nothing must send')
+    .option('--allow-unsigned', 'accept deliveries of a provider that signs nothing on an address other machines reach, without --require-header')
     .option('-o, --out <file>', 'manifest to append deliveries to', DEFAULT_MANIFEST)
     .option('--forward-to <url>', 'relay each verified delivery (raw body and headers) to a local app')
     .option('--until-done <manifest>', 'exit 0 once every job of this manifest is completed or failed')
     .option('--timeout <duration>', 'exit 7 when this runs out', duration('--timeout'))
     .option('--json', 'print NDJSON events (the first is {"type":"ready","url":…})')
     .option('-q, --quiet', 'print only errors')
-    .action(async (raw: { port: number; host: string; provider: string; secret?: string; requireHeader?: string; out: string; forwardTo?: string; untilDone?: string; timeout?: number; json?: boolean; quiet?: boolean }) => {
+    .action(async (raw: { port: number; host: string; provider: string; secret?: string; secretFile?: string; requireHeader?: string; allowUnsigned?: boolean; out: string; forwardTo?: string; untilDone?: string; timeout?: number; json?: boolean; quiet?: boolean }) => {
       if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+      raw.secret = await secretOption(raw.secret, raw.secretFile, '--secret', deps);
       done(
         await runners.listen(
           {
@@ -317,6 +367,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
             provider: raw.provider as ListenOptions['provider'],
             secret: raw.secret,
             requireHeader: raw.requireHeader,
+            allowUnsigned: Boolean(raw.allowUnsigned),
             out: raw.out,
             forwardTo: raw.forwardTo,
             untilDone: raw.untilDone,
@@ -333,13 +384,17 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .command('verify-signature')
     .description('check a webhook signature over a raw body (FILE or stdin): prints valid or invalid: <reason>')
     .argument('[file]', 'the raw body; - or nothing reads stdin')
-    .option('--secret <secret>', 'signing secret (else OCRQ_WEBHOOK_SECRET)')
+    .option('--secret-file <file>', 'read the signing secret from this file')
+    .option('--secret <secret>', 'signing secret; visible in the process list, prefer --secret-file or OCRQ_WEBHOOK_SECRET')
     .addOption(new Option('--provider <name>', "use the provider's scheme and headers").choices([...PROVIDERS]))
     .addOption(new Option('--scheme <scheme>', 'signature scheme').choices(['hmac-sha256-hex', 'hmac-sha256-hex-timestamped', 'hmac-sha256-base64', 'standard-webhooks', 'stripe']))
     .option('--signature <sig>', 'the signature value (a bare signature means hmac-sha256-hex)')
     .option('--header <header>', 'a request header, "Name: value" (repeatable)', collect, [])
     .option('--tolerance <seconds>', 'timestamp tolerance for standard-webhooks and stripe', positiveNumber('--tolerance'))
-    .action(async (file: string | undefined, raw: { secret?: string; provider?: string; scheme?: string; signature?: string; header: string[]; tolerance?: number }) => {
+    .action(async (file: string | undefined, raw: { secret?: string; secretFile?: string; provider?: string; scheme?: string; signature?: string; header: string[]; tolerance?: number }) => {
+      // The body may come from standard input, so the secret file may not.
+      if (raw.secretFile === '-' && (file === undefined || file === '-')) throw new UsageError('standard input holds the body; the secret cannot come from it too', 'pass the secret in a file');
+      raw.secret = await secretOption(raw.secret, raw.secretFile, '--secret', deps);
       done(
         await runners.verifySignature(
           {

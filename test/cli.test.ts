@@ -90,12 +90,12 @@ describe('argv → options', () => {
     [
       ['listen'],
       'listen',
-      { port: 8787, host: '127.0.0.1', provider: 'auto', secret: undefined, requireHeader: undefined, out: 'ocrq-manifest.jsonl', forwardTo: undefined, untilDone: undefined, timeoutMs: undefined, json: false, quiet: false },
+      { port: 8787, host: '127.0.0.1', provider: 'auto', secret: undefined, requireHeader: undefined, allowUnsigned: false, out: 'ocrq-manifest.jsonl', forwardTo: undefined, untilDone: undefined, timeoutMs: undefined, json: false, quiet: false },
     ],
     [
       ['listen', '--port', '0', '--provider', 'qomplement', '--require-header', 'X-Token: t', '--out', 'm.jsonl', '--until-done', 'm.jsonl', '--timeout', '5m', '--json'],
       'listen',
-      { port: 0, host: '127.0.0.1', provider: 'qomplement', secret: undefined, requireHeader: 'X-Token: t', out: 'm.jsonl', forwardTo: undefined, untilDone: 'm.jsonl', timeoutMs: 300_000, json: true, quiet: false },
+      { port: 0, host: '127.0.0.1', provider: 'qomplement', secret: undefined, requireHeader: 'X-Token: t', allowUnsigned: false, out: 'm.jsonl', forwardTo: undefined, untilDone: 'm.jsonl', timeoutMs: 300_000, json: true, quiet: false },
     ],
     [
       ['verify-signature', '--secret', 's', '--provider', 'ocrqueen', '--header', 'OCRQueen-Signature: sha256=ab', 'body.json'],

@@ -32,6 +32,8 @@ export interface ListenOptions {
   secret?: string;
   /** `"Name: value"`: the header a provider that signs nothing must send. */
   requireHeader?: string;
+  /** Accept unsigned deliveries on an address other machines can reach, without --require-header. */
+  allowUnsigned?: boolean;
   out: string;
   forwardTo?: string;
   untilDone?: string;
@@ -138,6 +140,13 @@ function resolveListenSecrets(options: ListenOptions, requireHeader: RequiredHea
   const unsigned = options.provider !== 'auto' && PROVIDER_SIGNING[options.provider] === null;
   if (unsigned && options.secret !== undefined) warn(`${options.provider} signs nothing: --secret is not used (--require-header checks a static header)`);
   if (unsigned && !requireHeader) {
+    // On an address other machines reach, anyone who can reach the port could complete known jobs with any text.
+    if (!isLoopbackHost(options.host) && !options.allowUnsigned) {
+      throw new ConfigError(
+        `${options.provider} signs nothing, and --host ${options.host} lets other machines reach the listener: anyone who can reach the port could complete known jobs with text of their choosing`,
+        `add --require-header "Name: value" with a header only ${options.provider} sends, bind --host 127.0.0.1 behind a tunnel, or pass --allow-unsigned to accept the risk`,
+      );
+    }
     warn(`${options.provider} deliveries carry no signature: only jobs already in the manifest are updated; add --require-header if the provider sends one`);
   }
   if (options.provider === 'auto' && secrets.size === 0 && !requireHeader) {
@@ -147,6 +156,12 @@ function resolveListenSecrets(options: ListenOptions, requireHeader: RequiredHea
     );
   }
   return secrets;
+}
+
+/** Whether a bind address keeps the listener to this machine (`0.0.0.0` and `::` do the opposite). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().replace(/^\[|\]$/gu, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/u.test(h);
 }
 
 /** job id -> sha256, for the rows of jobs the manifest knows (the resume index keeps no hashes). */
