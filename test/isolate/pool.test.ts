@@ -100,6 +100,21 @@ describe('document workers', () => {
     expect(pool.stats.killed.time).toBe(1);
   });
 
+  it.each(['memory-bomb.pdf', 'pattern-loop.pdf'])('stops a worker past the memory budget on %s, however the page grows', async (file) => {
+    const budgets = { pageSeconds: 300, workerMemory: 320 * 1024 * 1024 };
+    const pool = await IsolatedPool.start({ workers: 1, lang: null, budgets });
+    onTestFinished(() => pool.close());
+    const doc = { key: file, source: file, data: await readFile(path.join(REPO_ROOT, 'test', 'hostile-pdfs', file)) };
+    await expect(pool.run(doc, { kind: 'page', page: 1, dpi: 300, forceOcr: false, maxPixels: 5e7 }, { label: `${file}: page 1` })).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      reason: 'memory',
+      message: `${file}: page 1: needed more than the 320 MiB memory budget per worker, so its worker was stopped (raise it with --max-worker-memory)`,
+    });
+    expect(pool.stats.killed.memory).toBe(1);
+    // Sampled from outside, the worker never got far past its budget.
+    expect(pool.stats.peakWorkerRss).toBeLessThan(budgets.workerMemory + 128 * 1024 * 1024);
+  }, 120_000);
+
   it('leaves no worker behind when the process that started it is killed', async () => {
     const script = `
       import { IsolatedPool } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/isolate/pool.js'))};
