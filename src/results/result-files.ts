@@ -24,7 +24,11 @@ export function resultFileBase(jobId: string): string {
   return readable ? `${readable}-${hash}` : hash;
 }
 
-/** The paths of a job's result files inside `dir`; throws (a bug) if one could leave it. */
+/**
+ * The paths of a job's result files inside `dir`; throws (a bug) if one could leave it. A name holds no separator, so
+ * a file is always directly in `dir`; a symbolic link already standing at that name is replaced, not followed,
+ * because files are written to a new temporary name and renamed over it.
+ */
 export function resultPaths(dir: string, jobId: string): { json: string; txt: string } {
   const root = path.resolve(dir);
   const base = resultFileBase(jobId);

@@ -18,12 +18,21 @@ class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer: Timer = { due: this.t + Math.max(0, ms) + this.late(), seq: this.seq++, resolve };
-      this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
+      // Like the real clock, a timer that fires lets go of its abort listener: the limiter reuses one signal.
+      const onAbort = (): void => {
         this.timers = this.timers.filter((x) => x !== timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal!.reason);
+      };
+      const timer: Timer = {
+        due: this.t + Math.max(0, ms) + this.late(),
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
