@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ExclusiveGate } from '../../src/submit/pipeline.js';
 import { mergeSources, planDocument, type ResumePolicy } from '../../src/submit/plan.js';
 import type { IndexEntry } from '../../src/manifest/types.js';
 
@@ -16,8 +17,38 @@ describe('planDocument', () => {
     ['--force redoes completed', entry('completed'), { force: true, retryFailed: false }, { action: 'process', reason: 'force' }],
     ['an unfinished job is processed', entry('processing'), none, { action: 'process', reason: 'unfinished' }],
     ['a submitted job is processed', entry('submitted'), none, { action: 'process', reason: 'unfinished' }],
+    ['one run died during it: tried again', { ...entry('processing'), unfinishedAttempts: 1 }, none, { action: 'process', reason: 'unfinished' }],
+    ['two runs died during it: given up', { ...entry('processing'), unfinishedAttempts: 2 }, none, { action: 'give-up', attempts: 2 }],
+    ['given up even with --force', { ...entry('processing'), unfinishedAttempts: 2 }, { force: true, retryFailed: true }, { action: 'give-up', attempts: 2 }],
+    ['a clean stop took its attempt back', { ...entry('processing'), unfinishedAttempts: 0 }, none, { action: 'process', reason: 'unfinished' }],
+    ['a bound of 3 tries a third time', { ...entry('processing'), unfinishedAttempts: 2 }, { ...none, maxUnfinishedAttempts: 3 }, { action: 'process', reason: 'unfinished' }],
+    ['CRASHED_REPEATEDLY comes back with --retry-failed', entry('failed', 'CRASHED_REPEATEDLY'), { force: false, retryFailed: ['CRASHED_REPEATEDLY'] }, { action: 'process', reason: 'retry-failed' }],
   ])('%s', (_name, e, policy, expected) => {
     expect(planDocument(e, policy)).toEqual(expected);
+  });
+});
+
+describe('ExclusiveGate', () => {
+  it('runs a lone document only when nothing else runs, and holds the others back meanwhile', async () => {
+    const gate = new ExclusiveGate();
+    const log: string[] = [];
+    const leaveA = await gate.enter(false);
+    const leaveB = await gate.enter(false);
+    const alone = gate.enter(true).then((leave) => (log.push('alone in'), leave));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual([]);
+    const later = gate.enter(false).then((leave) => (log.push('later in'), leave));
+    leaveA();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual([]);
+    leaveB();
+    const leaveAlone = await alone;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual(['alone in']);
+    leaveAlone();
+    leaveAlone(); // twice is harmless
+    (await later)();
+    expect(log).toEqual(['alone in', 'later in']);
   });
 });
 
