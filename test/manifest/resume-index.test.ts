@@ -20,6 +20,22 @@ const submitted = (key: string, jobId: string) => [
 ];
 
 describe('ResumeIndex', () => {
+  it('counts the unfinished attempts of a local document until a result or a clean stop ends them', () => {
+    const index = new ResumeIndex();
+    const local = (fields: Partial<ManifestRow> & { status: ManifestRow['status'] }) => row({ job_id: 'local_1', target: 'local', ...fields });
+    index.update(local({ status: 'processing', unfinished_attempts: 1 }));
+    expect(index.get('local_1')).toMatchObject({ status: 'processing', unfinishedAttempts: 1 });
+    index.update(local({ status: 'processing', unfinished_attempts: 2 }));
+    expect(index.get('local_1')?.unfinishedAttempts).toBe(2);
+    index.update(local({ status: 'processing', unfinished_attempts: 1 }));
+    expect(index.get('local_1')?.unfinishedAttempts).toBe(1);
+    index.update(local({ status: 'failed', error: { code: 'CRASHED_REPEATEDLY', message: 'x', category: 'engine' } }));
+    expect(index.get('local_1')).not.toHaveProperty('unfinishedAttempts');
+    // A processing line without the field (a provider's status) says nothing about attempts.
+    index.update(local({ status: 'processing' }));
+    expect(index.get('local_1')).not.toHaveProperty('unfinishedAttempts');
+  });
+
   it('finds a remote job by content: the intent until the provider id is recorded, then the job', () => {
     const index = new ResumeIndex();
     const [intent, job, resolved] = submitted('k1', 'job_42');
