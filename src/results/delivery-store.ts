@@ -106,11 +106,10 @@ export class DeliveryStore {
     const entry = this.options.index.get(d.jobId);
     const sources = entry?.sources ?? [];
     // Left out when the manifest does not know them: a plain merge of the lines then keeps the known values.
+    // `sources` is every source known, as on every line (none, for a job this manifest has not seen).
     const row: Record<string, unknown> = { job_id: d.jobId, status };
-    if (sources.length > 0) {
-      row.source = sources[0];
-      row.sources = sources;
-    }
+    if (sources.length > 0) row.source = sources[0];
+    row.sources = sources;
     const sha256 = this.options.sha256Of?.(d.jobId);
     if (typeof sha256 === 'string') row.sha256 = sha256;
     row.target = d.provider;
