@@ -218,7 +218,8 @@ describe('naive fold of the journal = ocrq export: standalone listen', () => {
       failures: corpus.failures,
       firstPollSeconds: 0,
       progress: { ms: 1500 },
-      webhooks: { url: `http://127.0.0.1:${port}/hooks`, secret: SECRET, scheduleScale: 0.001, duplicate: 1 },
+      // Retries a second or more apart: a delivery made before the second listener is up (a slow machine) comes again.
+      webhooks: { url: `http://127.0.0.1:${port}/hooks`, secret: SECRET, scheduleScale: 0.2, duplicate: 1 },
     } as never);
     onTestFinished(() => fake.close());
     const args = ['submit', 'docs', '--provider', pc.name, '--api-key', fake.apiKey, '--base-url', fake.url, '--rps', '200', '--poll-interval', '50ms', '-q'];
