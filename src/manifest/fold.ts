@@ -1,5 +1,7 @@
 /**
- * The folded view: one row per job_id. Later lines update earlier ones field by field, in line order, except:
+ * The folded view: one row per job_id, without the jobs whose status is `superseded`. ocrq writes lines so that a
+ * plain object merge by job_id gives the same rows (see types.ts); the rules below also cover manifests written
+ * before that. Later lines update earlier ones field by field, in line order, except:
  * - `sources` is the ordered union of every line's `source` and `sources`;
  * - `source` stays the first one seen;
  * - a null `source` or `sha256` (a line written by someone who did not know them, e.g. the webhook listener)

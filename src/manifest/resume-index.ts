@@ -7,7 +7,7 @@ import { readManifestBatches, type ReadOptions } from './read.js';
 import type { IndexEntry, JobStatus, ManifestRow } from './types.js';
 
 /** Status codes kept in one byte per job; a status outside this list (a hand-edited manifest) is kept aside. */
-const STATUSES: readonly JobStatus[] = ['submitted', 'processing', 'completed', 'failed', 'skipped'];
+const STATUSES: readonly JobStatus[] = ['submitted', 'processing', 'completed', 'failed', 'skipped', 'superseded'];
 const STATUS_CODE = new Map<string, number>(STATUSES.map((s, i) => [s, i]));
 const OTHER_STATUS = 0x7f;
 const SUPERSEDED = 0x80;
@@ -85,7 +85,9 @@ export class ResumeIndex {
     const code = STATUS_CODE.get(row.status) ?? OTHER_STATUS;
     if (code === OTHER_STATUS) this.otherStatuses.set(slot, String(row.status));
     else this.otherStatuses.delete(slot);
-    const superseded = 'superseded_by' in row ? isSuperseded(row) : (this.states[slot] & SUPERSEDED) !== 0;
+    // Status `superseded` marks the job replaced; older manifests said so with `superseded_by` alone, and cleared it
+    // with `superseded_by: null`.
+    const superseded = row.status === 'superseded' || ('superseded_by' in row ? isSuperseded(row) : (this.states[slot] & SUPERSEDED) !== 0);
     this.states[slot] = code | (superseded ? SUPERSEDED : 0);
     this.addSource(slot, row.source);
     if (Array.isArray(row.sources)) for (const source of row.sources) if (source !== row.source) this.addSource(slot, source);
@@ -95,7 +97,7 @@ export class ResumeIndex {
     else if (typeof row.unfinished_attempts === 'number') this.unfinishedAttempts.set(slot, row.unfinished_attempts);
     // The latest job written for a content holds it; a row marking a job superseded never does. Local job ids are
     // made from the content, so they need no entry.
-    if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_') && !row.superseded_by) {
+    if (typeof row.sha256 === 'string' && typeof row.target === 'string' && !row.job_id.startsWith('skip_') && !row.superseded_by && row.status !== 'superseded') {
       if (row.job_id !== contentJobId(row.target, row.sha256)) this.byContent.set(contentKey(row.target, row.sha256), row.job_id);
     }
   }

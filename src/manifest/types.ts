@@ -1,8 +1,12 @@
 import type { DocumentFailure } from '../errors.js';
 
-export type JobStatus = 'submitted' | 'processing' | 'completed' | 'failed' | 'skipped';
+/**
+ * `superseded` is not a job's status but bookkeeping: the last line of a submit intent once the provider's job id is
+ * known, or of a job replaced by a retry. Folded views leave such rows out.
+ */
+export type JobStatus = 'submitted' | 'processing' | 'completed' | 'failed' | 'skipped' | 'superseded';
 
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'skipped']);
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'skipped', 'superseded']);
 
 /** Per-page outcome of the local engine. */
 export interface PageResult {
@@ -15,8 +19,9 @@ export interface PageResult {
 }
 
 /**
- * One manifest line (SPEC "The manifest"). Lines are append-only; a later line for a `job_id` updates the
- * earlier ones field by field, except `sources`, which accumulates.
+ * One manifest line. Lines are append-only; a later line for a `job_id` updates the earlier ones field by field, so
+ * a plain object merge by job id gives the folded view: writers leave out what they do not know (never `null` over a
+ * known value), and every line that names sources carries all of them.
  */
 export interface ManifestRow {
   job_id: string;

@@ -8,6 +8,10 @@
  * - A *different* outcome for a finished job is a conflict. It is kept, without touching the first result: the row
  *   repeats the job's current status and carries the new outcome under `conflict` only, so the fold (which lets a
  *   later line's `text`/`error`/`status` win) still shows the first durable result.
+ * - A delivery that says a job is done without carrying its result (LeapOCR: `needsResult`) records the job as
+ *   `processing`: its one `completed` line is written once the result is fetched, with the text.
+ * - Rows leave out what the listener does not know (a job's source and content hash when the manifest has no line
+ *   for it), so that no line puts `null` over a known value.
  * - `record()` resolves only once the row is fsynced; it throws when the append or the fsync fails, and the caller
  *   answers 5xx so that the sender retries.
  */
@@ -58,6 +62,8 @@ export class DeliveryStore {
     if (!known && (requireKnown || this.options.knownJob)) return 'unmatched';
 
     const fingerprint = fingerprintOf(d);
+    // Done, but the result is still to be fetched: the job is still in progress as far as the manifest goes.
+    const status: JobStatus = d.needsResult ? 'processing' : d.status;
     let row: ManifestRow;
     let outcome: DeliveryOutcome = 'stored';
     if (entry && TERMINAL_STATUSES.has(entry.status)) {
@@ -70,9 +76,9 @@ export class DeliveryStore {
       row = { ...this.baseRow(d, entry.status, false), conflict };
       outcome = 'conflict';
     } else {
-      if (entry && entry.status === d.status) return this.duplicate(d.jobId, eventKey);
+      if (entry && entry.status === status) return this.duplicate(d.jobId, eventKey);
       // Object.assign rather than two spreads: this runs for every delivery, and is several times faster.
-      row = Object.assign(this.baseRow(d, d.status), outcomeFields(d));
+      row = Object.assign(this.baseRow(d, status), outcomeFields(d));
     }
     await journal.append(row);
     this.unsynced.add(d.jobId);
@@ -82,7 +88,7 @@ export class DeliveryStore {
     if (outcome === 'conflict') {
       const seen = this.conflicts.get(d.jobId) ?? new Set<string>();
       this.conflicts.set(d.jobId, seen.add(fingerprint));
-    } else if (d.status !== 'processing') this.outcomes.set(d.jobId, fingerprint);
+    } else if (status !== 'processing') this.outcomes.set(d.jobId, fingerprint);
     return outcome;
   }
 
@@ -99,10 +105,13 @@ export class DeliveryStore {
   private baseRow(d: JobDelivery, status: JobStatus, withEventId = true): ManifestRow {
     const entry = this.options.index.get(d.jobId);
     const sources = entry?.sources ?? [];
-    // Null when the manifest does not know the job; the fold never lets a null erase a known value.
-    const row: Record<string, unknown> = { job_id: d.jobId, status, source: sources[0] ?? null };
-    if (sources.length > 0) row.sources = sources;
-    row.sha256 = this.options.sha256Of?.(d.jobId) ?? null;
+    // Left out when the manifest does not know them: a plain merge of the lines then keeps the known values.
+    // `sources` is every source known, as on every line (none, for a job this manifest has not seen).
+    const row: Record<string, unknown> = { job_id: d.jobId, status };
+    if (sources.length > 0) row.source = sources[0];
+    row.sources = sources;
+    const sha256 = this.options.sha256Of?.(d.jobId);
+    if (typeof sha256 === 'string') row.sha256 = sha256;
     row.target = d.provider;
     row.ts = new Date(this.options.now()).toISOString();
     row.via = 'webhook';
@@ -126,14 +135,13 @@ export class DeliveryStore {
   }
 }
 
-/** The outcome fields of a row: text, pages, result, the provider's error (with its own code), needs_result. */
+/** The outcome fields of a row: text, pages, result, the provider's error (with its own code). */
 function outcomeFields(d: JobDelivery): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (d.text !== undefined) fields.text = d.text;
   if (d.pages !== undefined) fields.pages = d.pages;
   if (d.result !== undefined) fields.result = d.result;
   if (d.error) fields.error = { code: d.error.code, message: `${d.provider}: ${d.error.message}`, category: 'provider' };
-  if (d.needsResult) fields.needs_result = true;
   return fields;
 }
 

@@ -241,7 +241,8 @@ class Pipeline {
       this.deps.emit({ type: 'document', job_id: this.jobIdOf(sha256) ?? '', status: 'submitted', source, outcome: 'planned', pages: pages ?? undefined });
       return;
     }
-    this.inProgress.set(key, [source]);
+    // Every line names all the content's sources known so far (a plain merge keeps only the last line's list).
+    this.inProgress.set(key, job.previous ? (mergeSources(job.previous.entry.sources, source) ?? [...job.previous.entry.sources]) : [source]);
     const baseOf = (fields: { job_id: string; status: ManifestRow['status'] }): ManifestRow => {
       const sources = [...(this.inProgress.get(key) ?? [source])];
       return { ...fields, source: sources[0], sources, sha256, target: target.name, ts: new Date(now()).toISOString() };
@@ -326,13 +327,15 @@ class Pipeline {
       this.counts.failures.push({ source, job_id: outcome.jobId, code: outcome.error.code, message: outcome.error.message });
     }
     this.counts.processed++;
-    // A webhook outcome was journaled by the listener before it answered the provider.
+    // A webhook outcome was journaled by the listener before it answered the provider, with the sources the manifest
+    // knew then; copies of this content met while the row was being written are recorded in one update line.
     if (!outcome.recorded) await this.deps.sink.append(row);
-    // Copies of this content met while the row was being written are recorded in one update line.
     const gathered = this.inProgress.get(key) ?? sources;
     this.inProgress.delete(key);
-    if (gathered.length > sources.length) {
-      await this.deps.sink.append({ ...pick(row), sources: gathered, ts: new Date(now()).toISOString() });
+    const written = outcome.recorded ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : sources;
+    if (gathered.some((s) => !written.includes(s))) {
+      const all = [...written, ...gathered.filter((s) => !written.includes(s))];
+      await this.deps.sink.append({ ...pick(row), source: all[0], sources: all, ts: new Date(now()).toISOString() });
     }
     this.deps.emit({
       type: 'document',

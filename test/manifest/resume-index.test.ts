@@ -71,6 +71,27 @@ describe('ResumeIndex', () => {
   });
 });
 
+describe('ResumeIndex with superseded lines', () => {
+  it('an intent ended with status superseded, and a retry with an intent of its own: only the new job is visible', async () => {
+    const rows = [
+      row({ job_id: 'intent_x', status: 'submitted', idempotency_key: 'k1' }),
+      row({ job_id: 'job_1', status: 'submitted', idempotency_key: 'k1' }),
+      row({ job_id: 'intent_x', status: 'superseded', superseded_by: 'job_1' }),
+      row({ job_id: 'job_1', status: 'failed', error: { code: 'X', message: 'm', category: 'provider' } }),
+      row({ job_id: 'intent_x_redo', status: 'submitted', idempotency_key: 'k2' }),
+      row({ job_id: 'job_2', status: 'submitted', idempotency_key: 'k2' }),
+      row({ job_id: 'intent_x_redo', status: 'superseded', superseded_by: 'job_2' }),
+      row({ job_id: 'job_1', status: 'superseded', superseded_by: 'job_2' }),
+    ];
+    const index = new ResumeIndex();
+    for (const r of rows) index.update(r);
+    expect(index.jobForContent('ocrqueen', sha)).toBe('job_2');
+    expect([...index.visible()].map(([id]) => id)).toEqual(['job_2']);
+    expect(index.get('intent_x')).toMatchObject({ status: 'superseded', superseded: true });
+    expect([...(await foldRows(rows)).keys()]).toEqual(['job_2']);
+  });
+});
+
 describe('ResumeIndex entries', () => {
   it('tracks status, sources and the last error code with the fold rules', () => {
     const index = new ResumeIndex();

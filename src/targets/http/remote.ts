@@ -2,14 +2,16 @@
  * A remote provider as a Target: the steps every provider shares. Before a submit the intent (with an idempotency key
  * derived from the content and target) is journaled; the provider's job id is journaled as soon as it is known, and
  * only then is the document's slot released. After a crash, a recorded job id is polled and never submitted again;
- * an intent without a job id is resent under the same key.
+ * an intent without a job id is resent under the same key. Every line leaves out what it does not know, and the
+ * intent's (or a replaced job's) last line has status `superseded`, so a plain merge of the lines by job id is the
+ * folded view.
  */
 import { basename } from 'node:path';
 import { createPageCounter } from '../../isolate/page-counter.js';
 import { sha256Hex } from '../../documents/hash.js';
 import { MIME_TYPES } from '../../documents/types.js';
 import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js';
-import { INTENT_PREFIX, isIntentId } from '../../manifest/intents.js';
+import { INTENT_PREFIX, isIntentId, redoIntentId } from '../../manifest/intents.js';
 import { realClock, type Clock } from '../../submit/rate-limiter.js';
 import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
 import type { ResultBoard } from '../../results/board.js';
@@ -45,9 +47,9 @@ function contentTag(target: string, sha256: string): string {
   return sha256Hex(Buffer.from(`${target}:${sha256}`)).slice(0, 32);
 }
 
-function idempotencyKeyFor(tag: string, redo: boolean): string {
+function idempotencyKeyFor(tag: string, redo: boolean, stamp: number): string {
   // A redo (--retry-failed, --force) must not get the old job back from a provider that honours the key.
-  return redo ? `ocrq-${tag}-${Date.now().toString(36)}` : `ocrq-${tag}`;
+  return redo ? `ocrq-${tag}-${stamp.toString(36)}` : `ocrq-${tag}`;
 }
 
 export function createRemoteTarget(o: RemoteTargetOptions): Target {
@@ -65,12 +67,16 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
       if (!ctx.record) throw new InternalError('remote targets need a journal to record submissions');
       const record = ctx.record;
       const tag = contentTag(adapter.name, doc.sha256);
-      const intentId = INTENT_PREFIX + tag;
+      const prev = ctx.previous;
+      const stamp = Date.now();
+      // The content's own intent the first time; an intent already holding the content (resent after a crash, or
+      // failed before the provider answered) is used again; a redo of a provider's job gets an intent of its own,
+      // so that the content's first intent, long superseded, is never re-opened.
+      const intentId = prev === undefined ? INTENT_PREFIX + tag : isIntentId(prev.jobId) ? prev.jobId : redoIntentId(tag, stamp);
       if (!adapter.accepts.has(doc.type)) {
         const error = { code: ErrorCodes.UNSUPPORTED_BY_PROVIDER, message: `${doc.source}: ${adapter.name} does not take ${doc.type.toUpperCase()} documents (use --engine local for these)`, category: 'input' as const };
         return { ok: false, jobId: intentId, error };
       }
-      const prev = ctx.previous;
       const pagesCounted = await countPages(doc);
       let jobId: string;
       let state: JobState | undefined;
@@ -83,8 +89,8 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
         if (prev?.resume && prev.entry.idempotencyKey) {
           key = prev.entry.idempotencyKey;
         } else {
-          key = idempotencyKeyFor(tag, prev !== undefined);
-          await record({ job_id: intentId, status: 'submitted', idempotency_key: key, superseded_by: null });
+          key = idempotencyKeyFor(tag, prev !== undefined, stamp);
+          await record({ job_id: intentId, status: 'submitted', idempotency_key: key });
         }
         try {
           const submitted = await adapter.submit(
@@ -103,10 +109,10 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
           if (!(err instanceof ProviderRequestError)) throw err;
           return { ok: false, jobId: intentId, error: failure(err, doc) };
         }
-        await record({ job_id: jobId, status: 'submitted', idempotency_key: key, provider_status: state?.providerStatus ?? null });
-        await record({ job_id: intentId, status: 'submitted', superseded_by: jobId });
-        if (prev && !prev.resume && !isIntentId(prev.jobId) && prev.jobId !== jobId) {
-          await record({ job_id: prev.jobId, status: prev.entry.status, superseded_by: jobId });
+        await record({ job_id: jobId, status: 'submitted', idempotency_key: key, ...(state?.providerStatus !== undefined ? { provider_status: state.providerStatus } : {}) });
+        await record({ job_id: intentId, status: 'superseded', superseded_by: jobId });
+        if (prev && !prev.resume && prev.jobId !== intentId && prev.jobId !== jobId) {
+          await record({ job_id: prev.jobId, status: 'superseded', superseded_by: jobId });
         }
         ctx.onSubmitted?.();
       }
