@@ -20,8 +20,8 @@
 //   --cli ARG          extra argument for the CLI (repeatable), e.g. --cli=--force-ocr
 //   --seeds DIR        seed documents (repeatable; default fixtures/images and fixtures/pdfs)
 //   --batch-timeout S  seconds a batch may take (default 60 + 3 per mutant)
-//   --stall S          seconds without a stdout event before a batch counts as hung (default 120)
-//   --bisect N         re-runs allowed to find the mutant that broke a batch (default 12)
+//   --stall S          seconds without a stdout line (a finished document) before a run counts as hung (default 60)
+//   --bisect N         re-runs allowed to find the mutants that broke a batch (default 10)
 //   --findings DIR     where offending mutants go (default fuzz-findings/)
 //   --keep             keep the temporary folders
 //   --replay FILE      run saved mutants (files or folders) through the CLI, one run each, and check the rules
@@ -31,7 +31,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkRun, inFlight, outcomeKey } from './lib/fuzz-check.mjs';
+import { checkRun, listingOrder, outcomeKey, unfinished } from './lib/fuzz-check.mjs';
 import { EXTENSIONS, mutate, sniffKind } from './lib/mutate.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +43,7 @@ const BUDGET_FLAGS = [['--max-page-seconds', '10']];
 function parseArgs(argv) {
   const opts = {
     count: 2000, seed: 1, start: 0, batch: 200, workers: 2, dpi: 100, cli: [], seeds: [], batchTimeout: null,
-    stall: 120, bisect: 12, findings: path.join(REPO, 'fuzz-findings'), keep: false, replay: [],
+    stall: 60, bisect: 10, findings: path.join(REPO, 'fuzz-findings'), keep: false, replay: [],
   };
   const numeric = { '--count': 'count', '--seed': 'seed', '--start': 'start', '--batch': 'batch', '--workers': 'workers',
     '--dpi': 'dpi', '--batch-timeout': 'batchTimeout', '--stall': 'stall', '--bisect': 'bisect' };
@@ -261,34 +261,57 @@ class Fuzzer {
       const m = byName.get(v.source);
       if (m) this.save(m, { rule: v.rule, detail: v.detail, exit: run.code, signal: run.signal, confirmed: 'in its batch' });
     }
-    if (check.runViolations.length) await this.isolate(mutants, sources, check, run);
+    if (check.runViolations.length) await this.isolate(mutants, sources, check, run, dir);
+    if (!this.opts.keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  /** Finds which of the mutants in flight broke the run, by re-running smaller groups of them. */
-  async isolate(mutants, sources, check, run) {
+  /**
+   * Finds which mutants broke the run. The suspects are the inputs it had started and not finished: the CLI
+   * takes inputs in the order the folder lists them and holds at most 2 × workers + 1 documents at once, so
+   * they are the first unfinished ones in that order. The suspects are run again together, then one by one
+   * (or in halves when there are many), within the --bisect budget of re-runs.
+   */
+  async isolate(mutants, sources, check, run, dir) {
     const byName = new Map(mutants.map((m, i) => [sources[i], m]));
-    let suspects = inFlight(check.events).map((s) => byName.get(s)).filter(Boolean);
-    if (!suspects.length) suspects = mutants;
+    const open = unfinished(check, listingOrder(path.join(dir, 'in'), 'in')).map((s) => byName.get(s)).filter(Boolean);
     const first = check.runViolations[0];
-    console.error(`fuzz:   ${suspects.length} mutant(s) in flight when it broke (${first.rule}): ${suspects.map((m) => m.index).join(', ')}`);
     let budget = this.opts.bisect;
     const reproduces = async (group) => {
       budget--;
-      const { dir, sources: s } = writeRun(this.root, `isolate-${group[0].index}-${group.length}`, group);
-      const r = await runCli(dir, this.args, this.limits(group.length));
+      const { dir: d, sources: s } = writeRun(this.root, `isolate-${group[0].index}-${group.length}`, group);
+      const r = await runCli(d, this.args, this.limits(group.length));
       const c = checkRun(r, s);
-      if (!this.opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+      if (!this.opts.keep) fs.rmSync(d, { recursive: true, force: true });
       const v = c.runViolations[0] ?? c.violations[0];
       console.error(`fuzz:   re-run of ${group.length} (${group.slice(0, 8).map((m) => m.index).join(', ')}${group.length > 8 ? ', …' : ''}): ` +
-        `${v ? `broke (${v.rule}: ${v.detail})` : 'kept the rules'}`);
-      return v ? { rule: v.rule, detail: v.detail, exit: r.code, signal: r.signal, ms: r.ms, peakRss: r.peakRss } : null;
+        `${v ? `broke (${v.rule}: ${v.detail})` : 'kept the rules'} in ${secs(r.ms)}, peak RSS ${mib(r.peakRss)}`);
+      return v ? { rule: v.rule, detail: v.detail, exit: r.code, signal: r.signal, seconds: Math.round(r.ms / 1000), peak_rss_mib: Math.round(r.peakRss / 2 ** 20) } : null;
     };
-    let set = suspects;
-    let found = await reproduces(set);
+    const inFlightCap = 2 * this.opts.workers + 1;
+    let suspects = open.slice(0, inFlightCap);
+    console.error(`fuzz:   ${open.length} unfinished; in flight when it broke (${first.rule}): ${suspects.map((m) => `#${m.index} [${m.ops.join('; ')}]`).join(', ')}`);
+    let found = suspects.length ? await reproduces(suspects) : null;
+    if (!found && open.length > suspects.length && budget > 0) {
+      suspects = open;
+      found = await reproduces(suspects);
+    }
     if (!found) {
-      for (const m of suspects) this.save(m, { ...first, exit: run.code, signal: run.signal, confirmed: 'no: in flight when its batch broke; did not break a run of the suspects alone' });
+      for (const m of suspects) this.save(m, { ...first, exit: run.code, signal: run.signal, confirmed: 'no: in flight when its batch broke; a run of the suspects kept the rules' });
       return;
     }
+    if (suspects.length <= 8) {
+      // One by one: several suspects may each break a run on their own.
+      const culprits = [];
+      for (const m of suspects) {
+        if (budget <= 0) break;
+        const v = await reproduces([m]);
+        if (v) culprits.push([m, v]);
+      }
+      for (const [m, v] of culprits) this.save(m, { ...v, confirmed: 'yes: breaks a run on its own' });
+      if (!culprits.length) for (const m of suspects) this.save(m, { ...found, confirmed: `only together with the other ${suspects.length - 1} suspects` });
+      return;
+    }
+    let set = suspects;
     while (set.length > 1 && budget > 0) {
       const half = set.slice(0, Math.ceil(set.length / 2));
       const rest = set.slice(half.length);
@@ -297,13 +320,9 @@ class Fuzzer {
         [set, found] = [half, a];
         continue;
       }
-      if (budget <= 0) break;
-      const b = await reproduces(rest);
-      if (b) {
-        [set, found] = [rest, b];
-        continue;
-      }
-      break;
+      const b = budget > 0 ? await reproduces(rest) : null;
+      if (!b) break;
+      [set, found] = [rest, b];
     }
     const confirmed = set.length === 1 ? 'yes: breaks a run on its own' : `as a group of ${set.length}`;
     for (const m of set) this.save(m, { ...found, confirmed });

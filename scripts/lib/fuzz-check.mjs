@@ -3,6 +3,7 @@
 // Whatever the documents, a run ends on its own with exit 0, 3 or 4; stdout is NDJSON ending in the summary;
 // every input has exactly one row in the folded manifest, `completed`, `failed` or `skipped`, and a row that
 // is not completed says why (`error.code`).
+import fs from 'node:fs';
 
 /** Exit codes a run over any documents may end with: all completed, partial, all failed. */
 export const ALLOWED_EXIT_CODES = [0, 3, 4];
@@ -129,13 +130,25 @@ export function checkRun(run, sources) {
   return { runViolations, violations, rows: rowOf, events, summary };
 }
 
-/** Inputs a run started and never finished (an `input` event, no `document` event): the suspects of a crash. */
-export function inFlight(events) {
-  const started = [];
-  const done = new Set();
-  for (const e of events) {
-    if (e.type === 'input') started.push(e.source);
-    else if (e.type === 'document') done.add(e.source);
-  }
-  return started.filter((s) => !done.has(s));
+/**
+ * Entries of a folder in the order the file system lists them (unsorted), which is the order the CLI's walk
+ * takes them in; named `prefix/name` like the CLI's sources.
+ */
+export function listingOrder(dir, prefix) {
+  const names = [];
+  const d = fs.opendirSync(dir);
+  for (let e; (e = d.readSync()); ) names.push(`${prefix}/${e.name}`);
+  d.closeSync();
+  return names;
+}
+
+/**
+ * Inputs a run never finished (no row, no `document` event), in the order it took them. The run holds at most
+ * a few documents at once (2 × workers + 1 for the local engine) and takes inputs in listing order, so the
+ * first of these were in flight when it broke.
+ */
+export function unfinished(check, order) {
+  const done = new Set([...check.rows].filter(([, row]) => row).map(([s]) => s));
+  for (const e of check.events) if (e.type === 'document') done.add(e.source);
+  return order.filter((s) => !done.has(s));
 }
