@@ -207,6 +207,8 @@ class Fuzzer {
     this.peakRss = 0;
     this.slowest = [];
     this.brokenBatches = 0;
+    /** Index → rule of every mutant saved as a finding. */
+    this.saved = new Map();
   }
 
   mutant(index) {
@@ -229,7 +231,7 @@ class Fuzzer {
     for (let from = start; from < start + count; from += batch) {
       const n = Math.min(batch, start + count - from);
       const mutants = Array.from({ length: n }, (_, i) => this.mutant(from + i));
-      await this.batch(mutants, from);
+      await this.batch(mutants, `mutants ${from}..${from + n - 1}`);
     }
     const wall = Date.now() - t0;
     this.report(wall);
@@ -237,32 +239,42 @@ class Fuzzer {
     return this.findings.length || this.brokenBatches ? 1 : 0;
   }
 
-  async batch(mutants, from) {
-    const { dir, sources } = writeRun(this.root, `batch-${from}`, mutants);
+  /**
+   * One CLI run over `mutants`. When it breaks, the mutants responsible are isolated and saved, and the ones it
+   * never got to run again in a run of their own (up to a few times), so that every mutant gets an outcome.
+   */
+  async batch(mutants, label, depth = 0) {
+    const { dir, sources } = writeRun(this.root, `batch-${mutants[0].index}-${depth}`, mutants);
     const run = await runCli(dir, this.args, this.limits(mutants.length));
     this.peakRss = Math.max(this.peakRss, run.peakRss);
     const check = checkRun(run, sources);
     const byName = new Map(mutants.map((m, i) => [sources[i], m]));
-    for (const [source, row] of check.rows) {
-      const key = row ? outcomeKey(row) : 'no row (run broke)';
-      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-      if (row && typeof row.elapsed_ms === 'number') this.noteSlow(row.elapsed_ms, byName.get(source), key);
-    }
     const broke = check.runViolations.length > 0 || check.violations.length > 0;
-    console.error(`fuzz: mutants ${from}..${from + mutants.length - 1}: exit ${run.timedOut ? 'timeout' : run.signal ?? run.code} in ` +
+    console.error(`fuzz: ${label}: exit ${run.timedOut ? 'timeout' : run.signal ?? run.code} in ` +
       `${secs(run.ms)}, peak RSS ${mib(run.peakRss)}${broke ? ` — BROKE: ${describeViolations(check)}` : ''}`);
-    if (!broke) {
-      if (!this.opts.keep) fs.rmSync(dir, { recursive: true, force: true });
-      return;
+    const rest = [];
+    if (broke) {
+      this.brokenBatches++;
+      // An input whose own row breaks a rule is a finding as it stands.
+      for (const v of check.violations) {
+        const m = byName.get(v.source);
+        if (m) this.save(m, { rule: v.rule, detail: v.detail, exit: run.code, signal: run.signal, confirmed: 'in its batch' });
+      }
+      if (check.runViolations.length) {
+        await this.isolate(mutants, sources, check, run, dir);
+        for (const s of unfinished(check, sources)) if (!this.saved.has(byName.get(s).index)) rest.push(byName.get(s));
+      }
     }
-    this.brokenBatches++;
-    // An input whose own row breaks a rule is a finding as it stands.
-    for (const v of check.violations) {
-      const m = byName.get(v.source);
-      if (m) this.save(m, { rule: v.rule, detail: v.detail, exit: run.code, signal: run.signal, confirmed: 'in its batch' });
-    }
-    if (check.runViolations.length) await this.isolate(mutants, sources, check, run, dir);
     if (!this.opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+    const again = new Set(depth < 4 ? rest : []);
+    for (const [source, row] of check.rows) {
+      const m = byName.get(source);
+      if (again.has(m)) continue;
+      const key = this.saved.has(m.index) ? `broke the run (${this.saved.get(m.index)})` : row ? outcomeKey(row) : 'no row (its run broke)';
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      if (row && typeof row.elapsed_ms === 'number') this.noteSlow(row.elapsed_ms, m, key);
+    }
+    if (again.size) await this.batch([...again], `${again.size} mutants its run never finished, again`, depth + 1);
   }
 
   /**
@@ -339,6 +351,7 @@ class Fuzzer {
     };
     fs.writeFileSync(`${file}.json`, JSON.stringify(meta, null, 2) + '\n');
     if (!this.findings.some((f) => f.file === file)) this.findings.push({ file, ...meta });
+    this.saved.set(m.index, finding.rule);
   }
 
   noteSlow(ms, m, key) {
@@ -352,11 +365,16 @@ class Fuzzer {
     const byStatus = { completed: [], failed: [], skipped: [], other: [] };
     for (const [key, n] of [...this.counts].sort((a, b) => b[1] - a[1])) {
       const [status, ...code] = key.split(' ');
-      (byStatus[status] ?? byStatus.other).push([code.join(' ') || key, n]);
+      if (status in byStatus && code.length) byStatus[status].push([code.join(' '), n]);
+      else if (key === 'completed') byStatus.completed.push([key, n]);
+      else byStatus.other.push([key, n]);
     }
     const line = Object.entries(byStatus)
       .filter(([, list]) => list.length)
-      .map(([status, list]) => (status === 'completed' ? `completed ${list[0][1]}` : `${status} ${list.map(([c, n]) => `${c} ${n}`).join(', ')}`))
+      .map(([status, list]) => {
+        if (status === 'completed') return `completed ${list[0][1]}`;
+        return `${status === 'other' ? '' : `${status} `}${list.map(([c, n]) => `${c} ${n}`).join(', ')}`;
+      })
       .join('; ');
     console.log(`outcomes: ${line}`);
     console.log(`wall time ${secs(wall)}; peak RSS of the CLI process tree ${mib(this.peakRss)}`);
