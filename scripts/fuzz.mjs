@@ -280,12 +280,14 @@ class Fuzzer {
   /**
    * Finds which mutants broke the run. The suspects are the inputs it had started and not finished: the CLI
    * takes inputs in the order the folder lists them and holds at most 2 × workers + 1 documents at once, so
-   * they are the first unfinished ones in that order. The suspects are run again together, then one by one
-   * (or in halves when there are many), within the --bisect budget of re-runs.
+   * they are the first unfinished ones in that order. They are re-run one by one, then together, then with
+   * every unfinished mutant bisected, within the --bisect budget of re-runs.
    */
   async isolate(mutants, sources, check, run, dir) {
     const byName = new Map(mutants.map((m, i) => [sources[i], m]));
-    const open = unfinished(check, listingOrder(path.join(dir, 'in'), 'in')).map((s) => byName.get(s)).filter(Boolean);
+    const left = unfinished(check, listingOrder(path.join(dir, 'in'), 'in')).map((s) => byName.get(s)).filter(Boolean);
+    // A run that broke after finishing every document (at exit) leaves no one in flight: all are suspects.
+    const open = left.length ? left : mutants;
     const first = check.runViolations[0];
     let budget = this.opts.bisect;
     const reproduces = async (group) => {
@@ -302,25 +304,25 @@ class Fuzzer {
     const inFlightCap = 2 * this.opts.workers + 1;
     let suspects = open.slice(0, inFlightCap);
     console.error(`fuzz:   ${open.length} unfinished; in flight when it broke (${first.rule}): ${suspects.map((m) => `#${m.index} [${m.ops.join('; ')}]`).join(', ')}`);
-    let found = suspects.length ? await reproduces(suspects) : null;
-    if (!found && open.length > suspects.length && budget > 0) {
-      suspects = open;
-      found = await reproduces(suspects);
+    // The few documents in flight are tried one by one straight away (several may break a run on their own);
+    // only when none does alone are they, and then every unfinished one, tried together.
+    const culprits = [];
+    for (const m of suspects) {
+      if (budget <= 0) break;
+      const v = await reproduces([m]);
+      if (v) culprits.push([m, v]);
     }
-    if (!found) {
-      for (const m of suspects) this.save(m, { ...first, exit: run.code, signal: run.signal, confirmed: 'no: in flight when its batch broke; a run of the suspects kept the rules' });
+    for (const [m, v] of culprits) this.save(m, { ...v, confirmed: 'yes: breaks a run on its own' });
+    if (culprits.length) return;
+    let found = suspects.length && budget > 0 ? await reproduces(suspects) : null;
+    if (found) {
+      for (const m of suspects) this.save(m, { ...found, confirmed: `only together with the other ${suspects.length - 1} in flight` });
       return;
     }
-    if (suspects.length <= 8) {
-      // One by one: several suspects may each break a run on their own.
-      const culprits = [];
-      for (const m of suspects) {
-        if (budget <= 0) break;
-        const v = await reproduces([m]);
-        if (v) culprits.push([m, v]);
-      }
-      for (const [m, v] of culprits) this.save(m, { ...v, confirmed: 'yes: breaks a run on its own' });
-      if (!culprits.length) for (const m of suspects) this.save(m, { ...found, confirmed: `only together with the other ${suspects.length - 1} suspects` });
+    suspects = open;
+    found = budget > 0 ? await reproduces(suspects) : null;
+    if (!found) {
+      for (const m of open.slice(0, inFlightCap)) this.save(m, { ...first, exit: run.code, signal: run.signal, confirmed: 'no: in flight when its batch broke; no re-run broke' });
       return;
     }
     let set = suspects;
@@ -384,7 +386,7 @@ class Fuzzer {
       console.log('findings: none; every batch kept the rules');
       return;
     }
-    console.log(`findings: ${this.findings.length} mutant(s) from ${this.brokenBatches} broken batch(es), saved in ${path.relative(process.cwd(), this.opts.findings) || '.'}`);
+    console.log(`findings: ${this.findings.length} mutant(s) from ${this.brokenBatches} broken run(s), saved in ${path.relative(process.cwd(), this.opts.findings) || '.'}`);
     for (const f of this.findings) {
       console.log(`  ${path.relative(process.cwd(), f.file)}: ${f.rule} (${f.detail}); seed ${f.seed} index ${f.index}; ` +
         `${f.seed_document} [${f.mutations.join('; ')}]; confirmed ${f.confirmed}`);
