@@ -96,7 +96,9 @@ async function fuzzRun(mutants: Indexed[], killAfterMs: number): Promise<RunChec
   ];
   if (problems.length) {
     // The run holds at most 2 × workers + 1 documents and takes them in listing order.
-    const inFlight = check.runViolations.length ? unfinished(check, listingOrder(path.join(dir, 'in'), 'in')).slice(0, 5) : [];
+    let inFlight = check.runViolations.length ? unfinished(check, listingOrder(path.join(dir, 'in'), 'in')).slice(0, 5) : [];
+    // A run that broke with every row written (at exit): a small set is all suspect.
+    if (check.runViolations.length && !inFlight.length && sources.length <= 5) inFlight = sources;
     const suspects = [...new Set([...inFlight, ...check.violations.map((v) => v.source!)])];
     const findings = path.join(REPO_ROOT, 'fuzz-findings');
     await fs.mkdir(findings, { recursive: true });
