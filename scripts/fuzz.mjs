@@ -18,7 +18,7 @@
 //   --workers N        the CLI's --workers (default 2)
 //   --dpi N            the CLI's --dpi (default 100: cheap OCR)
 //   --cli ARG          extra argument for the CLI (repeatable), e.g. --cli=--force-ocr
-//   --seeds DIR        seed documents (repeatable; default fixtures/images and fixtures/pdfs)
+//   --seeds PATH       seed documents, a file or a folder (repeatable; default DEFAULT_SEED_FILES in lib/mutate.mjs)
 //   --batch-timeout S  seconds a batch may take (default 60 + 3 per mutant)
 //   --stall S          seconds without a stdout line (a finished document) before a run counts as hung (default 60)
 //   --bisect N         re-runs allowed to find the mutants that broke a batch (default 10)
@@ -32,7 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkRun, listingOrder, outcomeKey, unfinished } from './lib/fuzz-check.mjs';
-import { EXTENSIONS, mutate, sniffKind } from './lib/mutate.mjs';
+import { DEFAULT_SEED_FILES, EXTENSIONS, mutate, sniffKind } from './lib/mutate.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(REPO, 'bin', 'ocrq.js');
@@ -65,7 +65,7 @@ function parseArgs(argv) {
     else if (arg === '-h' || arg === '--help') usage();
     else usage(`unknown argument ${arg}`);
   }
-  if (!opts.seeds.length) opts.seeds = [path.join(REPO, 'fixtures/images'), path.join(REPO, 'fixtures/pdfs')];
+  if (!opts.seeds.length) opts.seeds = DEFAULT_SEED_FILES.map((f) => path.join(REPO, 'fixtures', f));
   return opts;
 }
 
@@ -77,13 +77,16 @@ function usage(message) {
   process.exit(message ? 2 : 0);
 }
 
-/** Seed documents: every file of the seed folders, sorted so that a seed number means the same mutants everywhere. */
-function loadSeeds(dirs) {
+/**
+ * Seed documents: files as given, and every file of a folder, sorted, so that a seed number means the same mutants
+ * everywhere.
+ */
+function loadSeeds(paths) {
   const seeds = [];
-  for (const dir of dirs) {
-    for (const name of fs.readdirSync(dir).sort()) {
-      const file = path.join(dir, name);
-      if (fs.statSync(file).isFile()) seeds.push({ name: `${path.basename(dir)}/${name}`, data: fs.readFileSync(file) });
+  for (const p of paths) {
+    const files = fs.statSync(p).isDirectory() ? fs.readdirSync(p).sort().map((name) => path.join(p, name)) : [p];
+    for (const file of files) {
+      if (fs.statSync(file).isFile()) seeds.push({ name: `${path.basename(path.dirname(file))}/${path.basename(file)}`, data: fs.readFileSync(file) });
     }
   }
   if (!seeds.length) usage('no seed documents');

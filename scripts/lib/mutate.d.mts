@@ -1,4 +1,6 @@
 export const MAX_MUTANT_BYTES: number;
+/** The default seed documents, relative to fixtures/. */
+export const DEFAULT_SEED_FILES: readonly string[];
 export const EXTENSIONS: Record<string, string>;
 
 export interface SeedDocument {

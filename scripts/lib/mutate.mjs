@@ -12,6 +12,15 @@ import zlib from 'node:zlib';
 /** Mutants are cut to this size so a batch stays small on disk and quick to read. */
 export const MAX_MUTANT_BYTES = 2 * 1024 * 1024;
 
+/**
+ * The default seed documents, relative to fixtures/. A fixed list rather than whatever the folders hold, so that a
+ * seed number and an index keep naming the same mutant when fixtures are added; growing it renumbers every mutant.
+ */
+export const DEFAULT_SEED_FILES = [
+  'images/invoice.png', 'images/letter.tiff', 'images/memo.webp', 'images/note.bmp', 'images/receipt.jpg', 'images/sign.gif',
+  'pdfs/born-digital.pdf', 'pdfs/corrupt.pdf', 'pdfs/mixed.pdf', 'pdfs/protected.pdf', 'pdfs/scanned.pdf',
+];
+
 // ---------------------------------------------------------------------------------------------------------
 // PRNG
 
