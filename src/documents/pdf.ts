@@ -206,7 +206,7 @@ export class PdfDocument {
   /**
    * A page that is one image drawn upright over the whole page (a scan), at about `dpi` (within DPI_TOLERANCE):
    * that image's pixels in grayscale, taken as pdf.js decoded them, without drawing the page on a canvas. Null for
-   * any other page, which is rendered instead. Saves most of the main thread's work on a scanned page.
+   * any other page, which is rendered instead. Saves most of a worker's rendering work on a scanned page.
    */
   async scannedPageGray(pageNumber: number, dpi: number, maxPixels: number): Promise<GrayImage | null> {
     const pdfjs = await loadPdfJs();
