@@ -280,7 +280,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .addOption(new Option('--engine <name>', 'the embedded engine (the default when no provider is configured)').choices(['local']))
     .addOption(new Option('--provider <name>', 'submit to a remote OCR API instead').choices([...PROVIDERS]))
     .option('--api-key-file <file>', 'read the provider API key from this file (- = standard input)')
-    .option('--api-key <key>', 'provider API key; visible in the process list, prefer --api-key-file, OCRQ_API_KEY, the provider\'s own variable or the config file')
+    .option('--api-key <key>', 'provider API key; visible in the process list, prefer --api-key-file, the provider\'s own variable, OCRQ_API_KEY or the config file')
     .option('--base-url <url>', 'provider API base URL, e.g. a test server')
     .option('--option <key=value>', 'provider option, e.g. extractor_id=ext_1 (repeatable)', collect, [])
     .option('--rps <n>', `requests per second to the provider, submits and polls alike (default ${DEFAULT_RPS})`, positiveNumber('--rps'))

@@ -37,6 +37,14 @@ describe('secrets from files', () => {
     expect(fake.requests.every((r) => r.status !== 401)).toBe(true);
   });
 
+  it("sends a provider its own key variable's key, not a generic OCRQ_API_KEY meant for another", async () => {
+    const { dir, fake, args } = await setup();
+    const io = captureIo(dir, { env: { ...process.env, CI: '1', OCRQ_API_KEY: 'pk_live_meant_for_another_provider_000', OCRQUEEN_API_KEY: fake.apiKey } });
+    expect(await run(args, io.deps), io.stderr()).toBe(0);
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(fake.requests.every((r) => r.status !== 401)).toBe(true);
+  });
+
   it('prints a one-line notice when a secret is passed as a flag, and never the secret', async () => {
     const { dir, fake, args } = await setup();
     const io = captureIo(dir);

@@ -8,7 +8,7 @@ import { parseSize } from '../output/format.js';
 export const PROVIDERS = ['ocrqueen', 'leapocr', 'docextract', 'qomplement', 'process-job'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
-/** Each provider's own key variable; `OCRQ_API_KEY` covers every provider and wins over these. */
+/** Each provider's own key variable; it wins over `OCRQ_API_KEY`, which covers every provider. */
 export const PROVIDER_KEY_ENV: Record<ProviderName, string> = {
   ocrqueen: 'OCRQUEEN_API_KEY',
   leapocr: 'LEAPOCR_API_KEY',

@@ -17,7 +17,7 @@ export interface ResolvedSetting<T> {
 export type NoticeSink = (message: string) => void;
 
 /**
- * API key for a provider: --api-key > OCRQ_API_KEY > the provider's own variable > config providers.<p>.api_key;
+ * API key for a provider: --api-key > the provider's own variable > OCRQ_API_KEY > config providers.<p>.api_key;
  * null when none. Empty variables are skipped; surrounding whitespace (a key read from a file) is trimmed with a
  * notice; a value that cannot be a key is refused (UsageError for the flag, ConfigError otherwise).
  */
@@ -29,7 +29,8 @@ export function resolveApiKey(
   onNotice: NoticeSink = () => {},
 ): ResolvedSetting<string> | null {
   if (flag !== undefined) return checkedSecret(flag, 'flag', '--api-key', onNotice);
-  for (const name of [GLOBAL_KEY_ENV, PROVIDER_KEY_ENV[provider]]) {
+  // The provider's own variable first: a generic key exported for one provider is never sent to another that has its own.
+  for (const name of [PROVIDER_KEY_ENV[provider], GLOBAL_KEY_ENV]) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     if (raw.trim() === '') {

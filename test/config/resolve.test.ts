@@ -17,11 +17,13 @@ async function configWith(values: Record<string, unknown>): Promise<ConfigStore>
 }
 
 describe('resolveApiKey', () => {
-  it('takes --api-key, then OCRQ_API_KEY, then the provider variable, then the config file', async () => {
+  it('takes --api-key, then the provider variable, then OCRQ_API_KEY, then the config file', async () => {
     const config = await configWith({ 'providers.ocrqueen.api_key': STORED_KEY });
     const env = { OCRQ_API_KEY: GLOBAL_KEY, OCRQUEEN_API_KEY: OWN_KEY };
     expect(resolveApiKey('ocrqueen', FLAG_KEY, env, config)).toEqual({ value: FLAG_KEY, from: 'flag', name: '--api-key' });
-    expect(resolveApiKey('ocrqueen', undefined, env, config)).toEqual({ value: GLOBAL_KEY, from: 'env', name: 'OCRQ_API_KEY' });
+    expect(resolveApiKey('ocrqueen', undefined, env, config)).toEqual({ value: OWN_KEY, from: 'env', name: 'OCRQUEEN_API_KEY' });
+    // A generic key exported for one provider is used by another only when that one has no variable of its own.
+    expect(resolveApiKey('leapocr', undefined, env, config)).toEqual({ value: GLOBAL_KEY, from: 'env', name: 'OCRQ_API_KEY' });
     expect(resolveApiKey('ocrqueen', undefined, { OCRQUEEN_API_KEY: OWN_KEY }, config)).toEqual({
       value: OWN_KEY,
       from: 'env',
