@@ -32,6 +32,15 @@ export function chooseReporterKind(opts: { json: boolean; quiet: boolean }, io: 
   return interactive ? 'tty' : 'plain';
 }
 
+/**
+ * A terminal that asked for no colour gets none: `NO_COLOR` with any value (no-color.org), or `FORCE_COLOR` set to
+ * 0 or false. Nothing here turns colour on where it was turned off.
+ */
+export function colorsAllowed(env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+}
+
 export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () => number = Date.now): Reporter {
   switch (kind) {
     case 'json':
@@ -39,7 +48,7 @@ export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () 
     case 'silent':
       return new TextReporter(io.stderr, { progress: 'none', colors: false, quiet: true }, now);
     case 'tty':
-      return new TextReporter(io.stderr, { progress: 'bar', colors: true, quiet: false }, now);
+      return new TextReporter(io.stderr, { progress: 'bar', colors: colorsAllowed(io.env), quiet: false }, now);
     default:
       return new TextReporter(io.stderr, { progress: 'lines', colors: false, quiet: false }, now);
   }
@@ -165,6 +174,7 @@ class TextReporter implements Reporter {
     private readonly opts: TextOptions,
     private readonly now: () => number,
   ) {
+    // On a terminal that allows colour, at least the basic 16 even when detection found none (a pty, say).
     this.c = new Chalk({ level: opts.colors ? chalk.level || 1 : 0 });
     this.started = now();
     this.lastLine = this.started;

@@ -58,6 +58,23 @@ describe('reporters', () => {
     expect(io.out()).toBe('');
   });
 
+  it.each([
+    [{}, true],
+    [{ NO_COLOR: '1' }, false],
+    [{ NO_COLOR: '' }, true],
+    [{ FORCE_COLOR: '0' }, false],
+    [{ FORCE_COLOR: 'false' }, false],
+    [{ NO_COLOR: '1', FORCE_COLOR: '3' }, false],
+  ] as const)('colours on a terminal with env %j: %s', (env, coloured) => {
+    const io = streams(true);
+    const r = createReporter('tty', { ...io, env: env as NodeJS.ProcessEnv });
+    r.emit({ type: 'summary', summary });
+    r.close();
+    // SGR colour sequences (ESC [ … m), as opposed to the bar's cursor movements.
+    const sgr = [...io.err().matchAll(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'gu'))];
+    expect(sgr.length > 0).toBe(coloured);
+  });
+
   it('--json: NDJSON on stdout, periodic progress events, and the summary envelope last', () => {
     const io = streams();
     let t = 0;
