@@ -25,6 +25,7 @@ import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
 import type { CommandDeps } from '../deps.js';
+import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
 
 export interface SubmitOptions {
   paths: string[];
@@ -71,6 +72,7 @@ export interface SubmitOptions {
 export async function submit(options: SubmitOptions, deps: CommandDeps): Promise<RunSummary> {
   const started = deps.now();
   await checkArguments(options, deps);
+  if (!options.dryRun) await checkOutputs(options, deps);
   const reporter = createReporter(chooseReporterKind(options, deps), deps, deps.now);
   const warn = (message: string) => reporter.emit({ type: 'warning', message });
   const manifest = path.resolve(deps.cwd, options.out);
@@ -101,7 +103,6 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       index = opened.index;
       sink = journal;
     }
-    if (options.resultsDir) await fs.mkdir(path.resolve(deps.cwd, options.resultsDir), { recursive: true });
     if (webhooks && journal) {
       const bound = await webhooks.start(journal, index, warn);
       listener = bound.server;
@@ -235,6 +236,13 @@ async function checkArguments(options: SubmitOptions, deps: CommandDeps): Promis
       throw new UsageError(`${p}: no such file or directory`, 'check the path; quote globs so ocrq expands them');
     }
   }
+}
+
+/** Where the run writes, checked before the engine starts or any document is read (a dry run writes nothing). */
+async function checkOutputs(options: SubmitOptions, deps: CommandDeps): Promise<void> {
+  await checkOutputFile(path.resolve(deps.cwd, options.out), '--out');
+  if (options.csv) await checkOutputFile(path.resolve(deps.cwd, options.csv), '--csv');
+  if (options.resultsDir) await checkOutputDirectory(path.resolve(deps.cwd, options.resultsDir), '--results-dir');
 }
 
 /** A dry run reads the manifest without locking it; no manifest yet means nothing is done yet. */
