@@ -40,7 +40,8 @@ function main(): void {
   process.on('unhandledRejection', (err) => process.stderr.write(`ignored rejection: ${String(err)}\n`));
   let queue: Promise<void> = Promise.resolve();
   process.on('message', (message: ParentMessage) => {
-    queue = queue.then(() => handle(message));
+    // One message at a time; a failure in one must not stop the messages after it.
+    queue = queue.then(() => handle(message)).catch((err: unknown) => process.stderr.write(`message failed: ${String(err)}\n`));
   });
 }
 
