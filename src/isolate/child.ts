@@ -41,7 +41,11 @@ function main(): void {
   let queue: Promise<void> = Promise.resolve();
   process.on('message', (message: ParentMessage) => {
     // One message at a time; a failure in one must not stop the messages after it.
-    queue = queue.then(() => handle(message)).catch((err: unknown) => process.stderr.write(`message failed: ${String(err)}\n`));
+    queue = queue
+      .then(() => handle(message))
+      .catch((err: unknown) => {
+        process.stderr.write(`message failed: ${String(err)}\n`);
+      });
   });
 }
 
