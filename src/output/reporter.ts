@@ -271,14 +271,14 @@ class TextReporter implements Reporter {
         `${c.green(String(s.completed))} completed`,
         `${s.failed ? c.red(String(s.failed)) : '0'} failed`,
         `${s.skipped} skipped`,
-        `${s.duplicates} duplicates`,
+        plural(s.duplicates, 'duplicate'),
       ];
       if (s.pending) parts.push(`${s.pending} pending`);
       this.err.write(
-        `ocrq: ${s.documents} documents from ${s.files} inputs: ${parts.join(', ')}` +
+        `ocrq: ${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
           ` (${verb} ${s.processed}, ${s.already_done} already done)\n`,
       );
-      this.err.write(`ocrq: ${s.pages} pages in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s); manifest ${s.manifest}\n`);
+      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s); manifest ${s.manifest}\n`);
       const skipped = Object.entries(s.skipped_by_code);
       if (skipped.length) this.err.write(`ocrq: skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
     }
@@ -289,6 +289,9 @@ class TextReporter implements Reporter {
     if (s.interrupted) this.err.write(`ocrq: interrupted; the manifest is flushed; run the same command again to resume\n`);
   }
 }
+
+/** `1 document`, `2 documents`. */
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Names and library messages are untrusted: control characters must not reach the terminal. */
 const safe = escapeForDisplay;

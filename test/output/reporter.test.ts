@@ -75,6 +75,14 @@ describe('reporters', () => {
     expect(sgr.length > 0).toBe(coloured);
   });
 
+  it('says 1 document, 1 input, 1 duplicate and 1 page in the singular', () => {
+    const io = streams();
+    const r = createReporter('plain', io);
+    r.emit({ type: 'summary', summary: { ...summary, documents: 1, files: 1, duplicates: 1, pages: 1, completed: 1, failed: 0, skipped: 0, failures: [] } });
+    expect(io.err()).toContain('ocrq: 1 document from 1 input: 1 completed, 0 failed, 0 skipped, 1 duplicate');
+    expect(io.err()).toContain('ocrq: 1 page in ');
+  });
+
   it('--json: NDJSON on stdout, periodic progress events, and the summary envelope last', () => {
     const io = streams();
     let t = 0;
