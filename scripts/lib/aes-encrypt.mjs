@@ -3,7 +3,7 @@
 // strings, streams and embedded files each name their own crypt filter, any of which may be Identity (no
 // encryption). Only what an encrypting writer needs.
 import { createCipheriv, createHash } from 'node:crypto';
-import { computeFileKey, computeOwnerEntry, computeUserEntry } from './rc4-encrypt.mjs';
+import { computeFileKey, computeOwnerEntry, computeUserEntry, objectSuffix } from './rc4-encrypt.mjs';
 
 /** The name of the one defined crypt filter. */
 const FILTER = 'StdCF';
@@ -17,14 +17,7 @@ function md5(...parts) {
 
 /** Algorithm 1 for AESV2: the object's key is salted with "sAlT". */
 export function aesObjectKey(fileKey, objectNumber, generation) {
-  const suffix = Buffer.from([
-    objectNumber & 0xff,
-    (objectNumber >> 8) & 0xff,
-    (objectNumber >> 16) & 0xff,
-    generation & 0xff,
-    (generation >> 8) & 0xff,
-  ]);
-  return md5(fileKey, suffix, Buffer.from('sAlT', 'latin1')).subarray(0, KEY_LENGTH);
+  return md5(fileKey, objectSuffix(objectNumber, generation), Buffer.from('sAlT', 'latin1')).subarray(0, KEY_LENGTH);
 }
 
 /**

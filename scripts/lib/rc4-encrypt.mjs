@@ -76,16 +76,20 @@ export function computeUserEntry(fileKey, fileId, revision) {
   return Buffer.concat([hashed, Buffer.alloc(16)]);
 }
 
-/** Algorithm 1: the key for one object's strings and streams. */
-export function objectKey(fileKey, objectNumber, generation) {
-  const suffix = Buffer.from([
+/** Algorithm 1's salt of one object: the low 3 bytes of its number and the low 2 of its generation. */
+export function objectSuffix(objectNumber, generation) {
+  return Buffer.from([
     objectNumber & 0xff,
     (objectNumber >> 8) & 0xff,
     (objectNumber >> 16) & 0xff,
     generation & 0xff,
     (generation >> 8) & 0xff,
   ]);
-  return md5(fileKey, suffix).subarray(0, Math.min(fileKey.length + 5, 16));
+}
+
+/** Algorithm 1: the key for one object's strings and streams. */
+export function objectKey(fileKey, objectNumber, generation) {
+  return md5(fileKey, objectSuffix(objectNumber, generation)).subarray(0, Math.min(fileKey.length + 5, 16));
 }
 
 /**
