@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { renderText } from '../../scripts/lib/text-canvas.mjs';
 import { buildPdf } from '../../scripts/lib/pdf-documents.mjs';
+import { mulberry32 } from '../../scripts/lib/prng.mjs';
 
 /** US letter in PDF points; 2550 x 3300 px at 300 dpi. */
 export const LETTER_WIDTH_PT = 612;
@@ -39,21 +40,29 @@ const WORDS = (
 ).split(' ');
 const NAMES = ['Patel', 'Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Brennan', 'Castillo', 'Novak', 'Haddad', 'Kowalski'];
 
-/** Small seeded PRNG (mulberry32): the same seed always gives the same corpus. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+
+/**
+ * The file list of an OCR corpus: `images` PNG pages, then image-only PDFs of `scanned[i]` pages each, then (page ids
+ * from 1000) born-digital PDFs of `born[i]` pages each. The spec is also the corpus's stamp, so the same sizes always
+ * give the same corpus.
+ */
+export function letterCorpusSpec({ images, scanned, born = [] }) {
+  const files = [];
+  let id = 0;
+  for (let i = 0; i < images; i++) files.push({ name: `images/page-${String(i + 1).padStart(2, '0')}.png`, kind: 'png', pages: [id++] });
+  scanned.forEach((count, i) => {
+    files.push({ name: `scanned/scan-${i + 1}.pdf`, kind: 'pdf', pages: Array.from({ length: count }, () => ({ id: id++, scanned: true })) });
+  });
+  id = 1000;
+  born.forEach((count, i) => {
+    files.push({ name: `born/report-${i + 1}.pdf`, kind: 'pdf', pages: Array.from({ length: count }, () => ({ id: id++, scanned: false })) });
+  });
+  return files;
 }
 
 /** Lines of one page: a short letter with a reference number unique to `pageId`, wrapped to LINE_CHARS. */
 export function letterLines(pageId) {
-  const rnd = random(0x5eed + pageId * 7919);
+  const rnd = mulberry32(0x5eed + pageId * 7919);
   const pick = (list) => list[Math.floor(rnd() * list.length)];
   const sentence = () => {
     const n = 6 + Math.floor(rnd() * 8);

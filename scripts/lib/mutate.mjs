@@ -8,6 +8,7 @@
 // dimensions in their headers (PNG IHDR with its CRC recomputed, JPEG SOF, TIFF IFDs and IFD loops, BMP and
 // GIF headers, WebP canvas and frame sizes). Mutants never exceed MAX_MUTANT_BYTES.
 import zlib from 'node:zlib';
+import { mulberry32 } from './prng.mjs';
 
 /** Mutants are cut to this size so a batch stays small on disk and quick to read. */
 export const MAX_MUTANT_BYTES = 2 * 1024 * 1024;
@@ -24,17 +25,7 @@ export const DEFAULT_SEED_FILES = [
 // ---------------------------------------------------------------------------------------------------------
 // PRNG
 
-/** mulberry32: a 32-bit state PRNG; small, fast, and good enough to pick mutations. */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** The seed of mutant `index` in a run seeded with `masterSeed` (each mutant is reproducible on its own). */
 export function mutantSeed(masterSeed, index) {
