@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DOCS_DIR, ensureCorpus } from './lib/ocr-corpus.mjs';
+import { DOCS_DIR, ensureCorpus, letterCorpusSpec } from './lib/ocr-corpus.mjs';
 import { checkBuild, CORPUS_ROOT, REPO } from './lib/ocr-measure.mjs';
 import { mebibytes, median, round } from './lib/stats.mjs';
 import { ensureDebianTool, prepareTessdata, runLimited, runProcess } from './lib/ocr-tools.mjs';
@@ -27,15 +27,6 @@ const SIZES = {
   full: { images: 12, scanned: [3, 3, 3, 3], rounds: 3 },
 };
 
-function corpusSpec(size) {
-  const files = [];
-  let id = 0;
-  for (let i = 0; i < size.images; i++) files.push({ name: `images/page-${String(i + 1).padStart(2, '0')}.png`, kind: 'png', pages: [id++] });
-  size.scanned.forEach((count, i) => {
-    files.push({ name: `scanned/scan-${i + 1}.pdf`, kind: 'pdf', pages: Array.from({ length: count }, () => ({ id: id++, scanned: true })) });
-  });
-  return files;
-}
 
 /** One `submit` with its summary, wall time and the peak memory of its process tree. */
 function runSubmit(bin, inputs, args) {
@@ -64,7 +55,7 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
   checkBuild('isolation', log);
   const size = quick ? SIZES.quick : SIZES.full;
   const corpusDir = path.join(CORPUS_ROOT, quick ? 'isolation-quick' : 'isolation-full');
-  const truth = ensureCorpus(corpusDir, corpusSpec(size));
+  const truth = ensureCorpus(corpusDir, letterCorpusSpec(size));
   const pages = Object.values(truth).reduce((n, t) => n + t.pages.length, 0);
   const inputs = [path.join(corpusDir, DOCS_DIR)];
   const builds = [{ label: 'ocrq', bin: path.join(REPO, 'bin', 'ocrq.js') }];

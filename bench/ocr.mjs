@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DOCS_DIR, ensureCorpus, SCAN_DPI } from './lib/ocr-corpus.mjs';
+import { DOCS_DIR, ensureCorpus, letterCorpusSpec, SCAN_DPI } from './lib/ocr-corpus.mjs';
 import {
   cer, checkBuild, CORPUS_ROOT, median, pagesBySource, round, runOcrq, summarizeCpuProfiles, withCpuAccounting,
 } from './lib/ocr-measure.mjs';
@@ -27,19 +27,6 @@ const SIZES = {
   full: { images: 16, scanned: [3, 3, 3, 3, 2], born: [4, 4, 4], rounds: 2 },
 };
 
-function corpusSpec(size) {
-  const files = [];
-  let id = 0;
-  for (let i = 0; i < size.images; i++) files.push({ name: `images/page-${String(i + 1).padStart(2, '0')}.png`, kind: 'png', pages: [id++] });
-  size.scanned.forEach((count, i) => {
-    files.push({ name: `scanned/scan-${i + 1}.pdf`, kind: 'pdf', pages: Array.from({ length: count }, () => ({ id: id++, scanned: true })) });
-  });
-  id = 1000;
-  size.born.forEach((count, i) => {
-    files.push({ name: `born/report-${i + 1}.pdf`, kind: 'pdf', pages: Array.from({ length: count }, () => ({ id: id++, scanned: false })) });
-  });
-  return files;
-}
 
 /** Native tesseract with ocrq's settings: LSTM only, the bundled best_int model, one block of text, 300 dpi. */
 function tesseractArgs(png, outBase, tessdata) {
@@ -108,7 +95,7 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
   const size = quick ? SIZES.quick : SIZES.full;
   const workers = Math.max(1, os.availableParallelism());
   const corpusDir = path.join(CORPUS_ROOT, quick ? 'ocr-quick' : 'ocr-full');
-  const truth = ensureCorpus(corpusDir, corpusSpec(size));
+  const truth = ensureCorpus(corpusDir, letterCorpusSpec(size));
   const docs = path.join(corpusDir, DOCS_DIR);
   const ocrInputs = [path.join(docs, 'images'), path.join(docs, 'scanned')];
   const bornInputs = [path.join(docs, 'born')];
