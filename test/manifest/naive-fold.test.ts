@@ -10,7 +10,7 @@
  *   carries its text.
  */
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.js';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { run } from '../../src/main.js';
@@ -91,16 +91,6 @@ async function expectNaiveFoldIsExport(dir: string, manifest = 'm.jsonl', from =
 
 async function lineCount(dir: string, manifest = 'm.jsonl'): Promise<number> {
   return (await rawLines(path.join(dir, manifest)).catch(() => [])).length;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const statuses = (jobs: Map<string, Row>) => [...jobs.values()].map((r) => r.status).sort();

@@ -4,6 +4,7 @@
  * with half of the webhooks lost, through polling after the callback grace period.
  */
 import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.js';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { run } from '../../src/main.js';
@@ -16,16 +17,6 @@ import { makeTempDir } from '../helpers/tmp.js';
 import { CASES } from './cases.js';
 
 const SECRET = 'whsec_listen_test_secret_1234';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** process-job sends no webhook for a failed job: leave the failing document out where webhooks must do it all. */
 const filesFor = (name: string, files: string[]) => (name === 'process-job' ? files.filter((f) => !f.includes('protected')) : files);
