@@ -3,11 +3,11 @@
 // Prints one line per step with its time and the process's memory, so a run under a heap cap or a time limit
 // shows how far a file gets. Meant for hostile files: run it in its own process, never inside a test worker.
 //
-// How to run:   node --max-old-space-size=512 scripts/probe-pdf.mjs <file.pdf> [dpi=300] [page=1] [steps]
+// How to run (after npm run build):   node --max-old-space-size=512 scripts/probe-pdf.mjs <file.pdf> [dpi=300] [page=1] [steps]
 // steps: comma-separated subset of text,oplist,render (default all three, in that order).
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { documentParams, MAX_CANVAS_SIDE } from '../dist/documents/pdf.js';
+import { DEFAULT_MAX_PIXELS } from '../dist/targets/local/engine.js';
 
 const [file, dpiArg = '300', pageArg = '1', stepsArg = 'text,oplist,render'] = process.argv.slice(2);
 if (!file) {
@@ -16,12 +16,7 @@ if (!file) {
 }
 const dpi = Number(dpiArg);
 const pageNumber = Number(pageArg);
-/** ocrq's default page and image pixel cap. */
-const MAX_PIXELS = 100_000_000;
-
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-const assetDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-const assetUrl = (name) => path.join(assetDir, name) + path.sep;
 
 const started = performance.now();
 let last = started;
@@ -33,19 +28,7 @@ function report(step, extra = {}) {
   console.log(JSON.stringify(line));
 }
 
-const task = pdfjs.getDocument({
-  data: new Uint8Array(fs.readFileSync(file)),
-  standardFontDataUrl: assetUrl('standard_fonts'),
-  cMapUrl: assetUrl('cmaps'),
-  cMapPacked: true,
-  iccUrl: assetUrl('iccs'),
-  wasmUrl: assetUrl('wasm'),
-  useSystemFonts: false,
-  disableFontFace: true,
-  isEvalSupported: false,
-  maxImageSize: MAX_PIXELS,
-  verbosity: 0,
-});
+const task = pdfjs.getDocument(documentParams(fs.readFileSync(file), DEFAULT_MAX_PIXELS));
 try {
   const doc = await task.promise;
   report('open', { numPages: doc.numPages });
@@ -64,7 +47,7 @@ try {
         const viewport = page.getViewport({ scale: dpi / 72 });
         const width = Math.max(1, Math.round(viewport.width));
         const height = Math.max(1, Math.round(viewport.height));
-        if (width * height > MAX_PIXELS || width > 32_767 || height > 32_767) {
+        if (width * height > DEFAULT_MAX_PIXELS || width > MAX_CANVAS_SIDE || height > MAX_CANVAS_SIDE) {
           report('render', { skipped: `${width}x${height} is over ocrq's canvas limits` });
           continue;
         }

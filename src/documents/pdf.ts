@@ -29,6 +29,28 @@ function pdfjsAssetDir(): string {
 }
 const assetUrl = (name: string): string => path.join(pdfjsAssetDir(), name) + path.sep;
 
+/**
+ * What ocrq hands pdf.js for every document: fonts, CMaps, ICC profiles and decoders from the installed package, no
+ * system fonts and no eval, images above `maxImagePixels` left undecoded (-1: no limit), errors only.
+ */
+export function documentParams(data: Uint8Array, maxImagePixels = -1) {
+  return {
+    // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
+    data: new Uint8Array(data),
+    standardFontDataUrl: assetUrl('standard_fonts'),
+    cMapUrl: assetUrl('cmaps'),
+    cMapPacked: true,
+    iccUrl: assetUrl('iccs'),
+    wasmUrl: assetUrl('wasm'),
+    useSystemFonts: false,
+    disableFontFace: true,
+    isEvalSupported: false,
+    maxImageSize: maxImagePixels,
+    // 0 = errors only: pdf.js prints warnings with console.log, which would land on stdout.
+    verbosity: 0,
+  };
+}
+
 export interface OpenPdfOptions {
   /** Images inside the PDF above this many pixels are not decoded. */
   maxImagePixels?: number;
@@ -101,21 +123,7 @@ export class PdfDocument {
 
   private static async load(data: Uint8Array, source: string, options: OpenPdfOptions): Promise<PdfDocument> {
     const pdfjs = await loadPdfJs();
-    const task = pdfjs.getDocument({
-      // pdf.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
-      data: new Uint8Array(data),
-      standardFontDataUrl: assetUrl('standard_fonts'),
-      cMapUrl: assetUrl('cmaps'),
-      cMapPacked: true,
-      iccUrl: assetUrl('iccs'),
-      wasmUrl: assetUrl('wasm'),
-      useSystemFonts: false,
-      disableFontFace: true,
-      isEvalSupported: false,
-      maxImageSize: options.maxImagePixels ?? -1,
-      // 0 = errors only: pdf.js prints warnings with console.log, which would land on stdout.
-      verbosity: 0,
-    });
+    const task = pdfjs.getDocument(documentParams(data, options.maxImagePixels));
     try {
       return new PdfDocument(task, await task.promise, source);
     } catch (err) {
