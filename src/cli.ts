@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { parseMemoryBudget, PROVIDERS } from './config/keys.js';
+import { readStdinValue } from './config/stdin-value.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
@@ -82,7 +83,7 @@ function memoryBudget(value: string): number {
 async function secretFromFile(file: string, flag: string, deps: CommandDeps): Promise<string> {
   let text: string;
   try {
-    text = file === '-' ? await readStream(deps.stdin) : await readFile(path.resolve(deps.cwd, file), 'utf8');
+    text = file === '-' ? await readStdinValue(deps.stdin) : await readFile(path.resolve(deps.cwd, file), 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new UsageError(`${flag} ${file}: cannot read it (${reason})`, 'pass a readable file that holds only the secret, or - to read it from standard input');
@@ -90,12 +91,6 @@ async function secretFromFile(file: string, flag: string, deps: CommandDeps): Pr
   const value = text.replace(/\r?\n$/u, '');
   if (value.trim() === '') throw new UsageError(`${flag} ${file}: it holds no secret`, 'put the secret in the file, on one line');
   return value;
-}
-
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -17,6 +17,14 @@ export interface ResolvedSetting<T> {
 export type NoticeSink = (message: string) => void;
 
 /**
+ * The environment variables that may hold a provider's API key, the first set one winning: the provider's own, then
+ * the generic one, so that a generic key exported for one provider is never sent to another that has its own.
+ */
+export function apiKeyVariables(provider: ProviderName): string[] {
+  return [PROVIDER_KEY_ENV[provider], GLOBAL_KEY_ENV];
+}
+
+/**
  * API key for a provider: --api-key > the provider's own variable > OCRQ_API_KEY > config providers.<p>.api_key;
  * null when none. Empty variables are skipped; surrounding whitespace (a key read from a file) is trimmed with a
  * notice; a value that cannot be a key is refused (UsageError for the flag, ConfigError otherwise).
@@ -29,8 +37,7 @@ export function resolveApiKey(
   onNotice: NoticeSink = () => {},
 ): ResolvedSetting<string> | null {
   if (flag !== undefined) return checkedSecret(flag, 'flag', '--api-key', onNotice);
-  // The provider's own variable first: a generic key exported for one provider is never sent to another that has its own.
-  for (const name of [PROVIDER_KEY_ENV[provider], GLOBAL_KEY_ENV]) {
+  for (const name of apiKeyVariables(provider)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     if (raw.trim() === '') {

@@ -104,6 +104,9 @@ describe('ocrq config', () => {
     expect(set.stderr).toContain('DOCUPROX_API_KEY is set in the environment and takes precedence');
     const got = await runConfig(dir, { action: 'get', key: 'providers.process-job.api_key' }, { env: { OCRQ_API_KEY: SECRET } });
     expect(got.stderr).toContain('OCRQ_API_KEY is set in the environment');
+    // With both set, the note names the one that wins: the provider's own.
+    const both = await runConfig(dir, { action: 'get', key: 'providers.process-job.api_key' }, { env: { OCRQ_API_KEY: SECRET, DOCUPROX_API_KEY: SECRET } });
+    expect(both.stderr).toContain('DOCUPROX_API_KEY is set in the environment and takes precedence');
   });
 
   it.each<[string, Partial<ConfigOptions> & Pick<ConfigOptions, 'action'>, RegExp]>([

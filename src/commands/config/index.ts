@@ -1,11 +1,8 @@
-import type { Readable } from 'node:stream';
 import { UsageError } from '../../errors.js';
 import { redact } from '../../output/redact.js';
 import { writeToStream } from '../../manifest/write-stream.js';
 import {
   CONFIG_KEYS,
-  GLOBAL_KEY_ENV,
-  PROVIDER_KEY_ENV,
   isConfigKey,
   isProviderName,
   isSecretKey,
@@ -14,6 +11,8 @@ import {
   validateSetting,
 } from '../../config/keys.js';
 import { openConfig, type ConfigStore } from '../../config/store.js';
+import { apiKeyVariables } from '../../config/resolve.js';
+import { readStdinValue } from '../../config/stdin-value.js';
 import type { CommandDeps } from '../deps.js';
 
 export type ConfigAction = 'get' | 'set' | 'unset' | 'list' | 'path';
@@ -29,7 +28,6 @@ export interface ConfigOptions {
 }
 
 /** A value piped to `set KEY -` larger than this is not a setting. */
-export const MAX_STDIN_VALUE_BYTES = 64 * 1024;
 
 /** Reads and writes the user's config file. Secrets are shown masked in every output. */
 export async function config(options: ConfigOptions, deps: CommandDeps): Promise<{ exitCode: number }> {
@@ -65,7 +63,7 @@ export async function config(options: ConfigOptions, deps: CommandDeps): Promise
       break;
     }
     case 'set': {
-      const raw = options.value === '-' ? await readValue(deps.stdin) : (options.value as string);
+      const raw = options.value === '-' ? await readStdinValue(deps.stdin) : (options.value as string);
       const value = validateSetting(key, raw);
       if (isSecretKey(key) && value !== raw) note(`removed whitespace around the value of ${key}`);
       store.set(key, value);
@@ -124,20 +122,8 @@ function format(value: unknown): string {
 function noteOverride(key: string, env: NodeJS.ProcessEnv, note: (text: string) => void): void {
   const [, provider, field] = key.split('.');
   if (field !== 'api_key' || !isProviderName(provider)) return;
-  const over = [GLOBAL_KEY_ENV, PROVIDER_KEY_ENV[provider]].find((name) => (env[name] ?? '').trim() !== '');
+  const over = apiKeyVariables(provider).find((name) => (env[name] ?? '').trim() !== '');
   if (over) note(`note: ${over} is set in the environment and takes precedence over ${key}`);
-}
-
-async function readValue(stdin: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > MAX_STDIN_VALUE_BYTES) throw new UsageError(`the value on stdin is larger than ${MAX_STDIN_VALUE_BYTES} bytes`, 'pipe the key alone');
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function* single(text: string): AsyncGenerator<string> {
