@@ -77,7 +77,7 @@ function decodeWhsec(secret: string): Buffer | null {
 const SECRET_FIX = "copy the signing secret again from the provider's dashboard";
 
 /**
- * Secret checks done at startup (ADVERSARIAL A 11-12). Empty, `whsec_` with nothing after it, or (Standard Webhooks)
+ * Secret checks done at startup. Empty, `whsec_` with nothing after it, or (Standard Webhooks)
  * not base64 → ConfigError naming `source`, never the value. Surrounding whitespace, such as the newline of a secret
  * read from a file, is trimmed and reported in `notice`, so that no run silently rejects every delivery.
  */

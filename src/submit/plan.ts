@@ -1,7 +1,7 @@
 import { MAX_UNFINISHED_ATTEMPTS } from '../isolate/budgets.js';
 import type { IndexEntry } from '../manifest/types.js';
 
-/** What a re-run asks for; see SPEC "Resume is the default". */
+/** What a re-run asks for; see README "Resume". */
 export interface ResumePolicy {
   force: boolean;
   /** true: retry every failure; a list: only failures with these codes; false: leave failures alone. */

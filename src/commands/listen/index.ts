@@ -1,5 +1,5 @@
 /**
- * `ocrq listen`: receives provider webhooks and appends their results to a manifest (SPEC "ocrq listen").
+ * `ocrq listen`: receives provider webhooks and appends their results to a manifest (README "ocrq listen").
  * Everything that can be wrong with the arguments, the secrets or the manifest is found before the socket is bound;
  * the ready line is printed only once it is. Exit: 0 when --until-done is satisfied, 7 on --timeout, 130/143 on
  * SIGINT/SIGTERM (after the requests in flight are answered and the manifest is flushed), 2 when it cannot start.

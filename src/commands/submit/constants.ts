@@ -1,4 +1,4 @@
-/** Remote defaults (SPEC "Rate" and "Retries"); the CLI shows them in --help without loading the pipeline. */
+/** Remote defaults (README "Remote providers"); the CLI shows them in --help without loading the pipeline. */
 export const DEFAULT_RPS = 5;
 export const DEFAULT_BURST = 1;
 export const DEFAULT_CONCURRENCY = 16;

@@ -182,7 +182,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   }
 }
 
-/** Settings with precedence flag > environment > config file > default (SPEC "ocrq config"). */
+/** Settings with precedence flag > environment > config file > default (README "ocrq config"). */
 function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader): TargetOptions {
   const setting = <T>(flag: T | undefined, flagName: string, envName: string, configKey: string, parse: (s: string) => T, fallback: T): T =>
     resolveSetting<T>({ flag, flagName, envName, env, configKey, config, parse, fallback }).value;

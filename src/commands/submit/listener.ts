@@ -32,7 +32,7 @@ export interface PreparedWebhooks {
   start(journal: Journal, index: ResumeIndex, report: (message: string) => void): Promise<{ url: string; server: WebhookServer }>;
 }
 
-/** Checks what the listener needs before anything else runs (ADVERSARIAL 11, 87). */
+/** Checks what the listener needs before anything else runs: a bad secret or URL stops the run before any submission. */
 export function prepareWebhooks(provider: ProviderName, o: SubmitListenOptions, env: NodeJS.ProcessEnv, config: ConfigReader, warn: (m: string) => void): PreparedWebhooks {
   const secrets = resolveSecrets(provider, { flag: o.webhookSecret, env, configValue: (p) => config.get(`providers.${p}.webhook_secret`), configPath: config.path }, warn);
   if (o.publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(o.publicUrl)) {

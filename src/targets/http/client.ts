@@ -27,7 +27,7 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: RequestBody;
   idempotencyKey?: string;
-  /** false for uploads to presigned storage URLs: no API key, and not drawn from the rate budget (SPEC). */
+  /** false for uploads to presigned storage URLs: no API key, and not drawn from the rate budget (README "Remote providers"). */
   api?: boolean;
   /** What the request is for, in messages: `submit`, `poll`, `result`, `upload`. */
   purpose: string;

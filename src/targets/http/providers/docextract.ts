@@ -1,5 +1,5 @@
 /**
- * DocExtract by Adteco (shared/providers/docextract.md): Bearer `sk_…` key; the document goes base64 inside a JSON
+ * DocExtract by Adteco (README "Remote providers"): Bearer `sk_…` key; the document goes base64 inside a JSON
  * body against a saved extractor, and the document-job object is polled until `completed` (fields in
  * `extracted_data`, no text) or `failed` (`error_details.code`). The submit path and field names are not published:
  * the contract's assumptions are the defaults and each is an option. No idempotency key, no per-request callback.

@@ -1,5 +1,5 @@
 /**
- * LeapOCR (shared/providers/leapocr.md): raw key in `X-API-KEY`; a local file goes up in 3 steps (initiate →
+ * LeapOCR (README "Remote providers"): raw key in `X-API-KEY`; a local file goes up in 3 steps (initiate →
  * PUT each part to its presigned storage URL → complete with the parts' ETags); the status is polled at
  * `/ocr/status/{id}` and the pages are read from the paginated `/ocr/result/{id}`. The API has no idempotency key,
  * no per-request callback and no failure codes: a failed job is `LEAPOCR_JOB_FAILED` with its `error_message`.

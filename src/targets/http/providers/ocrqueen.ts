@@ -1,4 +1,4 @@
-/** OCRQueen (shared/providers/ocrqueen.md): multipart submit, Bearer key, Idempotency-Key honoured, text in `markdown`. */
+/** OCRQueen (README "Remote providers"): multipart submit, Bearer key, Idempotency-Key honoured, text in `markdown`. */
 import { ErrorCodes } from '../../../errors.js';
 import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
 import { multipartBody } from '../body.js';

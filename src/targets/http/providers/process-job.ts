@@ -1,5 +1,5 @@
 /**
- * process-job / DocuProx (shared/providers/process-job.md): the document is extracted against a saved template
+ * process-job / DocuProx (README "Remote providers"): the document is extracted against a saved template
  * (`template_id`), raw key in `x-auth`, no idempotency. Submit answers 202 `{job_id}`; the status is polled at
  * `/job-status` (upper-case words with spaces) and the result fetched with `POST /job-results`. The result is the
  * template's field map, not text.

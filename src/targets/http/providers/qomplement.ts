@@ -1,5 +1,5 @@
 /**
- * qomplement (shared/providers/qomplement.md): multipart submit, Bearer `sd_…` key, no idempotency. One file per
+ * qomplement (README "Remote providers"): multipart submit, Bearer `sd_…` key, no idempotency. One file per
  * request: a small file without `webhook_url` is answered 200 with the finished job, anything else 202 with a job
  * to poll at `GET /jobs/{id}`. The result holds extracted fields; only the XL model adds text (`markdown`).
  */
