@@ -1,5 +1,5 @@
 /**
- * Exit codes are part of the public contract (README "Exit codes"): never renumber them.
+ * Exit codes are part of the public contract (docs/exit-codes.md): never renumber them.
  * Errors become exit codes in one place only: `run()` in main.ts.
  */
 export enum ExitCode {

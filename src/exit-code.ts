@@ -7,7 +7,7 @@ export interface RunCounts {
 }
 
 /**
- * The exit code of a finished `submit` (README "Exit codes"): skipped inputs never count as failures, and a
+ * The exit code of a finished `submit` (docs/exit-codes.md): skipped inputs never count as failures, and a
  * resumed run counts the failures still recorded for its inputs.
  */
 export function exitCodeForRun(counts: RunCounts, stop: 'signal:SIGINT' | 'signal:SIGTERM' | 'timeout' | null): ExitCode {
