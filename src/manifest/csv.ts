@@ -1,5 +1,5 @@
 /**
- * The CSV view of the folded manifest (README "ocrq export"): RFC 4180 quoting by csv-stringify, and every cell that
+ * The CSV view of the folded manifest (docs/manifest.md "The CSV view"): RFC 4180 quoting by csv-stringify, and every cell that
  * a spreadsheet would read as a formula neutralised with a leading `'`.
  */
 import { stringify } from 'csv-stringify/sync';
