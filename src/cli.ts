@@ -29,6 +29,8 @@ export interface CommandResult {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** A repeated folder flag, joined like PATH. */
+const collectFolders = (value: string, previous: string | undefined) => (previous === undefined ? value : `${previous}${path.delimiter}${value}`);
 
 function positiveInt(name: string) {
   return (value: string) => {
@@ -295,7 +297,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--max-page-seconds <n>', `time budget of one page (or image, or a PDF's opening) in a worker (default ${DEFAULT_PAGE_SECONDS})`, positiveNumber('--max-page-seconds'))
     .option('--max-worker-memory <size>', `memory budget of one document worker (default ${formatBytes(DEFAULT_WORKER_MEMORY)})`, memoryBudget)
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
-    .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')
+    .option('--lang-path <dir>', `folder of <lang>.traineddata(.gz) files, searched before installed @tesseract.js-data/<lang> packages (repeatable, or several joined with ${path.delimiter})`, collectFolders)
     .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)
     .option('--force-ocr', 'OCR every PDF page, even those with a text layer')
     .option('-o, --out <file>', 'manifest (JSONL) to write and resume from', DEFAULT_MANIFEST)

@@ -13,7 +13,7 @@ import type { PageResult } from '../../manifest/types.js';
 import type { DocumentOutcome, ProcessContext, Target, TargetDocument } from '../types.js';
 import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
-import { resolveLangData } from './lang-data.js';
+import { disposeLangData, resolveLangData } from './lang-data.js';
 import { processPdf } from './pdf-pages.js';
 
 export const DEFAULT_DPI = 300;
@@ -83,7 +83,13 @@ export interface LocalResult {
 export async function createLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const langData = await resolveLangData(options.lang, options.langPath);
   const workers = options.workers > 0 ? Math.floor(options.workers) : os.availableParallelism();
-  const pool = await IsolatedPool.start({ workers, lang: langData, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
+  let pool: IsolatedPool;
+  try {
+    pool = await IsolatedPool.start({ workers, lang: langData, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
+  } catch (err) {
+    await disposeLangData(langData);
+    throw err;
+  }
   const stats: LocalEngineStats = { recognized: 0, byWorker: Array.from({ length: workers }, () => 0), textLayerPages: 0, scannedImagePages: 0, pool: pool.stats };
   const engine: EngineContext = {
     pool,
@@ -130,7 +136,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         pool.release(held.key);
       }
     },
-    close: () => pool.close(),
+    close: async () => {
+      await pool.close();
+      await disposeLangData(langData);
+    },
   };
 }
 

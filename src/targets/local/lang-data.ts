@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../../errors.js';
+import { isProcessAlive } from '../../manifest/lock.js';
 
 /** Where tesseract.js finds the traineddata of every requested language. */
 export interface LangData {
@@ -10,6 +12,8 @@ export interface LangData {
   /** Whether the files are `<lang>.traineddata.gz` (true) or plain `<lang>.traineddata`. */
   gzip: boolean;
   langs: string[];
+  /** `langPath` is a scratch folder of links made for this run, removed by `disposeLangData`. */
+  scratch?: boolean;
 }
 
 // The core build tesseract.js uses knows this many traineddata sections and refuses files that declare more.
@@ -63,38 +67,121 @@ export function checkTrainedData(data: Buffer): string | null {
   return null;
 }
 
+/** Where a language's data was found. */
+interface Found {
+  lang: string;
+  file: string;
+  gzip: boolean;
+}
+
+/** The npm package that ships a language's data (tesseract.js's own packaging of tessdata `best_int`). */
+export const langPackage = (lang: string): string => `@tesseract.js-data/${lang}`;
+
 /**
- * Finds and checks the traineddata for `lang` (`eng`, `eng+deu`) in `langPath` (default: the bundled English
- * data). Throws a UsageError naming the language and the directory when something is missing or broken.
+ * Folders of `@tesseract.js-data/<lang>` installed next to ocrq (its own dependencies, or a global install beside
+ * it) or in the current folder's project, in that order.
+ */
+function packageDirs(lang: string): string[] {
+  const dirs: string[] = [];
+  for (const from of [import.meta.url, path.join(process.cwd(), 'noop.js')]) {
+    try {
+      const pkg = createRequire(from).resolve(`${langPackage(lang)}/package.json`);
+      const dir = path.join(path.dirname(pkg), '4.0.0_best_int');
+      if (!dirs.includes(dir)) dirs.push(dir);
+    } catch {
+      // Not installed there.
+    }
+  }
+  return dirs;
+}
+
+/** `--lang-path` folders: several may be given, separated like PATH (`:`; `;` on Windows). */
+export function langPathDirs(langPath: string | undefined): string[] {
+  if (langPath === undefined) return [];
+  return langPath
+    .split(path.delimiter)
+    .filter((d) => d !== '')
+    .map((d) => path.resolve(d));
+}
+
+/**
+ * Finds and checks the traineddata for `lang` (`eng`, `eng+fra`): in each `--lang-path` folder, then in the
+ * `@tesseract.js-data/<lang>` package. Throws a UsageError naming the language, where it looked and what to install
+ * when something is missing or broken. tesseract.js reads every language from one folder: when they come from
+ * several, `langPath` is a scratch folder of links to them (`scratch: true`; `disposeLangData` removes it).
  */
 export async function resolveLangData(lang: string, langPath?: string): Promise<LangData> {
-  const dir = path.resolve(langPath ?? defaultLangPath());
   const langs = lang.split('+').filter(Boolean);
-  const fix = 'Pass --lang-path DIR with <lang>.traineddata or <lang>.traineddata.gz files (tessdata_best/_fast).';
   if (langs.length === 0 || langs.some((l) => !/^[A-Za-z0-9_]+$/u.test(l))) {
     throw new UsageError(`invalid --lang '${lang}': expected language codes joined by '+', e.g. eng+deu`);
   }
-  const kinds = new Set<boolean>();
+  const given = langPathDirs(langPath);
+  const found: Found[] = [];
   for (const l of langs) {
-    let gzip = true;
-    let data = await readIfPresent(path.join(dir, `${l}.traineddata.gz`));
-    if (!data) {
-      gzip = false;
-      data = await readIfPresent(path.join(dir, `${l}.traineddata`));
+    const searched = [...given, ...packageDirs(l)];
+    let hit: Found | null = null;
+    for (const dir of searched) {
+      for (const gzip of [true, false]) {
+        const file = path.join(dir, `${l}.traineddata${gzip ? '.gz' : ''}`);
+        const data = await readIfPresent(file);
+        if (!data) continue;
+        const problem = checkTrainedData(data);
+        if (problem) {
+          throw new UsageError(`language data for '${l}' in ${dir} is unusable: ${file}: ${problem}`, `Replace it with a file from tessdata_best or tessdata_fast, or install ${langPackage(l)}.`);
+        }
+        hit = { lang: l, file, gzip };
+        break;
+      }
+      if (hit) break;
     }
-    if (!data) throw new UsageError(`language data for '${l}' not found in ${dir}`, fix);
-    const problem = checkTrainedData(data);
-    if (problem) {
-      const file = path.join(dir, `${l}.traineddata${gzip ? '.gz' : ''}`);
-      throw new UsageError(`language data for '${l}' in ${dir} is unusable: ${file}: ${problem}`, fix);
-    }
-    kinds.add(gzip);
+    if (!hit) throw missing(l, given);
+    found.push(hit);
   }
-  if (kinds.size > 1) {
-    throw new UsageError(
-      `language data in ${dir} mixes .traineddata and .traineddata.gz files for '${lang}'`,
-      'Keep all the languages in one form (all gzipped or all plain).',
-    );
+  const dirs = new Set(found.map((f) => path.dirname(f.file)));
+  const kinds = new Set(found.map((f) => f.gzip));
+  if (dirs.size === 1 && kinds.size === 1) return { langPath: [...dirs][0], gzip: found[0].gzip, langs };
+  return { langPath: await linkFolder(found), gzip: true, langs, scratch: true };
+}
+
+function missing(lang: string, given: string[]): UsageError {
+  const pkg = langPackage(lang);
+  const message =
+    given.length > 0
+      ? `language data for '${lang}' not found in ${given.join(', ')} or in the package ${pkg}`
+      : `language data for '${lang}' not found: the package ${pkg} is not installed`;
+  return new UsageError(
+    message,
+    `Install it next to ocrq (npm install ${pkg}; with a global ocrq, npm install -g ${pkg}), or pass --lang-path DIR holding ${lang}.traineddata or ${lang}.traineddata.gz (tessdata_best or tessdata_fast).`,
+  );
+}
+
+const SCRATCH_PREFIX = 'ocrq-lang-';
+
+/**
+ * A private folder of links `<lang>.traineddata.gz` to each language's file. Every link carries the `.gz` name: the
+ * engine tells gzip from plain data by its first bytes, not by the name. Folders left by runs that died are removed.
+ */
+async function linkFolder(found: Found[]): Promise<string> {
+  await removeStaleScratch();
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+  for (const f of found) await symlink(f.file, path.join(dir, `${f.lang}.traineddata.gz`));
+  return dir;
+}
+
+async function removeStaleScratch(): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(os.tmpdir());
+  } catch {
+    return;
   }
-  return { langPath: dir, gzip: kinds.has(true), langs };
+  for (const name of names) {
+    const pid = Number(/^ocrq-lang-(\d+)-/u.exec(name)?.[1]);
+    if (pid > 0 && !isProcessAlive(pid)) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Removes the scratch folder of links, if `resolveLangData` made one. */
+export async function disposeLangData(data: LangData): Promise<void> {
+  if (data.scratch) await rm(data.langPath, { recursive: true, force: true }).catch(() => {});
 }

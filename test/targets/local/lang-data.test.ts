@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { checkTrainedData, defaultLangPath, resolveLangData } from '../../../src/targets/local/lang-data.js';
+import { checkTrainedData, defaultLangPath, disposeLangData, langPathDirs, resolveLangData } from '../../../src/targets/local/lang-data.js';
 
 const bundledEng = () => readFile(path.join(defaultLangPath(), 'eng.traineddata.gz'));
 
@@ -27,10 +27,20 @@ describe('resolveLangData', () => {
     expect(data.langPath).toMatch(/@tesseract\.js-data[/\\]eng[/\\]4\.0\.0_best_int$/);
   });
 
-  it('names the missing language and the directory searched', async () => {
+  it('names the missing language, the package to install and the folders searched', async () => {
     const err = await usageError(resolveLangData('eng+deu'));
-    expect(err.message).toBe(`language data for 'deu' not found in ${defaultLangPath()}`);
+    expect(err.message).toBe(`language data for 'deu' not found: the package @tesseract.js-data/deu is not installed`);
+    expect(err.fix).toContain('npm install @tesseract.js-data/deu');
     expect(err.fix).toContain('--lang-path');
+    const d = await tempDir();
+    const inFolder = await usageError(resolveLangData('deu', d));
+    expect(inFolder.message).toBe(`language data for 'deu' not found in ${d} or in the package @tesseract.js-data/deu`);
+  });
+
+  it('finds an installed @tesseract.js-data package without --lang-path', async () => {
+    const data = await resolveLangData('fra');
+    expect(data.langPath).toMatch(/@tesseract\.js-data[/\\]fra[/\\]4\.0\.0_best_int$/);
+    expect(data.scratch).toBeUndefined();
   });
 
   it('rejects malformed language lists', async () => {
@@ -53,12 +63,27 @@ describe('resolveLangData', () => {
     expect((await usageError(resolveLangData('xyz', d))).message).toContain('not a traineddata file');
   });
 
-  it('refuses a mix of gzipped and plain files', async () => {
+  it('links languages from several folders, or of mixed forms, into one scratch folder it removes afterwards', async () => {
     const d = await tempDir();
     const gz = await bundledEng();
-    await writeFile(path.join(d, 'eng.traineddata.gz'), gz);
     await writeFile(path.join(d, 'enm.traineddata'), gunzipSync(gz));
-    expect((await usageError(resolveLangData('eng+enm', d))).message).toContain('mixes');
+    const data = await resolveLangData('eng+enm', d);
+    expect(data).toMatchObject({ gzip: true, langs: ['eng', 'enm'], scratch: true });
+    expect((await readdir(data.langPath)).sort()).toEqual(['eng.traineddata.gz', 'enm.traineddata.gz']);
+    expect(await realpath(path.join(data.langPath, 'enm.traineddata.gz'))).toBe(await realpath(path.join(d, 'enm.traineddata')));
+    await disposeLangData(data);
+    await expect(readdir(data.langPath)).rejects.toThrow();
+  });
+
+  it('reads several --lang-path folders in order', async () => {
+    const d = await tempDir();
+    const first = path.join(d, 'first');
+    const second = path.join(d, 'second');
+    await mkdir(first);
+    await mkdir(second);
+    await writeFile(path.join(second, 'eng.traineddata'), gunzipSync(await bundledEng()));
+    expect(langPathDirs(`${first}${path.delimiter}${second}`)).toEqual([first, second]);
+    expect(await resolveLangData('eng', `${first}${path.delimiter}${second}`)).toEqual({ langPath: second, gzip: false, langs: ['eng'] });
   });
 });
 
