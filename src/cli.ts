@@ -217,8 +217,9 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
 
 export interface CommandRunners {
   submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult>;
-  exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string }, deps: CommandDeps): Promise<CommandResult>;
-  status(options: { manifest: string; json: boolean }, deps: CommandDeps): Promise<CommandResult>;
+  exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string; repair?: boolean }, deps: CommandDeps): Promise<CommandResult>;
+  status(options: { manifest: string; json: boolean; repair?: boolean }, deps: CommandDeps): Promise<CommandResult>;
+  repair(options: { manifest: string; json: boolean; quiet: boolean }, deps: CommandDeps): Promise<CommandResult>;
   config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
   verifySignature(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult>;
   listen(options: ListenOptions, deps: CommandDeps): Promise<CommandResult>;
@@ -238,6 +239,10 @@ export const defaultRunners: CommandRunners = {
   async status(options, deps) {
     const { status } = await import('./commands/status/index.js');
     return { exitCode: 0, summary: await status(options, deps) };
+  },
+  async repair(options, deps) {
+    const { repair } = await import('./commands/repair/index.js');
+    return { exitCode: 0, summary: await repair(options, deps) };
   },
   async config(options, deps) {
     const { config } = await import('./commands/config/index.js');
@@ -306,7 +311,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--retry-failed [codes]', 'process failed documents again (all, or only these comma-separated codes)')
     .option('--force', 'process every document again, even completed ones')
     .option('--dry-run', 'walk, identify and count; report what would be processed; process nothing')
-    .option('--repair', 'skip corrupt manifest lines instead of stopping')
+    .option('--repair', 'first move corrupt manifest lines to MANIFEST.corrupt, as ocrq repair does (with --dry-run: skip them)')
     .option('--json', 'print NDJSON events and a final summary on stdout')
     .option('-q, --quiet', 'print only errors')
     .action(async (paths: string[], raw: RawSubmit) => {
@@ -321,20 +326,33 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
   program
     .command('export')
     .description('write the folded manifest (one row per job) as CSV or JSONL')
-    .argument('<manifest>', 'manifest file')
+    .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
     .option('-o, --output <file>', 'write here (atomically) instead of stdout')
-    .action(async (manifest: string, raw: { format: 'csv' | 'jsonl'; output?: string }) => {
-      done(await runners.exportManifest({ manifest, format: raw.format, output: raw.output }, deps));
+    .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
+    .action(async (manifest: string, raw: { format: 'csv' | 'jsonl'; output?: string; repair?: boolean }) => {
+      done(await runners.exportManifest({ manifest, format: raw.format, output: raw.output, repair: Boolean(raw.repair) }, deps));
     });
 
   program
     .command('status')
     .description('counts by status, failures by code, and pending jobs of a manifest')
-    .argument('<manifest>', 'manifest file')
+    .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
     .option('--json', 'print a JSON object')
-    .action(async (manifest: string, raw: { json?: boolean }) => {
-      done(await runners.status({ manifest, json: Boolean(raw.json) }, deps));
+    .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
+    .action(async (manifest: string, raw: { json?: boolean; repair?: boolean }) => {
+      done(await runners.status({ manifest, json: Boolean(raw.json), repair: Boolean(raw.repair) }, deps));
+    });
+
+  program
+    .command('repair')
+    .description('move corrupt manifest lines to MANIFEST.corrupt and rewrite the manifest without them')
+    .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('-q, --quiet', 'print only errors')
+    .action(async (manifest: string, raw: { json?: boolean; quiet?: boolean }) => {
+      if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+      done(await runners.repair({ manifest, json: Boolean(raw.json), quiet: Boolean(raw.quiet) }, deps));
     });
 
   program

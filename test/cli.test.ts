@@ -12,6 +12,7 @@ function recordingRunners() {
     config: async (options) => (calls.push({ command: 'config', options }), { exitCode: 0 }),
     verifySignature: async (options) => (calls.push({ command: 'verify-signature', options }), { exitCode: 0 }),
     listen: async (options) => (calls.push({ command: 'listen', options }), { exitCode: 0 }),
+    repair: async (options) => (calls.push({ command: 'repair', options }), { exitCode: 0 }),
   };
   return { calls, runners };
 }
@@ -81,9 +82,13 @@ describe('argv → options', () => {
   });
 
   it.each<[string[], string, unknown]>([
-    [['export', 'm.jsonl'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined }],
-    [['export', 'm.jsonl', '--format', 'csv', '-o', 'x.csv'], 'export', { manifest: 'm.jsonl', format: 'csv', output: 'x.csv' }],
-    [['status', 'm.jsonl', '--json'], 'status', { manifest: 'm.jsonl', json: true }],
+    [['export', 'm.jsonl'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined, repair: false }],
+    [['export', 'm.jsonl', '--format', 'csv', '-o', 'x.csv', '--repair'], 'export', { manifest: 'm.jsonl', format: 'csv', output: 'x.csv', repair: true }],
+    [['export'], 'export', { manifest: 'ocrq-manifest.jsonl', format: 'jsonl', output: undefined, repair: false }],
+    [['status', 'm.jsonl', '--json'], 'status', { manifest: 'm.jsonl', json: true, repair: false }],
+    [['status', '--repair'], 'status', { manifest: 'ocrq-manifest.jsonl', json: false, repair: true }],
+    [['repair'], 'repair', { manifest: 'ocrq-manifest.jsonl', json: false, quiet: false }],
+    [['repair', 'm.jsonl', '--json'], 'repair', { manifest: 'm.jsonl', json: true, quiet: false }],
     [['config', 'set', 'providers.ocrqueen.api_key', '-'], 'config', { action: 'set', key: 'providers.ocrqueen.api_key', value: '-', json: false }],
     [['config', 'list', '--json'], 'config', { action: 'list', key: undefined, value: undefined, json: true }],
     [['config', 'path'], 'config', { action: 'path', key: undefined, value: undefined, json: false }],

@@ -177,6 +177,6 @@ function checkLine(path: string, decoded: string, lineNumber: number, options: R
   }
   throw new ManifestError(
     `manifest ${path}: line ${lineNumber} is corrupt (${parsed.invalid}); it cannot be used to resume`,
-    'move it aside, or re-run with --repair',
+    `run ocrq repair ${path} (it moves corrupt lines to ${path}.corrupt), or add --repair to skip them this once`,
   );
 }

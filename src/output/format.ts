@@ -45,3 +45,6 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m}m${String(rest).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
+
+/** `1 document`, `2 documents`. */
+export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

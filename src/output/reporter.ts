@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import chalk, { Chalk } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { RunEvent, RunSummary } from './events.js';
-import { formatDuration } from './format.js';
+import { formatDuration, plural } from './format.js';
 import { escapeForDisplay } from './display.js';
 
 export type ReporterKind = 'tty' | 'plain' | 'json' | 'silent';
@@ -291,7 +291,6 @@ class TextReporter implements Reporter {
 }
 
 /** `1 document`, `2 documents`. */
-const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Names and library messages are untrusted: control characters must not reach the terminal. */
 const safe = escapeForDisplay;

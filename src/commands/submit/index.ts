@@ -13,6 +13,8 @@ import type { WebhookServer } from '../../results/webhook-server.js';
 /** Deliveries in flight when the run ends get this long to be stored and answered. */
 const LISTENER_DRAIN_MS = 5_000;
 import { exitCodeForRun } from '../../exit-code.js';
+import { CORRUPT_SUFFIX, repairManifest } from '../../manifest/repair.js';
+import { plural } from '../../output/format.js';
 import { Journal } from '../../manifest/jsonl.js';
 import { writeCsvFile, writeFileAtomic } from '../../manifest/csv.js';
 import { readFoldedManifest } from '../../manifest/folded-view.js';
@@ -98,6 +100,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       index = await readIndex(manifest, options.repair, warn);
       sink = { append: async () => {} };
     } else {
+      if (options.repair) await repairFirst(manifest, options.out, warn);
       const opened = await Journal.open(manifest, { repair: options.repair, onWarning: warn });
       journal = opened.journal;
       index = opened.index;
@@ -243,6 +246,17 @@ async function checkOutputs(options: SubmitOptions, deps: CommandDeps): Promise<
   await checkOutputFile(path.resolve(deps.cwd, options.out), '--out');
   if (options.csv) await checkOutputFile(path.resolve(deps.cwd, options.csv), '--csv');
   if (options.resultsDir) await checkOutputDirectory(path.resolve(deps.cwd, options.resultsDir), '--results-dir');
+}
+
+/** `submit --repair`: corrupt lines go to MANIFEST.corrupt for good, as with `ocrq repair`, before the run opens it. */
+async function repairFirst(manifest: string, shown: string, warn: (m: string) => void): Promise<void> {
+  try {
+    await fs.access(manifest);
+  } catch {
+    return;
+  }
+  const result = await repairManifest(manifest, warn);
+  if (result.moved > 0) warn(`manifest ${shown}: moved ${plural(result.moved, 'corrupt line')} (line ${result.movedLines.join(', ')}${result.moved > result.movedLines.length ? ', …' : ''}) to ${shown}${CORRUPT_SUFFIX}`);
 }
 
 /** A dry run reads the manifest without locking it; no manifest yet means nothing is done yet. */
