@@ -270,6 +270,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),
       writeErr: (s) => deps.stderr.write(s),
+      // Commander's own messages start "error: "; every error ocrq prints starts "ocrq: error: ".
+      outputError: (s, write) => write(`ocrq: ${s}`),
     });
 
   program
@@ -435,6 +437,19 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--json', 'print JSON')
     .action(async (action: ConfigAction, key: string | undefined, value: string | undefined, raw: { json?: boolean }) => {
       done(await runners.config({ action, key, value, json: Boolean(raw.json) }, deps));
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(ocrq completion bash)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+      const { completionScript } = await import('./completion.js');
+      const { writeToStream } = await import('./manifest/write-stream.js');
+      await writeToStream(deps.stdout, (async function* () {
+        yield completionScript(program, shell);
+      })());
+      done({ exitCode: 0 });
     });
 
   return program;

@@ -139,6 +139,9 @@ describe('argv → options', () => {
     const io = captureIo('/');
     expect(await run(argv, io.deps, runners)).toBe(2);
     expect(io.stderr()).toMatch(message);
+    // One prefix for every error, whether ocrq or its flag parser found it.
+    expect(io.stderr()).toMatch(/^ocrq: error: /m);
+    expect(io.stderr()).not.toMatch(/^error: /m);
     expect(calls).toEqual([]);
   });
 
