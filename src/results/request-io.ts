@@ -73,7 +73,7 @@ export function publicReason(status: number): string {
     case 413:
       return 'body too large';
     case 415:
-      return 'unsupported content encoding or type';
+      return 'send the body uncompressed as Content-Type: application/json';
     case 503:
       return 'busy; retry later';
     default:

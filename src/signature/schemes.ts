@@ -4,8 +4,8 @@
  * none of them throws on header or body content.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readHeader } from './headers.js';
-import { STANDARD_WEBHOOKS_HEADERS, type HeaderMap, type InvalidReason, type Scheme, type VerifyResult } from './types.js';
+import { hasHeader, readHeader } from './headers.js';
+import { STANDARD_WEBHOOKS_HEADERS, SVIX_HEADERS, type HeaderMap, type InvalidReason, type Scheme, type VerifyResult } from './types.js';
 
 /** HMAC-SHA256 output length: a signature must decode to exactly this many bytes before it is compared. */
 export const DIGEST_BYTES = 32;
@@ -137,7 +137,10 @@ export function verifyBase64(ctx: SchemeContext): VerifyResult {
  * v1 entry matches. Entries of other versions, without a comma or with a malformed digest are skipped.
  */
 export function verifyStandardWebhooks(ctx: SchemeContext): VerifyResult {
-  const names = STANDARD_WEBHOOKS_HEADERS;
+  // Svix's names when the delivery carries none of the standard ones (a delivery has one set or the other).
+  const standard = Object.values(STANDARD_WEBHOOKS_HEADERS).some((name) => hasHeader(ctx.headers, name));
+  const svix = !standard && Object.values(SVIX_HEADERS).some((name) => hasHeader(ctx.headers, name));
+  const names = svix ? SVIX_HEADERS : STANDARD_WEBHOOKS_HEADERS;
   const id = requireHeader(ctx.headers, names.id);
   if (!id.ok) return id.result;
   const ts = requireHeader(ctx.headers, names.timestamp);

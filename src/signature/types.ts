@@ -46,6 +46,8 @@ export const DEFAULT_SIGNATURE_HEADER: Record<Scheme, string> = {
 export const DEFAULT_TIMESTAMP_HEADER = 'x-webhook-timestamp';
 
 export const STANDARD_WEBHOOKS_HEADERS = { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' } as const;
+/** Svix sends the same scheme under its own header names; they are read wherever the standard ones are. */
+export const SVIX_HEADERS = { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' } as const;
 
 export function isScheme(value: string): value is Scheme {
   return (SCHEMES as readonly string[]).includes(value);

@@ -64,6 +64,18 @@ describe('verify-signature: valid deliveries print "valid" and exit 0', () => {
       SW.body,
       SW.timestamp + 299,
     ],
+    [
+      'Svix headers (the same scheme under svix-* names)',
+      { secret: SW.secret, headers: [`svix-id: ${SW.id}`, `svix-timestamp: ${SW.timestamp}`, `svix-signature: ${SW.otherSignature} ${SW.signature}`] },
+      SW.body,
+      SW.timestamp,
+    ],
+    [
+      'Svix headers with --signature',
+      { secret: SW.secret, scheme: 'standard-webhooks', signature: SW.signature, headers: [`Svix-Id: ${SW.id}`, `Svix-Timestamp: ${SW.timestamp}`] },
+      SW.body,
+      SW.timestamp,
+    ],
     ['Stripe header', { secret: STRIPE.secret, headers: [`Stripe-Signature: t=${STRIPE.t},v1=${STRIPE.v1}`] }, STRIPE.body, STRIPE.t],
     ['base64 via --scheme and --signature', { secret: BASE64.secret, scheme: 'hmac-sha256-base64', signature: BASE64.signature }, BASE64.body],
   ])('%s', async (_, options, body, nowSeconds) => {
@@ -127,6 +139,14 @@ describe('verify-signature: invalid deliveries print "invalid: <reason>" and exi
       SW.timestamp,
     ],
     ['Standard Webhooks, no webhook-id', { secret: SW.secret, headers: [`webhook-timestamp: ${SW.timestamp}`, `webhook-signature: ${SW.signature}`] }, SW.body, 'missing header', SW.timestamp],
+    ['Svix, no svix-id', { secret: SW.secret, headers: [`svix-timestamp: ${SW.timestamp}`, `svix-signature: ${SW.signature}`] }, SW.body, 'missing header', SW.timestamp],
+    [
+      'Svix, 301 s late',
+      { secret: SW.secret, headers: [`svix-id: ${SW.id}`, `svix-timestamp: ${SW.timestamp}`, `svix-signature: ${SW.signature}`] },
+      SW.body,
+      'stale timestamp',
+      SW.timestamp + 301,
+    ],
   ])('%s', async (_, options, body, reason, nowSeconds) => {
     const run = await verify(options, body, { nowSeconds });
     expect(run.result).toEqual({ exitCode: 6, valid: false, reason });

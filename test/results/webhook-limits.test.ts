@@ -58,8 +58,13 @@ describe('webhook receiver: hostile requests (real sockets)', () => {
   it('answers 415 to a compressed body (never inflates it) and to a form content type', async () => {
     const h = await startHarness();
     const body = ocrqueenCompleted('job_z', 't');
-    expect((await post(h.url, body, { ...ocrqueenHeaders(body), 'content-encoding': 'gzip' })).status).toBe(415);
-    expect((await post(h.url, body, { ...ocrqueenHeaders(body), 'content-type': 'multipart/form-data; boundary=x' })).status).toBe(415);
+    const gzipped = await post(h.url, body, { ...ocrqueenHeaders(body), 'content-encoding': 'gzip' });
+    expect(gzipped.status).toBe(415);
+    // The answer says what to send instead.
+    expect(JSON.parse(gzipped.body)).toEqual({ error: 'send the body uncompressed as Content-Type: application/json' });
+    const form = await post(h.url, body, { ...ocrqueenHeaders(body), 'content-type': 'multipart/form-data; boundary=x' });
+    expect(form.status).toBe(415);
+    expect(JSON.parse(form.body).error).toContain('application/json');
     expect((await post(h.url, body, { ...ocrqueenHeaders(body), 'content-encoding': 'identity' })).status).toBe(200);
   });
 

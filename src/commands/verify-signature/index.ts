@@ -145,7 +145,7 @@ function planProvider(provider: ProviderName, signature: string | undefined, hea
 
 function inferFromHeaders(headers: Headers): Plan | null {
   const has = (name: string) => Object.hasOwn(headers, name);
-  if (has('webhook-signature') || has('webhook-id') || has('webhook-timestamp')) {
+  if (['webhook-signature', 'webhook-id', 'webhook-timestamp', 'svix-signature', 'svix-id', 'svix-timestamp'].some(has)) {
     return { kind: 'scheme', scheme: 'standard-webhooks', signatureHeader: DEFAULT_SIGNATURE_HEADER['standard-webhooks'] };
   }
   if (has('stripe-signature')) return { kind: 'scheme', scheme: 'stripe', signatureHeader: DEFAULT_SIGNATURE_HEADER.stripe };
@@ -162,6 +162,8 @@ function inferFromHeaders(headers: Headers): Plan | null {
 /** The scheme's usual header, else a known signature header given, else the one header given, else the usual one. */
 function pickSignatureHeader(scheme: Scheme, headers: Headers, signatureFlag: boolean): string {
   const usual = DEFAULT_SIGNATURE_HEADER[scheme];
+  // Svix's own header names, when the id and timestamp were given under them.
+  if (scheme === 'standard-webhooks' && !Object.hasOwn(headers, 'webhook-id') && (Object.hasOwn(headers, 'svix-id') || Object.hasOwn(headers, 'svix-timestamp'))) return 'svix-signature';
   if (scheme === 'standard-webhooks' || scheme === 'stripe' || signatureFlag || Object.hasOwn(headers, usual)) return usual;
   const known = KNOWN_SIGNATURE_HEADERS.find((name) => Object.hasOwn(headers, name));
   if (known) return known;
