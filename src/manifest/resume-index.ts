@@ -4,6 +4,7 @@ import { JobIdTable, PathColumn } from './compact.js';
 import { errorCodeOf } from './fold.js';
 import { isSuperseded } from './intents.js';
 import { readManifestBatches, type ReadOptions } from './read.js';
+import { settingsOfRow, type ResultSettings } from './settings.js';
 import type { IndexEntry, JobStatus, ManifestRow } from './types.js';
 
 /** Status codes kept in one byte per job; a status outside this list (a hand-edited manifest) is kept aside. */
@@ -38,11 +39,17 @@ export class ResumeIndex {
   private readonly unfinishedAttempts = new Map<number, number>();
   /** `target:sha256-prefix` → job id, for jobs whose id is not derived from their content. */
   private readonly byContent = new Map<string, string>();
+  /** The settings each job's outcome was made with, as an index into `settingsTable` (0: not known). */
+  private settingsColumn: Uint16Array;
+  /** Distinct settings seen, interned: a manifest rarely holds more than a few. Entry 0 stands for "not known". */
+  private readonly settingsTable: Array<ResultSettings | null> = [null];
+  private readonly settingsIds = new Map<string, number>();
 
   /** `expected`: how many jobs to make room for at once (see expectedJobs). */
   constructor(expected = INITIAL_SLOTS) {
     this.slots = new JobIdTable(expected);
     this.states = new Uint8Array(Math.max(INITIAL_SLOTS, expected));
+    this.settingsColumn = new Uint16Array(this.states.length);
     this.firstSources = new PathColumn(expected);
   }
 
@@ -81,6 +88,9 @@ export class ResumeIndex {
       const grown = new Uint8Array(this.states.length * 2);
       grown.set(this.states);
       this.states = grown;
+      const settings = new Uint16Array(grown.length);
+      settings.set(this.settingsColumn);
+      this.settingsColumn = settings;
     }
     const code = STATUS_CODE.get(row.status) ?? OTHER_STATUS;
     if (code === OTHER_STATUS) this.otherStatuses.set(slot, String(row.status));
@@ -92,6 +102,8 @@ export class ResumeIndex {
     this.addSource(slot, row.source);
     if (Array.isArray(row.sources)) for (const source of row.sources) if (source !== row.source) this.addSource(slot, source);
     if ('error' in row) setOrDelete(this.errorCodes, slot, errorCodeOf(row.error));
+    // A new outcome replaces the settings of the previous one.
+    if ('text' in row || 'error' in row || 'settings' in row) this.settingsColumn[slot] = this.settingsId(settingsOfRow(row));
     if (typeof row.idempotency_key === 'string') this.idempotencyKeys.set(slot, row.idempotency_key);
     if (row.status !== 'processing') this.unfinishedAttempts.delete(slot);
     else if (typeof row.unfinished_attempts === 'number') this.unfinishedAttempts.set(slot, row.unfinished_attempts);
@@ -126,6 +138,20 @@ export class ResumeIndex {
     return (code === OTHER_STATUS ? this.otherStatuses.get(slot) : STATUSES[code]) as JobStatus;
   }
 
+  private settingsId(settings: ResultSettings | null): number {
+    if (settings === null) return 0;
+    const key = JSON.stringify(settings);
+    let id = this.settingsIds.get(key);
+    if (id === undefined) {
+      // Past 65,535 distinct settings, further ones are not known: such results are kept rather than redone.
+      if (this.settingsTable.length > 0xffff) return 0;
+      id = this.settingsTable.length;
+      this.settingsTable.push(settings);
+      this.settingsIds.set(key, id);
+    }
+    return id;
+  }
+
   private addSource(slot: number, source: unknown): void {
     if (typeof source !== 'string' || source === '') return;
     const first = this.firstSources.get(slot);
@@ -153,6 +179,8 @@ export class ResumeIndex {
     const attempts = this.unfinishedAttempts.get(slot);
     if (attempts !== undefined) entry.unfinishedAttempts = attempts;
     if (state & SUPERSEDED) entry.superseded = true;
+    const settings = this.settingsTable[this.settingsColumn[slot]];
+    if (settings) entry.settings = settings;
     return entry;
   }
 }

@@ -64,4 +64,6 @@ export interface IndexEntry {
   unfinishedAttempts?: number;
   /** A later job replaced this one (an intent resolved, a failure retried): hidden from folded views. */
   superseded?: boolean;
+  /** The settings the job's outcome was made with (`settings` of its row), when known. */
+  settings?: Readonly<Record<string, string>>;
 }

@@ -1,4 +1,5 @@
 import { MAX_UNFINISHED_ATTEMPTS } from '../isolate/budgets.js';
+import { changedSettings, type ResultSettings, type SettingChange } from '../manifest/settings.js';
 import type { IndexEntry } from '../manifest/types.js';
 
 /** What a re-run asks for; see README "Resume". */
@@ -8,10 +9,13 @@ export interface ResumePolicy {
   retryFailed: boolean | readonly string[];
   /** Runs that may die while a document is in progress before it is given up (CRASHED_REPEATEDLY); default 2. */
   maxUnfinishedAttempts?: number;
+  /** The settings this run's results depend on; a completed job made with other ones is processed again. */
+  settings?: ResultSettings;
 }
 
 export type PlanDecision =
   | { action: 'process'; reason: 'new' | 'force' | 'retry-failed' | 'unfinished' }
+  | { action: 'process'; reason: 'settings'; changes: SettingChange[] }
   | { action: 'keep'; status: 'completed' | 'failed' | 'skipped' }
   | { action: 'give-up'; attempts: number };
 
@@ -27,7 +31,11 @@ export function planDocument(entry: IndexEntry | undefined, policy: ResumePolicy
   if (attempts >= (policy.maxUnfinishedAttempts ?? MAX_UNFINISHED_ATTEMPTS)) return { action: 'give-up', attempts };
   if (policy.force) return { action: 'process', reason: 'force' };
   switch (entry.status) {
-    case 'completed':
+    case 'completed': {
+      const changes = changedSettings(entry.settings, policy.settings);
+      if (changes.length > 0) return { action: 'process', reason: 'settings', changes };
+      return { action: 'keep', status: 'completed' };
+    }
     case 'skipped':
       return { action: 'keep', status: entry.status };
     case 'failed':

@@ -23,6 +23,31 @@ describe('planDocument', () => {
     ['a clean stop took its attempt back', { ...entry('processing'), unfinishedAttempts: 0 }, none, { action: 'process', reason: 'unfinished' }],
     ['a bound of 3 tries a third time', { ...entry('processing'), unfinishedAttempts: 2 }, { ...none, maxUnfinishedAttempts: 3 }, { action: 'process', reason: 'unfinished' }],
     ['CRASHED_REPEATEDLY comes back with --retry-failed', entry('failed', 'CRASHED_REPEATEDLY'), { force: false, retryFailed: ['CRASHED_REPEATEDLY'] }, { action: 'process', reason: 'retry-failed' }],
+    [
+      'completed with another language is processed again',
+      { ...entry('completed'), settings: { engine: 'tesseract.js', lang: 'eng', dpi: '300', force_ocr: 'false' } },
+      { ...none, settings: { engine: 'tesseract.js', lang: 'fra', dpi: '300', force_ocr: 'false' } },
+      { action: 'process', reason: 'settings', changes: [{ key: 'lang', from: 'eng', to: 'fra' }] },
+    ],
+    [
+      'completed with the same settings is kept',
+      { ...entry('completed'), settings: { engine: 'tesseract.js', lang: 'eng', dpi: '300', force_ocr: 'false' } },
+      { ...none, settings: { engine: 'tesseract.js', lang: 'eng', dpi: '300', force_ocr: 'false' } },
+      { action: 'keep', status: 'completed' },
+    ],
+    [
+      'settings a result does not record are not a difference',
+      { ...entry('completed'), settings: { engine: 'tesseract.js', lang: 'eng', dpi: '300' } },
+      { ...none, settings: { engine: 'tesseract.js', lang: 'eng', dpi: '300', force_ocr: 'true' } },
+      { action: 'keep', status: 'completed' },
+    ],
+    ['a result with no recorded settings is kept', entry('completed'), { ...none, settings: { lang: 'fra' } }, { action: 'keep', status: 'completed' }],
+    [
+      'a failure is not redone for other settings',
+      { ...entry('failed', 'PDF_INVALID'), settings: { lang: 'eng' } },
+      { ...none, settings: { lang: 'fra' } },
+      { action: 'keep', status: 'failed' },
+    ],
   ])('%s', (_name, e, policy, expected) => {
     expect(planDocument(e, policy)).toEqual(expected);
   });
