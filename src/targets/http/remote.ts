@@ -12,7 +12,7 @@ import { sha256Hex } from '../../documents/hash.js';
 import { MIME_TYPES } from '../../documents/types.js';
 import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js';
 import { INTENT_PREFIX, isIntentId, redoIntentId } from '../../manifest/intents.js';
-import { realClock, type Clock } from '../../submit/rate-limiter.js';
+import { realClock, type Clock } from '../../clock.js';
 import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
 import type { ResultBoard } from '../../results/board.js';
 import type { JobDelivery } from '../../results/payloads.js';
