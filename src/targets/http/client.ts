@@ -9,7 +9,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { AuthError } from '../../errors.js';
 import { realClock, type Clock } from '../../clock.js';
 import type { RateLimiter } from './pacing/limiter.js';
-import { quoteUntrusted, uploadUrlProblem } from './untrusted.js';
+import { quoteUntrusted, uploadUrlProblem } from '../../untrusted.js';
 import { classifyStatus, isRetryableNetworkError, nextDelay, RetryBudget, type RetryPolicy } from './pacing/retry.js';
 import type { RequestBody } from './body.js';
 

@@ -18,7 +18,7 @@ import type { ResultBoard } from '../../results/board.js';
 import type { JobDelivery } from '../../results/payloads.js';
 import type { JobState, ProviderAdapter } from './adapter.js';
 import { ProviderRequestError, type ProviderHttp } from './client.js';
-import { jobIdProblem, quoteUntrusted } from './untrusted.js';
+import { jobIdProblem, quoteUntrusted } from '../../untrusted.js';
 
 export const POLL_INITIAL_MS = 1_000;
 export const POLL_FACTOR = 1.5;
