@@ -7,7 +7,7 @@
  * folded view.
  */
 import { basename } from 'node:path';
-import { createPageCounter } from '../../isolate/page-counter.js';
+import { createPageCounter } from '../page-counter.js';
 import { sha256Hex } from '../../documents/hash.js';
 import { MIME_TYPES } from '../../documents/types.js';
 import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js';
