@@ -1,10 +1,14 @@
-/** The shape of src/: its top-level folders import each other without a cycle (each is one stage, ARCHITECTURE.md). */
+/**
+ * The shape of src/: its top-level folders import each other without a cycle (each is one stage, ARCHITECTURE.md),
+ * and no file of the walker grows past what one reads at a sitting.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
+const MAX_WALK_FILE_LINES = 300;
 
 /** Every .ts file under `dir`, as paths relative to src/ with forward slashes. */
 function sourceFiles(dir: string = SRC): string[] {
@@ -80,6 +84,8 @@ export function findCycles<E extends { to: string }>(graph: Map<string, Map<stri
 const describeCycle = (cycle: Edge[]): string =>
   [`${cycle.map((e) => e.from).join(' -> ')} -> ${cycle[0].from}`, ...cycle.map((e) => `  ${e.from} -> ${e.to}: ${e.example}`)].join('\n');
 
+const lineCount = (text: string): number => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+
 describe('architecture', () => {
   const files = sourceFiles();
 
@@ -114,5 +120,14 @@ describe('architecture', () => {
     expect([...graph.get('commands')!.keys()]).toEqual(expect.arrayContaining(['walk', 'submit', 'targets', 'manifest']));
     const cycles = findCycles(graph);
     expect(cycles.map(describeCycle).join('\n\n'), 'import cycle between folders of src/').toBe('');
+  });
+
+  it(`keeps every file under src/walk/ within ${MAX_WALK_FILE_LINES} lines`, () => {
+    const walkFiles = files.filter((f) => f.startsWith('walk/'));
+    expect(walkFiles).toContain('walk/walk.ts');
+    const long = walkFiles
+      .map((f) => ({ file: `src/${f}`, lines: lineCount(readFileSync(path.join(SRC, f), 'utf8')) }))
+      .filter((f) => f.lines > MAX_WALK_FILE_LINES);
+    expect(long).toEqual([]);
   });
 });
