@@ -12,7 +12,7 @@ import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.j
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
 import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
-import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './commands/submit/constants.js';
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './targets/http/pacing/policy.js';
 import type { SubmitOptions } from './commands/submit/index.js';
 import type { VerifySignatureOptions } from './commands/verify-signature/index.js';
 import type { ListenOptions } from './commands/listen/index.js';

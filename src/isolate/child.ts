@@ -6,9 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import { encodePgm, PdfDocument } from '../documents/pdf.js';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
-import { decodeBmpToGray } from '../targets/local/bmp.js';
-import { RecognizeError, TesseractPool } from '../targets/local/tesseract.js';
-import { isRealTextLayer } from '../targets/local/text-layer.js';
+import { decodeBmpToGray } from './ocr/bmp.js';
+import { RecognizeError, TesseractPool } from './ocr/tesseract.js';
+import { isRealTextLayer } from './ocr/text-layer.js';
 import type { ChildMessage, ImageTask, PageReply, PageTask, ParentMessage, Task, TaskReplies } from './protocol.js';
 
 interface HeldDocument {

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DocumentError, ErrorCodes, UsageError } from '../errors.js';
-import type { LangData } from '../targets/local/lang-data.js';
+import type { LangData } from './ocr/lang-data.js';
 import type { Budgets } from './budgets.js';
 import type { ChildMessage, ParentMessage, Task, TaskReplies } from './protocol.js';
 

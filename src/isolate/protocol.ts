@@ -5,7 +5,7 @@
  */
 import type { DocType } from '../documents/types.js';
 import type { DocumentFailure } from '../errors.js';
-import type { LangData } from '../targets/local/lang-data.js';
+import type { LangData } from './ocr/lang-data.js';
 
 /** Opens a PDF and reports its page count (failures: PDF_INVALID, PDF_PASSWORD_PROTECTED). */
 export interface OpenTask {

@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { basename, dirname, join } from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
-import { resultFileBase } from '../results/result-files.js';
+import { resultFileBase } from './result-files.js';
 import type { ManifestRow } from './types.js';
 
 export { removeStaleTempFiles, writeFileAtomic } from './atomic.js';

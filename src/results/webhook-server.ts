@@ -16,7 +16,7 @@ import type { ResumeIndex } from '../manifest/resume-index.js';
 import type { VerifyResult } from '../signature/index.js';
 import { DeliveryStore, type DeliveryOutcome } from './delivery-store.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
-import { jobIdProblem, quoteUntrusted } from '../targets/http/untrusted.js';
+import { jobIdProblem, quoteUntrusted } from '../untrusted.js';
 import { detectProvider, parseDelivery, type EventDelivery, type JobDelivery } from './payloads.js';
 import { bodyPending, checkHead, parseJson, publicReason, readBody, reply, type BodyPool } from './request-io.js';
 import { ConfigError } from '../errors.js';

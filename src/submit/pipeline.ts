@@ -14,7 +14,7 @@ import type { DocumentCounts, RunEvent } from '../output/events.js';
 import type { Target } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
-import { resultPaths } from '../results/result-files.js';
+import { resultPaths } from '../manifest/result-files.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
 
 const EMPTY = Buffer.alloc(0);

@@ -2,24 +2,12 @@ import type { ProviderName } from '../config/keys.js';
 import { resolveApiKey, resolveSetting } from '../config/resolve.js';
 import type { ConfigReader } from '../config/file.js';
 import { UsageError } from '../errors.js';
-import { RateLimiter } from '../submit/rate-limiter.js';
-import { DEFAULT_RETRY_POLICY } from '../submit/retry.js';
+import { RateLimiter } from './http/pacing/limiter.js';
+import { limiterOptions } from './http/pacing/policy.js';
+import { DEFAULT_RETRY_POLICY } from './http/pacing/retry.js';
 import type { ResultBoard } from '../results/board.js';
 import type { Budgets } from '../isolate/budgets.js';
 import type { Target } from './types.js';
-
-/**
- * Requests are scheduled 1% under --rps: a request's arrival at the provider is a few milliseconds after it leaves,
- * by a varying amount, and that jitter must not push one of the provider's 1-second windows over its limit.
- */
-export const RATE_MARGIN = 0.99;
-/**
- * How much later than it started a request may reach the provider, compared with the others (event loops, new
- * connections, a busy host). No window of 1 s plus this much holds more than rps + burst starts, so the provider's
- * 1-second windows hold no more either. A trade-off, as it also sets the highest rate: (rps + burst) per 1.02 s. On
- * loopback on a busy two-core host the spread was a few ms, and 20-40 ms for a few requests in a thousand.
- */
-export const ARRIVAL_JITTER_MS = 20;
 
 export interface LocalTargetOptions {
   engine: 'local';
@@ -122,12 +110,7 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
     auth: adapter.authHeader(key.value),
     keySource: key.name,
     idempotent: adapter.idempotent,
-    limiter: new RateLimiter({
-      rps: o.rps * RATE_MARGIN,
-      burst: o.burst,
-      concurrency: o.concurrency,
-      cap: { starts: Math.floor(o.rps + o.burst), ms: 1000 + ARRIVAL_JITTER_MS },
-    }),
+    limiter: new RateLimiter(limiterOptions(o)),
     retry: { ...DEFAULT_RETRY_POLICY, retries: o.retries },
     parseError: adapter.parseError,
   });

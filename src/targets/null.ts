@@ -1,4 +1,4 @@
-import { createPageCounter } from '../isolate/page-counter.js';
+import { createPageCounter } from './page-counter.js';
 import type { DocumentOutcome, Target, TargetDocument } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PdfDocument } from '../../src/documents/pdf.js';
-import { isRealTextLayer } from '../../src/targets/local/text-layer.js';
+import { isRealTextLayer } from '../../src/isolate/ocr/text-layer.js';
 
 /**
  * A page's text includes what is filled in on it: the values of visible text fields, the chosen items of combo

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_BUDGETS } from '../../src/isolate/budgets.js';
 import { IsolatedPool, residentBytes, type PoolDocument } from '../../src/isolate/pool.js';
-import { resolveLangData } from '../../src/targets/local/lang-data.js';
+import { resolveLangData } from '../../src/isolate/ocr/lang-data.js';
 import { characterErrorRate } from '../../src/targets/local/cer.js';
 import { FIXTURES, REPO_ROOT } from '../helpers/tmp.js';
 

@@ -6,7 +6,7 @@ import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budge
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from './constants.js';
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../targets/http/pacing/policy.js';
 import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
 

@@ -7,9 +7,10 @@
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { AuthError } from '../../errors.js';
-import { realClock, type Clock, type RateLimiter } from '../../submit/rate-limiter.js';
-import { quoteUntrusted, uploadUrlProblem } from './untrusted.js';
-import { classifyStatus, isRetryableNetworkError, nextDelay, RetryBudget, type RetryPolicy } from '../../submit/retry.js';
+import { realClock, type Clock } from '../../clock.js';
+import type { RateLimiter } from './pacing/limiter.js';
+import { quoteUntrusted, uploadUrlProblem } from '../../untrusted.js';
+import { classifyStatus, isRetryableNetworkError, nextDelay, RetryBudget, type RetryPolicy } from './pacing/retry.js';
 import type { RequestBody } from './body.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;

@@ -7,18 +7,18 @@
  * folded view.
  */
 import { basename } from 'node:path';
-import { createPageCounter } from '../../isolate/page-counter.js';
+import { createPageCounter } from '../page-counter.js';
 import { sha256Hex } from '../../documents/hash.js';
 import { MIME_TYPES } from '../../documents/types.js';
 import { ErrorCodes, InternalError, type DocumentFailure } from '../../errors.js';
 import { INTENT_PREFIX, isIntentId, redoIntentId } from '../../manifest/intents.js';
-import { realClock, type Clock } from '../../submit/rate-limiter.js';
+import { realClock, type Clock } from '../../clock.js';
 import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
 import type { ResultBoard } from '../../results/board.js';
 import type { JobDelivery } from '../../results/payloads.js';
 import type { JobState, ProviderAdapter } from './adapter.js';
 import { ProviderRequestError, type ProviderHttp } from './client.js';
-import { jobIdProblem, quoteUntrusted } from './untrusted.js';
+import { jobIdProblem, quoteUntrusted } from '../../untrusted.js';
 
 export const POLL_INITIAL_MS = 1_000;
 export const POLL_FACTOR = 1.5;

@@ -13,7 +13,7 @@ import type { PageResult } from '../../manifest/types.js';
 import type { DocumentOutcome, ProcessContext, Target, TargetDocument } from '../types.js';
 import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
-import { disposeLangData, resolveLangData } from './lang-data.js';
+import { disposeLangData, resolveLangData } from '../../isolate/ocr/lang-data.js';
 import { processPdf } from './pdf-pages.js';
 
 export const DEFAULT_DPI = 300;

@@ -5,8 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RateLimiter } from '../../../src/submit/rate-limiter.js';
-import { DEFAULT_RETRY_POLICY } from '../../../src/submit/retry.js';
+import { RateLimiter } from '../../../src/targets/http/pacing/limiter.js';
+import { DEFAULT_RETRY_POLICY } from '../../../src/targets/http/pacing/retry.js';
 import { IN_MEMORY_BODY_BYTES, jsonBase64Body, multipartBody, type RequestBody } from '../../../src/targets/http/body.js';
 import { ProviderHttp } from '../../../src/targets/http/client.js';
 import { parseErrorBody } from '../../../src/targets/http/adapter.js';

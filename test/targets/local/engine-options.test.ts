@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import { characterErrorRate } from '../../../src/targets/local/cer.js';
 import { createLocalEngine, type LocalEngine, type LocalResult } from '../../../src/targets/local/engine.js';
-import { defaultLangPath } from '../../../src/targets/local/lang-data.js';
+import { defaultLangPath } from '../../../src/isolate/ocr/lang-data.js';
 
 const fixtures = new URL('../../../fixtures/', import.meta.url);
 const groundTruth = JSON.parse(await readFile(new URL('ground-truth.json', fixtures), 'utf8')) as Record<

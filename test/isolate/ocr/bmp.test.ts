@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GrayImage } from '../../../src/documents/pdf.js';
-import { decodeBmpToGray } from '../../../src/targets/local/bmp.js';
-import { encodeBmp24 } from './make-image.js';
+import { decodeBmpToGray } from '../../../src/isolate/ocr/bmp.js';
+import { encodeBmp24 } from '../../targets/local/make-image.js';
 
 /** A BMP with a given header layout and raw pixel rows (bottom-up unless height < 0). */
 function bmp(opts: { width: number; height: number; bpp: number; compression?: number; palette?: number[][]; masks?: number[]; rows: number[][] }): Buffer {

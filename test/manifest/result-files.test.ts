@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resultFileBase, resultPaths } from '../../src/results/result-files.js';
+import { resultFileBase, resultPaths } from '../../src/manifest/result-files.js';
 
 describe('result file names', () => {
   it('keeps safe job ids as they are', () => {

@@ -3,7 +3,7 @@
  * compromised account, a proxy, a bug on their side). docs/trust.md lists what is trusted and what is checked.
  */
 import net from 'node:net';
-import { escapeForDisplay } from '../../output/display.js';
+import { escapeForDisplay } from './output/display.js';
 
 /** Longest job id accepted from a submit answer or a webhook. */
 export const MAX_JOB_ID_LENGTH = 256;

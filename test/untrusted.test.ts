@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressKind, jobIdProblem, quoteUntrusted, uploadUrlProblem } from '../../../src/targets/http/untrusted.js';
+import { addressKind, jobIdProblem, quoteUntrusted, uploadUrlProblem } from '../src/untrusted.js';
 
 describe('jobIdProblem', () => {
   it.each([

@@ -15,7 +15,7 @@ import {
   isRetryableNetworkError,
   nextDelay,
   parseRetryAfter,
-} from '../../src/submit/retry.js';
+} from '../../../../src/targets/http/pacing/retry.js';
 
 const NOW = Date.UTC(2024, 0, 1, 12, 0, 0);
 const policy = DEFAULT_RETRY_POLICY;

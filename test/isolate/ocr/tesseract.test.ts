@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePgm, rgbaToGray } from '../../../src/documents/pdf.js';
-import { resolveLangData } from '../../../src/targets/local/lang-data.js';
-import { RecognizeError, TesseractPool } from '../../../src/targets/local/tesseract.js';
-import { drawText } from './make-image.js';
+import { resolveLangData } from '../../../src/isolate/ocr/lang-data.js';
+import { RecognizeError, TesseractPool } from '../../../src/isolate/ocr/tesseract.js';
+import { drawText } from '../../targets/local/make-image.js';
 
 const drawn = drawText(['Pool test 42'], 600, 70);
 const pgm = encodePgm({ width: drawn.width, height: drawn.height, pixels: rgbaToGray(drawn.rgba) });

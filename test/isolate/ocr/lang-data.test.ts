@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { checkTrainedData, defaultLangPath, disposeLangData, langPathDirs, resolveLangData } from '../../../src/targets/local/lang-data.js';
+import { checkTrainedData, defaultLangPath, disposeLangData, langPathDirs, resolveLangData } from '../../../src/isolate/ocr/lang-data.js';
 
 const bundledEng = () => readFile(path.join(defaultLangPath(), 'eng.traineddata.gz'));
 

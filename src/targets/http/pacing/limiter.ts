@@ -8,16 +8,8 @@
  * (a late timer, a busy event loop) is dated back to when it was due, within what the window bound allows, so
  * lateness does not accumulate into lag.
  */
-import { performance } from 'node:perf_hooks';
+import { MAX_TIMER_MS, realClock, type Clock } from '../../../clock.js';
 
-/** Milliseconds on a monotonic scale. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/** setTimeout cannot wait longer than this; longer waits are re-armed. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Multiplicative decrease applied on a 429. */
 export const THROTTLE_FACTOR = 0.5;
 /** Requests in flight when a 429 arrives answer for the same overload: one decrease per this period. */
@@ -33,27 +25,6 @@ export const LATE_CREDIT_SHARE = 0.9;
 export const LATE_CREDIT_MAX_MS = 4;
 /** The reason a superseded timer is cancelled with (a constant: a DOMException per cancel costs a stack trace). */
 const DISARMED = new Error('rate limiter timer superseded');
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      // Rounded up: Node's millisecond timer may otherwise fire a fraction of a millisecond early.
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.ceil(Math.min(MAX_TIMER_MS, Math.max(0, ms))),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 export interface RateLimiterOptions {
   /** Sustained requests per second (may be fractional, e.g. 0.5). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRealTextLayer } from '../../../src/targets/local/text-layer.js';
+import { isRealTextLayer } from '../../../src/isolate/ocr/text-layer.js';
 
 describe('isRealTextLayer', () => {
   it('accepts ordinary text', () => {

@@ -1,7 +1,7 @@
 import os from 'node:os';
-import type { TargetDocument } from '../targets/types.js';
-import { DEFAULT_BUDGETS, type Budgets } from './budgets.js';
-import { IsolatedPool } from './pool.js';
+import type { TargetDocument } from './types.js';
+import { DEFAULT_BUDGETS, type Budgets } from '../isolate/budgets.js';
+import { IsolatedPool } from '../isolate/pool.js';
 
 /** Counts pages for targets that do not OCR here (dry runs, remote providers). */
 export interface PageCounter {

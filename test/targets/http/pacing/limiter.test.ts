@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, realClock, type Clock } from '../../src/submit/rate-limiter.js';
+import { realClock, type Clock } from '../../../../src/clock.js';
+import { RateLimiter } from '../../../../src/targets/http/pacing/limiter.js';
 
 interface Timer { due: number; seq: number; resolve(): void }
 
