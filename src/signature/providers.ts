@@ -1,35 +1,23 @@
 /**
- * How each provider signs its deliveries. A delivery is checked only against the schemes of the provider it is
- * verified for, so one provider's secret never validates another provider's header.
+ * Checks a delivery against the signature schemes of the provider it is verified for (each provider declares them in
+ * `src/providers/<name>/index.ts`), so one provider's secret never validates another provider's header.
  */
-import type { ProviderName } from '../config/keys.js';
+import { PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from '../providers/registry.js';
+import type { ProviderSigning } from '../providers/types.js';
 import { hasHeader } from './headers.js';
 import { verifySignature } from './verify.js';
-import type { Scheme, VerifyInput, VerifyResult } from './types.js';
+import type { VerifyInput, VerifyResult } from './types.js';
 
-export interface ProviderSigning {
-  schemes: Array<{ scheme: Scheme; signatureHeader: string; timestampHeader?: string }>;
-}
+export type { ProviderSigning } from '../providers/types.js';
 
 /**
- * LeapOCR's vendor page and SDK disagree (providers/leapocr.md): X-Webhook-Signature over `<timestamp>.<body>` when
- * X-Webhook-Timestamp is sent, over the body alone otherwise, and the older X-R2-Signature over the body. An entry with
- * a timestampHeader applies only when that header is present; the first entry that applies to a header wins.
+ * Every provider's signing, null for those that sign nothing. An entry with a timestampHeader applies only when that
+ * header is present; the first entry that applies to a header wins.
  */
-export const PROVIDER_SIGNING: Record<ProviderName, ProviderSigning | null> = {
-  ocrqueen: { schemes: [{ scheme: 'hmac-sha256-hex', signatureHeader: 'ocrqueen-signature' }] },
-  docextract: { schemes: [{ scheme: 'hmac-sha256-hex', signatureHeader: 'x-docextract-signature' }] },
-  leapocr: {
-    schemes: [
-      { scheme: 'hmac-sha256-hex-timestamped', signatureHeader: 'x-webhook-signature', timestampHeader: 'x-webhook-timestamp' },
-      { scheme: 'hmac-sha256-hex', signatureHeader: 'x-webhook-signature' },
-      { scheme: 'hmac-sha256-hex', signatureHeader: 'x-r2-signature' },
-    ],
-  },
-  // Both sign nothing; `listen --require-header` covers them.
-  qomplement: null,
-  'process-job': null,
-};
+export const PROVIDER_SIGNING = Object.fromEntries(PROVIDERS.map((name) => [name, PROVIDER_REGISTRY[name].signing])) as Record<
+  ProviderName,
+  ProviderSigning | null
+>;
 
 /** Which provider a delivery's headers point to, by signature header name; null when none or several do. */
 export function providerFromHeaders(headers: VerifyInput['headers']): ProviderName | null {

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../config/keys.js';
+import { loadAdapter, type ProviderName } from '../providers/registry.js';
 import { resolveApiKey, resolveSetting } from '../config/resolve.js';
 import type { ConfigReader } from '../config/file.js';
 import { UsageError } from '../errors.js';
@@ -81,7 +81,6 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
  * its key, its base URL and its options. A mistake is a usage error with nothing submitted.
  */
 async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<Target> {
-  const { loadAdapter } = await import('./http/providers/index.js');
   const adapter = await loadAdapter(o.provider);
   if (!adapter) throw new UsageError(`provider ${o.provider} is not available in this version`, 'use --engine local, or another provider');
   for (const [k] of Object.entries(o.options)) {

@@ -10,7 +10,7 @@ import { run } from '../../src/main.js';
 import { RateLimiter } from '../../src/submit/rate-limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/submit/retry.js';
 import { ProviderHttp } from '../../src/targets/http/client.js';
-import { qomplement } from '../../src/targets/http/providers/qomplement.js';
+import { qomplement } from '../../src/providers/qomplement/adapter.js';
 import { createRemoteTarget } from '../../src/targets/http/remote.js';
 import type { RecordedRow } from '../../src/targets/types.js';
 import { startFakeProvider, type QomplementOptions } from '../fakes/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/config/keys.js';
+import type { ProviderName } from '../../src/providers/registry.js';
 import { SCHEMES, verifyProviderDelivery, verifySignature, type VerifyInput } from '../../src/signature/index.js';
 import { DOCEXTRACT, LEAPOCR, OCRQUEEN, STANDARD_WEBHOOKS } from './vectors.js';
 

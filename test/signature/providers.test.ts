@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROVIDERS } from '../../src/config/keys.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 import { PROVIDER_SIGNING, providerFromHeaders } from '../../src/signature/index.js';
 
 describe('PROVIDER_SIGNING', () => {

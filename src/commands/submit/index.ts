@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { isProviderName, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { parseMemoryBudget, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
+import { isProviderName, PROVIDERS, type ProviderName } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../../config/keys.js';
+import type { ProviderName } from '../../providers/registry.js';
 import type { DocType } from '../../documents/types.js';
 import { UsageError } from '../../errors.js';
 import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from './client.js';

@@ -1,15 +1,15 @@
 /**
- * DocExtract by Adteco (README "Remote providers"): Bearer `sk_…` key; the document goes base64 inside a JSON
+ * DocExtract by Adteco (docs/providers/docextract.md): Bearer `sk_…` key; the document goes base64 inside a JSON
  * body against a saved extractor, and the document-job object is polled until `completed` (fields in
  * `extracted_data`, no text) or `failed` (`error_details.code`). The submit path and field names are not published:
  * the contract's assumptions are the defaults and each is an option. No idempotency key, no per-request callback.
  */
-import { ErrorCodes, UsageError } from '../../../errors.js';
-import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
-import { jsonBase64Body } from '../body.js';
-import { ProviderRequestError, type ParsedError } from '../client.js';
+import { ErrorCodes, UsageError } from '../../errors.js';
+import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../../targets/http/adapter.js';
+import { jsonBase64Body } from '../../targets/http/body.js';
+import { ProviderRequestError, type ParsedError } from '../../targets/http/client.js';
+import { DOCEXTRACT_JOB_FAILED } from './webhook.js';
 
-export const DOCEXTRACT_JOB_FAILED = 'DOCEXTRACT_JOB_FAILED';
 /** The contract's assumed cap on one document (the API publishes none); base64 makes the body a third larger. */
 export const DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024;
 /** Assumed (unpublished): the single-job path. `poll` sees no options, so this one is not configurable. */

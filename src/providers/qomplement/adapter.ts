@@ -1,12 +1,13 @@
 /**
- * qomplement (README "Remote providers"): multipart submit, Bearer `sd_…` key, no idempotency. One file per
+ * qomplement's API (docs/providers/qomplement.md): multipart submit, Bearer `sd_…` key, no idempotency. One file per
  * request: a small file without `webhook_url` is answered 200 with the finished job, anything else 202 with a job
  * to poll at `GET /jobs/{id}`. The result holds extracted fields; only the XL model adds text (`markdown`).
  */
-import { UsageError } from '../../../errors.js';
-import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
-import { multipartBody, type FormPart } from '../body.js';
-import { ProviderRequestError } from '../client.js';
+import { UsageError } from '../../errors.js';
+import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../../targets/http/adapter.js';
+import { multipartBody, type FormPart } from '../../targets/http/body.js';
+import { ProviderRequestError } from '../../targets/http/client.js';
+import { QOMPLEMENT_JOB_FAILED } from './webhook.js';
 
 /** Form fields passed through as given, in this order. */
 const FORM_OPTIONS = ['model', 'schema', 'output_format', 'detail', 'chunk_size', 'chunk_overlap'] as const;
@@ -112,7 +113,7 @@ function jobState(job: Record<string, unknown>): JobState {
         state: 'failed',
         providerStatus,
         error: {
-          code: pickString(job, 'error.code') ?? 'QOMPLEMENT_JOB_FAILED',
+          code: pickString(job, 'error.code') ?? QOMPLEMENT_JOB_FAILED,
           message: pickString(job, 'error.message', 'detail') ?? 'extraction failed',
         },
       };

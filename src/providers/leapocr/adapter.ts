@@ -1,15 +1,15 @@
 /**
- * LeapOCR (README "Remote providers"): raw key in `X-API-KEY`; a local file goes up in 3 steps (initiate →
+ * LeapOCR's API (docs/providers/leapocr.md): raw key in `X-API-KEY`; a local file goes up in 3 steps (initiate →
  * PUT each part to its presigned storage URL → complete with the parts' ETags); the status is polled at
  * `/ocr/status/{id}` and the pages are read from the paginated `/ocr/result/{id}`. The API has no idempotency key,
  * no per-request callback and no failure codes: a failed job is `LEAPOCR_JOB_FAILED` with its `error_message`.
  */
-import { UsageError } from '../../../errors.js';
-import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter, type SubmitInput } from '../adapter.js';
-import { jsonBody, rawBody } from '../body.js';
-import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../client.js';
+import { UsageError } from '../../errors.js';
+import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter, type SubmitInput } from '../../targets/http/adapter.js';
+import { jsonBody, rawBody } from '../../targets/http/body.js';
+import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../../targets/http/client.js';
+import { LEAPOCR_JOB_FAILED, NO_REASON } from './webhook.js';
 
-export const LEAPOCR_JOB_FAILED = 'LEAPOCR_JOB_FAILED';
 /** Pages asked for per `/ocr/result` request (the SDK's default; the API allows 1–1000). */
 export const RESULT_PAGE_LIMIT = 100;
 /** A result that needs more requests than this is not read: the pagination is not advancing sanely. */
@@ -206,7 +206,7 @@ function completedState(providerStatus: string, first: Record<string, unknown>, 
 }
 
 function failedState(providerStatus: string, body: Record<string, unknown>): JobState {
-  const message = pickString(body, 'error_message', 'error.message', 'error') ?? 'the job failed (LeapOCR gives no reason)';
+  const message = pickString(body, 'error_message', 'error.message', 'error') ?? NO_REASON;
   return { state: 'failed', providerStatus, error: { code: LEAPOCR_JOB_FAILED, message } };
 }
 

@@ -1,8 +1,9 @@
-/** OCRQueen (README "Remote providers"): multipart submit, Bearer key, Idempotency-Key honoured, text in `markdown`. */
-import { ErrorCodes } from '../../../errors.js';
-import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../adapter.js';
-import { multipartBody } from '../body.js';
-import { ProviderRequestError } from '../client.js';
+/** OCRQueen's API (docs/providers/ocrqueen.md): multipart submit, Bearer key, Idempotency-Key honoured, text in `markdown`. */
+import { ErrorCodes } from '../../errors.js';
+import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../../targets/http/adapter.js';
+import { multipartBody } from '../../targets/http/body.js';
+import { ProviderRequestError } from '../../targets/http/client.js';
+import { CANCELLED_MESSAGE, OCRQUEEN_JOB_FAILED } from './webhook.js';
 
 const JOB_OPTIONS: Record<string, 'bool' | 'int' | 'string'> = {
   retain_hours: 'int',
@@ -76,10 +77,10 @@ function jobState(job: Record<string, unknown>): JobState {
       return {
         state: 'failed',
         providerStatus: status,
-        error: { code: pickString(job, 'error.code', 'error_code') ?? 'PROVIDER_FAILED', message: pickString(job, 'error.message', 'error_message') ?? 'extraction failed' },
+        error: { code: pickString(job, 'error.code', 'error_code') ?? OCRQUEEN_JOB_FAILED, message: pickString(job, 'error.message', 'error_message') ?? 'extraction failed' },
       };
     case 'cancelled':
-      return { state: 'failed', providerStatus: status, error: { code: ErrorCodes.JOB_CANCELLED, message: 'the job was cancelled at OCRQueen' } };
+      return { state: 'failed', providerStatus: status, error: { code: ErrorCodes.JOB_CANCELLED, message: CANCELLED_MESSAGE } };
     default:
       return { state: 'pending', providerStatus: status || 'unknown' };
   }

@@ -1,18 +1,18 @@
 /**
- * process-job / DocuProx (README "Remote providers"): the document is extracted against a saved template
+ * process-job, DocuProx's API (docs/providers/process-job.md): the document is extracted against a saved template
  * (`template_id`), raw key in `x-auth`, no idempotency. Submit answers 202 `{job_id}`; the status is polled at
  * `/job-status` (upper-case words with spaces) and the result fetched with `POST /job-results`. The result is the
  * template's field map, not text.
  */
-import { UsageError } from '../../../errors.js';
-import { jsonObject, parseErrorBody, pickString, type JobState, type ProviderAdapter } from '../adapter.js';
-import { jsonBase64Body, jsonBody, multipartBody, rawBody, type FormPart } from '../body.js';
-import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../client.js';
+import { UsageError } from '../../errors.js';
+import { jsonObject, parseErrorBody, pickString, type JobState, type ProviderAdapter } from '../../targets/http/adapter.js';
+import { jsonBase64Body, jsonBody, multipartBody, rawBody, type FormPart } from '../../targets/http/body.js';
+import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../../targets/http/client.js';
+import { PROCESS_JOB_FAILED } from './webhook.js';
 
 const UPLOADS = ['multipart', 'json', 'binary'];
 const STATUS_FORMS = ['query', 'path'];
 const RESULT_FORMATS = ['json', 'csv'];
-export const PROCESS_JOB_FAILED = 'PROCESS_JOB_FAILED';
 /** An `error` that reads like a machine code (DOCUMENT_LOCKED), not an HTTP reason phrase (Bad Request). */
 const CODE_LIKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
