@@ -6,12 +6,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { run } from '../../src/main.js';
-import { sha256Hex, startFakeProvider, type DocExtractOptions, type RequestRecord } from '../fakes/index.js';
-import { captureIo } from '../helpers/io.js';
-import { fold, readRows, rowFor } from '../helpers/manifest.js';
-import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
-import { copyFixtures } from '../helpers/remote.js';
+import { run } from '../../../src/main.js';
+import { sha256Hex, startFakeProvider, type DocExtractOptions, type RequestRecord } from '../../fakes/index.js';
+import { captureIo } from '../../helpers/io.js';
+import { fold, readRows, rowFor } from '../../helpers/manifest.js';
+import { FIXTURES, makeTempDir } from '../../helpers/tmp.js';
+import { copyFixtures } from '../../helpers/remote.js';
 
 async function setup(files: string[], options: DocExtractOptions = {}) {
   const dir = await makeTempDir();

@@ -5,20 +5,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { sha256Hex } from '../../src/documents/hash.js';
-import { run } from '../../src/main.js';
-import { RateLimiter } from '../../src/submit/rate-limiter.js';
-import { DEFAULT_RETRY_POLICY } from '../../src/submit/retry.js';
-import { ProviderHttp } from '../../src/targets/http/client.js';
-import { qomplement } from '../../src/providers/qomplement/adapter.js';
-import { createRemoteTarget } from '../../src/targets/http/remote.js';
-import type { RecordedRow } from '../../src/targets/types.js';
-import { startFakeProvider, type QomplementOptions } from '../fakes/index.js';
-import { parseBoundary, parseMultipart, textField } from '../fakes/multipart.js';
-import { captureIo } from '../helpers/io.js';
-import { fold, readRows, rowFor } from '../helpers/manifest.js';
-import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
-import { copyFixtures } from '../helpers/remote.js';
+import { sha256Hex } from '../../../src/documents/hash.js';
+import { run } from '../../../src/main.js';
+import { RateLimiter } from '../../../src/submit/rate-limiter.js';
+import { DEFAULT_RETRY_POLICY } from '../../../src/submit/retry.js';
+import { ProviderHttp } from '../../../src/targets/http/client.js';
+import { qomplement } from '../../../src/providers/qomplement/adapter.js';
+import { createRemoteTarget } from '../../../src/targets/http/remote.js';
+import type { RecordedRow } from '../../../src/targets/types.js';
+import { startFakeProvider, type QomplementOptions } from '../../fakes/index.js';
+import { parseBoundary, parseMultipart, textField } from '../../fakes/multipart.js';
+import { captureIo } from '../../helpers/io.js';
+import { fold, readRows, rowFor } from '../../helpers/manifest.js';
+import { FIXTURES, makeTempDir } from '../../helpers/tmp.js';
+import { copyFixtures } from '../../helpers/remote.js';
 
 const SCANNED = ['page one of the scan', 'page two of the scan', 'page three of the scan'];
 

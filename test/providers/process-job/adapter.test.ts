@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { sha256Hex } from '../../src/documents/hash.js';
-import { run } from '../../src/main.js';
-import { startFakeProvider, type FakeRequest, type ProcessJobOptions } from '../fakes/index.js';
-import { parseBoundary, parseMultipart, textField } from '../fakes/multipart.js';
-import { captureIo } from '../helpers/io.js';
-import { fold, readRows, rowFor } from '../helpers/manifest.js';
-import { makeTempDir } from '../helpers/tmp.js';
-import { copyFixtures } from '../helpers/remote.js';
+import { sha256Hex } from '../../../src/documents/hash.js';
+import { run } from '../../../src/main.js';
+import { startFakeProvider, type FakeRequest, type ProcessJobOptions } from '../../fakes/index.js';
+import { parseBoundary, parseMultipart, textField } from '../../fakes/multipart.js';
+import { captureIo } from '../../helpers/io.js';
+import { fold, readRows, rowFor } from '../../helpers/manifest.js';
+import { makeTempDir } from '../../helpers/tmp.js';
+import { copyFixtures } from '../../helpers/remote.js';
 
 const TEMPLATE = '9a1c2e3f-4b5d-4c6e-8f70-1a2b3c4d5e6f';
 const SCANNED = ['scan page one', 'scan page two', 'scan page three'];

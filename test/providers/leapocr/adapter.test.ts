@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { run } from '../../src/main.js';
-import { sha256Hex, startFakeProvider, type LeapOcrOptions, type RequestRecord } from '../fakes/index.js';
-import { captureIo } from '../helpers/io.js';
-import { fold, readRows } from '../helpers/manifest.js';
-import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
-import { copyFixtures } from '../helpers/remote.js';
+import { run } from '../../../src/main.js';
+import { sha256Hex, startFakeProvider, type LeapOcrOptions, type RequestRecord } from '../../fakes/index.js';
+import { captureIo } from '../../helpers/io.js';
+import { fold, readRows } from '../../helpers/manifest.js';
+import { FIXTURES, makeTempDir } from '../../helpers/tmp.js';
+import { copyFixtures } from '../../helpers/remote.js';
 
 const STORAGE = '/storage/leapocr-uploads/';
 
