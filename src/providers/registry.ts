@@ -8,8 +8,7 @@ import { leapocr } from './leapocr/index.js';
 import { ocrqueen } from './ocrqueen/index.js';
 import { processJob } from './process-job/index.js';
 import { qomplement } from './qomplement/index.js';
-import type { ProviderEntry } from './types.js';
-import type { ProviderAdapter } from '../targets/http/adapter.js';
+import type { ProviderEntry } from './shared/types.js';
 
 /** In this order on the command line, in `config list` and in messages. */
 const ENTRIES = [
@@ -33,7 +32,7 @@ export function isProviderName(value: string): value is ProviderName {
 }
 
 /** The provider's HTTP adapter, loaded on first use; undefined for a name the registry does not hold. */
-export async function loadAdapter(name: ProviderName): Promise<ProviderAdapter | undefined> {
+export async function loadAdapter(name: ProviderName): Promise<Awaited<ReturnType<ProviderEntry['adapter']>> | undefined> {
   return isProviderName(name) ? PROVIDER_REGISTRY[name].adapter() : undefined;
 }
 

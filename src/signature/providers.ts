@@ -3,12 +3,12 @@
  * `src/providers/<name>/index.ts`), so one provider's secret never validates another provider's header.
  */
 import { PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from '../providers/registry.js';
-import type { ProviderSigning } from '../providers/types.js';
+import type { ProviderSigning } from '../providers/shared/types.js';
 import { hasHeader } from './headers.js';
 import { verifySignature } from './verify.js';
 import type { VerifyInput, VerifyResult } from './types.js';
 
-export type { ProviderSigning } from '../providers/types.js';
+export type { ProviderSigning } from '../providers/shared/types.js';
 
 /**
  * Every provider's signing, null for those that sign nothing. An entry with a timestampHeader applies only when that

@@ -1,5 +1,5 @@
 /** qomplement (docs/providers/qomplement.md). */
-import type { ProviderEntry } from '../types.js';
+import type { ProviderEntry } from '../shared/types.js';
 
 export const qomplement: ProviderEntry<'qomplement'> = {
   name: 'qomplement',

@@ -4,7 +4,7 @@
  * helpers here; `src/results/payloads.ts` picks the reader. Nothing here trusts the body: every field is checked for
  * type, and ids are capped in length.
  */
-import type { ProviderName } from './registry.js';
+import type { ProviderName } from '../registry.js';
 
 export type DeliveryHeaders = Record<string, string | string[] | undefined>;
 

@@ -2,8 +2,8 @@
  * What one provider's folder (`src/providers/<name>/`) tells the rest of ocrq. Its `index.ts` exports one
  * `ProviderEntry`: plain data plus loaders, so reading the registry loads neither an HTTP adapter nor a webhook reader.
  */
-import type { Scheme } from '../signature/types.js';
-import type { ProviderAdapter } from '../targets/http/adapter.js';
+import type { Scheme } from '../../signature/types.js';
+import type { ProviderAdapter } from '../../targets/http/adapter.js';
 import type { ProviderWebhooks } from './webhook.js';
 
 /** One way a provider signs a delivery. Header names are lower case, as Node gives them. */
