@@ -4,18 +4,10 @@
  */
 import { UsageError } from '../errors.js';
 import { parseSize } from '../output/format.js';
+import { isProviderName, PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from '../providers/registry.js';
 
-export const PROVIDERS = ['ocrqueen', 'leapocr', 'docextract', 'qomplement', 'process-job'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-/** Each provider's own key variable; it wins over `OCRQ_API_KEY`, which covers every provider. */
-export const PROVIDER_KEY_ENV: Record<ProviderName, string> = {
-  ocrqueen: 'OCRQUEEN_API_KEY',
-  leapocr: 'LEAPOCR_API_KEY',
-  docextract: 'DOCEXTRACT_API_KEY',
-  qomplement: 'QOMPLEMENT_API_KEY',
-  'process-job': 'DOCUPROX_API_KEY',
-};
+/** Each provider's own key variable (`keyEnv` in its folder); it wins over `OCRQ_API_KEY`, which covers every provider. */
+export const PROVIDER_KEY_ENV = Object.fromEntries(PROVIDERS.map((name) => [name, PROVIDER_REGISTRY[name].keyEnv])) as Record<ProviderName, string>;
 
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
@@ -31,7 +23,8 @@ export const CONFIG_KEYS: readonly string[] = [
 const KNOWN_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS);
 
 /** Longer values are refused: no real key or URL is this long, and a pasted file would be. */
-export const MAX_SECRET_LENGTH = 4096;
+export { MAX_SECRET_LENGTH } from '../signature/types.js';
+import { MAX_SECRET_LENGTH } from '../signature/types.js';
 export const MAX_URL_LENGTH = 2048;
 /** Below this length a masked secret shows nothing of the value: 4 + 4 visible characters would give too much away. */
 export const MIN_MASKABLE_LENGTH = 20;
@@ -46,10 +39,6 @@ export function isConfigKey(key: string): boolean {
 
 export function isSecretKey(key: string): boolean {
   return SECRET_FIELDS.has(key.slice(key.lastIndexOf('.') + 1));
-}
-
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDERS as readonly string[]).includes(value);
 }
 
 /** `sk_live_abcdef123456` → `sk_l…3456`; short values → `…`. Never the full value. */

@@ -4,7 +4,8 @@
  * secrets name the source and never the value.
  */
 import { ConfigError, OcrqError, UsageError } from '../errors.js';
-import { GLOBAL_KEY_ENV, PROVIDER_KEY_ENV, parseSecret, type ProviderName } from './keys.js';
+import { GLOBAL_KEY_ENV, PROVIDER_KEY_ENV, parseSecret } from './keys.js';
+import type { ProviderName } from '../providers/registry.js';
 import type { ConfigReader } from './file.js';
 
 export interface ResolvedSetting<T> {

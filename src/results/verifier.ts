@@ -8,9 +8,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { PROVIDERS, type ProviderName } from '../config/keys.js';
+import { PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from '../providers/registry.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { checkSecret, PROVIDER_SIGNING, verifyProviderDelivery } from '../signature/index.js';
+import { checkSecret } from '../signature/index.js';
+import { verifyProviderDelivery } from '../providers/signing.js';
 import type { Verdict } from './webhook-server.js';
 
 export interface RequiredHeader {
@@ -55,7 +56,7 @@ export function makeVerifier(options: VerifierOptions): (provider: ProviderName,
     if (options.provider !== 'auto' && provider !== options.provider) {
       return { valid: false, reason: 'missing header', detail: `not a ${options.provider} delivery` };
     }
-    if (PROVIDER_SIGNING[provider] === null) {
+    if (PROVIDER_REGISTRY[provider].signing === null) {
       if (options.requireHeader) return hasRequiredHeader(headers, options.requireHeader) ? 'unsigned-ok' : 'unsigned-rejected';
       return options.provider === provider ? 'unsigned-ok' : 'unsigned-rejected';
     }
@@ -91,7 +92,7 @@ export function resolveSecrets(provider: ProviderName | 'auto', sources: SecretS
   const providers = provider === 'auto' ? PROVIDERS : [provider];
   const secrets = new Map<ProviderName, string>();
   for (const p of providers) {
-    const signing = PROVIDER_SIGNING[p];
+    const signing = PROVIDER_REGISTRY[p].signing;
     if (signing === null) continue;
     const configKey = `providers.${p}.webhook_secret`;
     const stored = sources.configValue(p);

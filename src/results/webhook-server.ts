@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProviderName } from '../config/keys.js';
+import type { ProviderName } from '../providers/registry.js';
 import type { Journal } from '../manifest/jsonl.js';
 import type { ResumeIndex } from '../manifest/resume-index.js';
 import type { VerifyResult } from '../signature/index.js';

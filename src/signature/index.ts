@@ -12,5 +12,4 @@ export {
   type HeaderMap,
 } from './types.js';
 export { verifySignature, checkSecret, WHSEC_PREFIX } from './verify.js';
-export { PROVIDER_SIGNING, providerFromHeaders, verifyProviderDelivery, type ProviderSigning } from './providers.js';
 export { DIGEST_BYTES } from './schemes.js';

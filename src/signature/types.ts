@@ -52,3 +52,6 @@ export const SVIX_HEADERS = { id: 'svix-id', timestamp: 'svix-timestamp', signat
 export function isScheme(value: string): value is Scheme {
   return (SCHEMES as readonly string[]).includes(value);
 }
+
+/** Longest API key or signing secret accepted: anything longer is a file's content given by mistake. */
+export const MAX_SECRET_LENGTH = 4096;

@@ -2,8 +2,8 @@
  * `verifySignature` decides whether a delivery was signed with the secret; it never throws on what a sender controls
  * (headers, body). It throws only for a secret that cannot sign anything, which `checkSecret` refuses at startup.
  */
-import { MAX_SECRET_LENGTH } from '../config/keys.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { MAX_SECRET_LENGTH } from './types.js';
 import {
   decodeBase64Strict,
   verifyBase64,

@@ -1,10 +1,10 @@
-import type { ProviderName } from '../config/keys.js';
+import { loadAdapter, type ProviderName } from '../providers/registry.js';
 import { resolveApiKey, resolveSetting } from '../config/resolve.js';
 import type { ConfigReader } from '../config/file.js';
 import { UsageError } from '../errors.js';
-import { RateLimiter } from './http/pacing/limiter.js';
-import { limiterOptions } from './http/pacing/policy.js';
-import { DEFAULT_RETRY_POLICY } from './http/pacing/retry.js';
+import { RateLimiter } from '../http/pacing/limiter.js';
+import { limiterOptions } from '../http/pacing/policy.js';
+import { DEFAULT_RETRY_POLICY } from '../http/pacing/retry.js';
 import type { ResultBoard } from '../results/board.js';
 import type { Budgets } from '../isolate/budgets.js';
 import type { Target } from './types.js';
@@ -69,7 +69,6 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
  * its key, its base URL and its options. A mistake is a usage error with nothing submitted.
  */
 async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<Target> {
-  const { loadAdapter } = await import('./http/providers/index.js');
   const adapter = await loadAdapter(o.provider);
   if (!adapter) throw new UsageError(`provider ${o.provider} is not available in this version`, 'use --engine local, or another provider');
   for (const [k] of Object.entries(o.options)) {
@@ -103,7 +102,7 @@ async function resolveRemote(o: RemoteTargetSettings, ctx: TargetEnv): Promise<T
     config: ctx.config,
     fallback: adapter.defaultBaseUrl,
   }).value;
-  const [{ ProviderHttp }, { createRemoteTarget }] = await Promise.all([import('./http/client.js'), import('./http/remote.js')]);
+  const [{ ProviderHttp }, { createRemoteTarget }] = await Promise.all([import('../http/client.js'), import('./http/remote.js')]);
   const http = new ProviderHttp({
     provider: o.provider,
     baseUrl,

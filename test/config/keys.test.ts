@@ -3,11 +3,11 @@ import { UsageError } from '../../src/errors.js';
 import {
   CONFIG_KEYS,
   PROVIDER_KEY_ENV,
-  PROVIDERS,
   isSecretKey,
   maskSecret,
   validateSetting,
 } from '../../src/config/keys.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 function usageError(fn: () => unknown): UsageError {
   try {

@@ -1,5 +1,6 @@
 /**
- * DocExtract (Adteco) fake (contract: shared/providers/docextract.md). Base URL `…/v1`, Bearer `sk_test_…`.
+ * DocExtract (Adteco) fake, following its published API (as docs/providers/docextract.md summarises it). Base URL
+ * `…/v1`, Bearer `sk_test_…`.
  * The submit path, field names and status are unpublished: the contract's stated assumptions are used
  * (`POST /v1/documents`, JSON with a base64 `document`), each marked "assumed" below.
  */

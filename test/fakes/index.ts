@@ -1,6 +1,6 @@
 /**
- * Fake remote providers for tests: real node:http servers on 127.0.0.1 that follow the contracts in
- * shared/providers/*.md. `startFakeProvider(name, options)` → `{ url, apiKey, requests, jobs,
+ * Fake remote providers for tests: real node:http servers on 127.0.0.1 that follow the providers' published APIs
+ * (summarised in docs/providers/*.md). `startFakeProvider(name, options)` → `{ url, apiKey, requests, jobs,
  * submissionsByContent, deliveries, setOptions(), webhooksIdle(), sendEvent(), close() }`. With
  * `webhooks: {...}` the fakes deliver signed webhooks. See README.md beside this file.
  */

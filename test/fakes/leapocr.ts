@@ -1,5 +1,6 @@
 /**
- * LeapOCR fake (contract: shared/providers/leapocr.md). Base URL `…/api/v1`, key in `X-API-KEY`.
+ * LeapOCR fake, following LeapOCR's published API (as docs/providers/leapocr.md summarises it). Base URL
+ * `…/api/v1`, key in `X-API-KEY`.
  * Uploads are in leapocr-upload.ts; this file has auth, status, paginated results and delete.
  */
 import { randomUUID } from 'node:crypto';

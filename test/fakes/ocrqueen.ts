@@ -1,5 +1,6 @@
 /**
- * OCRQueen fake (contract: shared/providers/ocrqueen.md). Base URL is the bare host; paths under /v1.
+ * OCRQueen fake, following OCRQueen's published API (as docs/providers/ocrqueen.md summarises it). Base URL is the
+ * bare host; paths under /v1.
  * Assumptions where the contract is silent are marked "assumed".
  */
 import { header, iso, json, randomHex, requestId, bearerToken, isRecord } from './helpers.js';

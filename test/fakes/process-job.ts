@@ -1,6 +1,6 @@
 /**
- * process-job (DocuProx) fake (contract: shared/providers/process-job.md). Base URL `…/v1`, raw key in
- * `x-auth`. Errors are `{error, message}`; statuses are upper-case words with spaces.
+ * process-job (DocuProx) fake, following its published API (as docs/providers/process-job.md summarises it). Base
+ * URL `…/v1`, raw key in `x-auth`. Errors are `{error, message}`; statuses are upper-case words with spaces.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';

@@ -1,6 +1,6 @@
 /**
- * qomplement (StructDatafy API) fake (contract: shared/providers/qomplement.md). Base URL `…/v1`,
- * Bearer `sd_<48 hex>`. FastAPI-style errors: `{"detail": "…"}`, or a list of `{loc,msg,type}` on 422.
+ * qomplement (StructDatafy API) fake, following its published API (as docs/providers/qomplement.md summarises it).
+ * Base URL `…/v1`, Bearer `sd_<48 hex>`. FastAPI-style errors: `{"detail": "…"}`, or a list of `{loc,msg,type}` on 422.
  */
 import { randomUUID } from 'node:crypto';
 import { bearerToken, header, iso, json } from './helpers.js';

@@ -1,5 +1,5 @@
 /**
- * Each provider's webhooks as its contract (shared/providers/*.md, "Webhooks") describes them: target,
+ * Each provider's webhooks as its contract (docs/providers/*.md, "Webhooks") describes them: target,
  * payload, headers, signature, what counts as delivered, which failures are retried, and the schedule.
  * Where a contract is silent the choice is marked "assumed".
  */

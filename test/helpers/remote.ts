@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ProviderName } from '../../src/config/keys.js';
+import type { ProviderName } from '../../src/providers/registry.js';
 import { sha256Hex } from '../../src/documents/hash.js';
 import { GROUND_TRUTH } from './ground-truth.js';
 import { FIXTURES } from './tmp.js';

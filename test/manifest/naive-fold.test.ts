@@ -14,7 +14,7 @@ import { freePort } from '../helpers/net.js';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { run } from '../../src/main.js';
-import { hasAdapter } from '../../src/targets/http/providers/index.js';
+import { hasAdapter } from '../../src/providers/registry.js';
 import { startFakeProvider } from '../fakes/index.js';
 import { captureIo, type CapturedIo } from '../helpers/io.js';
 import { makeRemoteCorpus } from '../helpers/remote.js';

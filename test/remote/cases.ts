@@ -25,7 +25,7 @@ export const CASES: ProviderCase[] = [
     expectedText: () => null,
   },
   {
-    // Returns extracted fields; text only with the XL model (test/remote/qomplement.test.ts).
+    // Returns extracted fields; text only with the XL model (test/providers/qomplement/adapter.test.ts).
     name: 'qomplement',
     options: [],
     files: ['images/invoice.png', 'images/receipt.jpg', 'pdfs/born-digital.pdf', 'pdfs/scanned.pdf', 'pdfs/protected.pdf'],

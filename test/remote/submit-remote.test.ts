@@ -3,7 +3,7 @@
  * texts and job ids, the provider's failure codes, and a rejected key.
  */
 import { describe, expect, it } from 'vitest';
-import { hasAdapter } from '../../src/targets/http/providers/index.js';
+import { hasAdapter } from '../../src/providers/registry.js';
 import { run } from '../../src/main.js';
 import { startFakeProvider } from '../fakes/index.js';
 import { captureIo } from '../helpers/io.js';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/config/keys.js';
+import type { ProviderName } from '../../src/providers/registry.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 import { hasRequiredHeader, makeVerifier, parseRequiredHeader, resolveSecrets } from '../../src/results/verifier.js';
 

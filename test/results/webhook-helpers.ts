@@ -8,7 +8,7 @@ import { Journal, type OpenJournalOptions } from '../../src/manifest/jsonl.js';
 import type { ManifestRow } from '../../src/manifest/types.js';
 import { makeVerifier, type RequiredHeader } from '../../src/results/verifier.js';
 import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../../src/results/webhook-server.js';
-import type { ProviderName } from '../../src/config/keys.js';
+import type { ProviderName } from '../../src/providers/registry.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { readRows } from '../helpers/manifest.js';
 

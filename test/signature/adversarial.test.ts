@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/config/keys.js';
-import { SCHEMES, verifyProviderDelivery, verifySignature, type VerifyInput } from '../../src/signature/index.js';
+import type { ProviderName } from '../../src/providers/registry.js';
+import { SCHEMES, verifySignature, type VerifyInput } from '../../src/signature/index.js';
+import { verifyProviderDelivery } from '../../src/providers/signing.js';
 import { DOCEXTRACT, LEAPOCR, OCRQUEEN, STANDARD_WEBHOOKS } from './vectors.js';
 
 /** ADVERSARIAL A: each case against each signing provider, through the same call `ocrq listen` makes. */

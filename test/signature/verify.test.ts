@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifyProviderDelivery, verifySignature, type VerifyInput } from '../../src/signature/index.js';
+import { verifySignature, type VerifyInput } from '../../src/signature/index.js';
+import { verifyProviderDelivery } from '../../src/providers/signing.js';
 import { BASE64, DOCEXTRACT, GITHUB, LEAPOCR, OCRQUEEN, RAW_BYTES, STANDARD_WEBHOOKS, STRIPE } from './vectors.js';
 
 const SW = STANDARD_WEBHOOKS;

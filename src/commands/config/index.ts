@@ -4,12 +4,12 @@ import { writeToStream } from '../../manifest/write-stream.js';
 import {
   CONFIG_KEYS,
   isConfigKey,
-  isProviderName,
   isSecretKey,
   maskSecret,
   unknownKeyError,
   validateSetting,
 } from '../../config/keys.js';
+import { isProviderName } from '../../providers/registry.js';
 import { openConfig, type ConfigStore } from '../../config/store.js';
 import { apiKeyVariables } from '../../config/resolve.js';
 import { readStdinValue } from '../../config/stdin-value.js';

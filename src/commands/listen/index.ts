@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import { readConfig } from '../../config/file.js';
-import { parseHttpUrl, type ProviderName } from '../../config/keys.js';
+import { parseHttpUrl } from '../../config/keys.js';
+import { PROVIDER_REGISTRY, type ProviderName } from '../../providers/registry.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
 import { Journal } from '../../manifest/jsonl.js';
 import { readManifest } from '../../manifest/read.js';
-import { PROVIDER_SIGNING } from '../../signature/index.js';
 import { ListenReporter, type ListenSummary } from '../../results/listen-report.js';
 import { PendingJobs } from '../../results/until-done.js';
 import { makeVerifier, parseRequiredHeader, resolveSecrets, SECRET_ENV, type RequiredHeader } from '../../results/verifier.js';
@@ -137,7 +137,7 @@ function resolveListenSecrets(options: ListenOptions, requireHeader: RequiredHea
     { flag: options.secret, env: deps.env, configValue: (p) => config.get(`providers.${p}.webhook_secret`), configPath: config.path },
     warn,
   );
-  const unsigned = options.provider !== 'auto' && PROVIDER_SIGNING[options.provider] === null;
+  const unsigned = options.provider !== 'auto' && PROVIDER_REGISTRY[options.provider].signing === null;
   if (unsigned && options.secret !== undefined) warn(`${options.provider} signs nothing: --secret is not used (--require-header checks a static header)`);
   if (unsigned && !requireHeader) {
     // On an address other machines reach, anyone who can reach the port could complete known jobs with any text.

@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { isProviderName, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { parseMemoryBudget, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
+import { isProviderName, PROVIDERS, type ProviderName } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../targets/http/pacing/policy.js';
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../http/pacing/policy.js';
 import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
 

@@ -4,7 +4,7 @@
  * answers, then handed to the jobs waiting for them.
  */
 import { randomBytes } from 'node:crypto';
-import type { ProviderName } from '../../config/keys.js';
+import { PROVIDER_REGISTRY, type ProviderName } from '../../providers/registry.js';
 import type { ConfigReader } from '../../config/file.js';
 import { ConfigError } from '../../errors.js';
 import type { Journal } from '../../manifest/jsonl.js';
@@ -21,9 +21,6 @@ export interface SubmitListenOptions {
   webhookSecret?: string;
   callbackGraceMs: number;
 }
-
-/** Providers that take a callback URL with each submit; the others send to an endpoint set in their dashboard. */
-const PER_REQUEST_CALLBACK: ReadonlySet<ProviderName> = new Set(['ocrqueen', 'qomplement']);
 
 export interface PreparedWebhooks {
   board: ResultBoard;
@@ -63,7 +60,8 @@ export function prepareWebhooks(provider: ProviderName, o: SubmitListenOptions, 
       });
       const base = (o.publicUrl ?? server.url).replace(/\/+$/, '');
       prepared.callbackUrl = `${base}${path}`;
-      if (!PER_REQUEST_CALLBACK.has(provider)) {
+      // Providers without a callback per submit send to the endpoint set in their dashboard.
+      if (!PROVIDER_REGISTRY[provider].callbackPerRequest) {
         report(`${provider} sends webhooks to the endpoint set in its dashboard: register ${prepared.callbackUrl} there`);
       }
       return { url: server.url, server };

@@ -5,21 +5,20 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PROVIDERS, isProviderName, type ProviderName } from '../../config/keys.js';
+import { PROVIDER_REGISTRY, PROVIDERS, isProviderName, type ProviderName } from '../../providers/registry.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
 import {
   DEFAULT_SIGNATURE_HEADER,
   DEFAULT_TIMESTAMP_HEADER,
-  PROVIDER_SIGNING,
   SCHEMES,
   checkSecret,
   isScheme,
-  verifyProviderDelivery,
   verifySignature,
   type Scheme,
   type VerifyResult,
 } from '../../signature/index.js';
+import { verifyProviderDelivery } from '../../providers/signing.js';
 import type { CommandDeps } from '../deps.js';
 
 export interface VerifySignatureOptions {
@@ -43,8 +42,20 @@ export interface VerifySignatureResult {
 export const WEBHOOK_SECRET_ENV = 'OCRQ_WEBHOOK_SECRET';
 /** The most `ocrq listen` accepts (it answers 413 above it), so no body that could verify is refused here. */
 export const MAX_BODY_BYTES = 10_485_760;
-/** Headers holding a bare hex or base64 signature, tried in this order when --scheme alone does not name one. */
-const KNOWN_SIGNATURE_HEADERS = ['ocrqueen-signature', 'x-docextract-signature', 'x-webhook-signature', 'x-r2-signature', 'x-hub-signature-256'];
+/** GitHub's signature header: not a provider's, but a common place for a bare hex signature. */
+const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
+/**
+ * Headers holding a bare hex or base64 signature, tried in this order when --scheme alone does not name one: the
+ * providers' signature headers, those of providers with a single one first (the header alone says whose it is),
+ * then GitHub's.
+ */
+const KNOWN_SIGNATURE_HEADERS = [
+  ...PROVIDERS.map((p) => [...new Set(PROVIDER_REGISTRY[p].signing?.schemes.map((entry) => entry.signatureHeader))])
+    .filter((headers) => headers.length > 0)
+    .sort((a, b) => a.length - b.length)
+    .flat(),
+  GITHUB_SIGNATURE_HEADER,
+];
 /** RFC 9110 token: what Node accepts as a header name. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -137,7 +148,7 @@ function planVerification(options: VerifySignatureOptions, headers: Headers): Pl
 }
 
 function planProvider(provider: ProviderName, signature: string | undefined, headers: Headers): Plan {
-  const signing = PROVIDER_SIGNING[provider];
+  const signing = PROVIDER_REGISTRY[provider].signing;
   if (!signing) throw new UsageError(`${provider} does not sign its deliveries; there is no signature to verify`);
   if (signature !== undefined) placeSignature(headers, signing.schemes[0].signatureHeader, signature);
   return { kind: 'provider', provider };
@@ -152,7 +163,7 @@ function inferFromHeaders(headers: Headers): Plan | null {
   if (has(DEFAULT_TIMESTAMP_HEADER)) {
     return { kind: 'scheme', scheme: 'hmac-sha256-hex-timestamped', signatureHeader: DEFAULT_SIGNATURE_HEADER['hmac-sha256-hex-timestamped'] };
   }
-  const providers = PROVIDERS.filter((p) => PROVIDER_SIGNING[p]?.schemes.some((entry) => has(entry.signatureHeader)));
+  const providers = PROVIDERS.filter((p) => PROVIDER_REGISTRY[p].signing?.schemes.some((entry) => has(entry.signatureHeader)));
   if (providers.length > 1) {
     throw new UsageError(`the headers given are signature headers of ${providers.join(' and ')}`, "give one provider's headers, or pick one with --provider");
   }
@@ -177,7 +188,7 @@ function placeSignature(headers: Headers, name: string, signature: string): void
 }
 
 function checkedSecret(raw: string, plan: Plan, source: string, deps: CommandDeps): string {
-  const scheme = plan.kind === 'scheme' ? plan.scheme : (PROVIDER_SIGNING[plan.provider]?.schemes[0].scheme ?? 'hmac-sha256-hex');
+  const scheme = plan.kind === 'scheme' ? plan.scheme : (PROVIDER_REGISTRY[plan.provider].signing?.schemes[0].scheme ?? 'hmac-sha256-hex');
   try {
     const { secret, notice } = checkSecret(raw, scheme, source);
     if (notice) warnTo(deps.stderr)(notice);

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -116,6 +116,10 @@ export async function resolveLangData(lang: string, langPath?: string): Promise<
     throw new UsageError(`invalid --lang '${lang}': expected language codes joined by '+', e.g. eng+deu`);
   }
   const given = langPathDirs(langPath);
+  for (const dir of given) {
+    const kind = await stat(dir).then((st) => (st.isDirectory() ? 'dir' : 'other'), () => 'missing');
+    if (kind !== 'dir') throw new UsageError(`--lang-path ${dir}: ${kind === 'missing' ? 'no such folder' : 'not a folder'}`, 'give a folder holding <lang>.traineddata or <lang>.traineddata.gz files');
+  }
   const found: Found[] = [];
   for (const l of langs) {
     const searched = [...given, ...packageDirs(l)];

@@ -16,8 +16,8 @@ import { realClock, type Clock } from '../../clock.js';
 import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
 import type { ResultBoard } from '../../results/board.js';
 import type { JobDelivery } from '../../results/payloads.js';
-import type { JobState, ProviderAdapter } from './adapter.js';
-import { ProviderRequestError, type ProviderHttp } from './client.js';
+import type { JobState, ProviderAdapter } from '../../providers/shared/adapter.js';
+import { ProviderRequestError, type ProviderHttp } from '../../http/client.js';
 import { jobIdProblem, quoteUntrusted } from '../../untrusted.js';
 
 export const POLL_INITIAL_MS = 1_000;

@@ -54,7 +54,7 @@ describe('createLocalEngine options', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toBe(`language data for 'deu' not found in ${langDir}`);
+    expect((err as UsageError).message).toBe(`language data for 'deu' not found in ${langDir} or in the package @tesseract.js-data/deu`);
   });
 
   it('refuses a missing --lang-path directory', async () => {
@@ -63,6 +63,6 @@ describe('createLocalEngine options', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toContain(missing);
+    expect((err as UsageError).message).toBe(`--lang-path ${missing}: no such folder`);
   });
 });
