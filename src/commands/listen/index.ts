@@ -9,6 +9,7 @@ import { readConfig } from '../../config/file.js';
 import { parseHttpUrl, type ProviderName } from '../../config/keys.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
 import { Journal } from '../../manifest/jsonl.js';
+import { ManifestWriter } from '../../manifest/writer.js';
 import { readManifest } from '../../manifest/read.js';
 import { PROVIDER_SIGNING } from '../../signature/index.js';
 import { ListenReporter, type ListenSummary } from '../../results/listen-report.js';
@@ -66,7 +67,7 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
     server = await startWebhookServer({
       host: options.host,
       port: options.port,
-      journal: opened.journal,
+      writer: new ManifestWriter(opened.journal),
       index,
       provider: options.provider,
       verify: makeVerifier({ provider: options.provider, secrets, requireHeader, nowSeconds: () => Math.floor(deps.now() / 1000) }),

@@ -19,7 +19,8 @@ import { readFoldedManifest } from '../../manifest/folded-view.js';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
-import { resultWriter, runPipeline, type RowSink } from '../../submit/pipeline.js';
+import { resultWriter, runPipeline } from '../../submit/pipeline.js';
+import { ManifestWriter } from '../../manifest/writer.js';
 import { resolveTarget, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
@@ -92,19 +93,21 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     }
     // Validation (provider, key, options) and engine start-up come before the manifest is touched.
     target = await resolveTarget(targetOptions, { env: deps.env, config, onNotice: warn });
+    // One writer for the manifest: the pipeline, the target's submissions and the listener's deliveries all go
+    // through it.
     let index: ResumeIndex;
-    let sink: RowSink;
+    let writer: ManifestWriter;
     if (options.dryRun) {
       index = await readIndex(manifest, options.repair, warn);
-      sink = { append: async () => {} };
+      writer = ManifestWriter.discarding();
     } else {
       const opened = await Journal.open(manifest, { repair: options.repair, onWarning: warn });
       journal = opened.journal;
       index = opened.index;
-      sink = journal;
+      writer = new ManifestWriter(journal);
     }
     if (webhooks && journal) {
-      const bound = await webhooks.start(journal, index, warn);
+      const bound = await webhooks.start(writer, index, warn);
       listener = bound.server;
       reporter.emit({ type: 'ready', url: bound.url });
     }
@@ -128,7 +131,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         documentsInFlight: options.dryRun ? 8 : targetOptions.engine === 'local' ? targetOptions.workers * 2 + 1 : targetOptions.concurrency,
       },
       {
-        sink,
+        writer,
         index,
         target,
         emit: (e) => reporter.emit(e),
