@@ -133,10 +133,14 @@ export class DeliveryStore {
   }
 }
 
-/** The outcome a delivery tells: text, pages, result, the provider's error (with its own code). */
+/** The outcome a delivery tells: text, pages, result, the provider's error. */
 function outcomeOf(d: JobDelivery): DeliveredOutcome {
-  const error: DocumentFailure | undefined = d.error ? { code: d.error.code, message: `${d.provider}: ${d.error.message}`, category: 'provider' } : undefined;
-  return { text: d.text, pages: d.pages, result: d.result, error };
+  return { text: d.text, pages: d.pages, result: d.result, error: deliveryFailure(d) };
+}
+
+/** A failed delivery's error as it is journaled (and reported): the provider's own code, its message after its name. */
+export function deliveryFailure(d: JobDelivery): DocumentFailure | undefined {
+  return d.error ? { code: d.error.code, message: `${d.provider}: ${d.error.message}`, category: 'provider' } : undefined;
 }
 
 /** Identifies an outcome regardless of which delivery (retry, other endpoint) carried it. */

@@ -7,12 +7,10 @@ import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from './constants.js';
-import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
+import { prepareWebhooks, type PreparedWebhooks } from './listener.js';
+import type { SubmitOptions } from './options.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
-
-/** Deliveries in flight when the run ends get this long to be stored and answered. */
-const LISTENER_DRAIN_MS = 5_000;
-import { exitCodeForRun } from '../../exit-code.js';
+import { exitCodeForRun, signalStop } from '../../exit-code.js';
 import { Journal } from '../../manifest/jsonl.js';
 import { writeCsvFile, writeFileAtomic } from '../../manifest/csv.js';
 import { readFoldedManifest } from '../../manifest/folded-view.js';
@@ -26,51 +24,15 @@ import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
 import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
 
-export interface SubmitOptions {
-  paths: string[];
-  include: string[];
-  exclude: string[];
-  maxFileSize: number;
-  /** `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given). */
-  engine?: 'local';
-  provider?: ProviderName;
-  apiKey?: string;
-  baseUrl?: string;
-  /** `--option key=value` pairs. */
-  providerOptions: Record<string, string>;
-  rps?: number;
-  burst?: number;
-  concurrency?: number;
-  retries: number;
-  /** Stop waiting for remote results after this long; pending jobs stay `submitted` (exit 7). */
-  timeoutMs?: number;
-  noWait: boolean;
-  pollIntervalMs?: number;
-  /** `--listen [PORT]` and its companions; undefined without --listen. */
-  listen?: SubmitListenOptions;
-  workers?: number;
-  /** Time budget of one page in a document worker, in seconds. */
-  maxPageSeconds?: number;
-  /** Memory budget of one document worker, in bytes. */
-  maxWorkerMemory?: number;
-  lang: string;
-  langPath?: string;
-  dpi: number;
-  forceOcr: boolean;
-  out: string;
-  csv?: string;
-  resultsDir?: string;
-  retryFailed: boolean | string[];
-  force: boolean;
-  dryRun: boolean;
-  repair: boolean;
-  json: boolean;
-  quiet: boolean;
-}
+export type { SubmitOptions } from './options.js';
 
-export async function submit(options: SubmitOptions, deps: CommandDeps): Promise<RunSummary> {
+/** Deliveries in flight when the run ends get this long to be stored and answered. */
+const LISTENER_DRAIN_MS = 5_000;
+
+export async function submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult<RunSummary>> {
   const started = deps.now();
   await checkArguments(options, deps);
   if (!options.dryRun) await checkOutputs(options, deps);
@@ -149,11 +111,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     journal = null;
     if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
 
-    const stop = deps.signal.aborted
-      ? (`signal:${String(deps.signal.reason)}` as 'signal:SIGINT' | 'signal:SIGTERM')
-      : waitSignal?.aborted
-        ? 'timeout'
-        : null;
+    const stop = signalStop(deps.signal) ?? (waitSignal?.aborted ? 'timeout' : null);
     const elapsed = deps.now() - started;
     const summary: RunSummary = {
       files: counts.files,
@@ -176,7 +134,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       skipped_by_code: counts.skippedByCode,
     };
     reporter.emit({ type: 'summary', summary });
-    return summary;
+    return { exitCode: summary.exit_code, summary };
   } finally {
     await target?.close().catch(() => {});
     await listener?.close(LISTENER_DRAIN_MS).catch(() => {});
