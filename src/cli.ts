@@ -1,29 +1,29 @@
 /**
- * Flags → typed options. Commander parses; `normalize*` functions validate and convert, and the command module is
- * imported only when it runs, so `ocrq --help` stays fast.
+ * Flags → a command. Commander parses the flags; each command's own `options.ts` checks and converts them (and reads
+ * secrets from files); the command module is imported only when it runs, so `ocrq --help` stays fast.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from './errors.js';
+import path from 'node:path';
 import { parseMemoryBudget } from './config/keys.js';
 import { PROVIDERS } from './providers/registry.js';
-import { readStdinValue } from './config/stdin-value.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
-import type { ConfigAction, ConfigOptions } from './commands/config/index.js';
+import { configOptions, type ConfigAction, type ConfigFlags, type ConfigOptions } from './commands/config/options.js';
+import { exportOptions, type ExportFlags, type ExportOptions } from './commands/export/options.js';
+import { listenOptions, type ListenFlags, type ListenOptions } from './commands/listen/options.js';
+import { repairOptions, type RepairFlags, type RepairOptions } from './commands/repair/options.js';
+import { statusOptions, type StatusFlags, type StatusOptions } from './commands/status/options.js';
+import { submitOptions, type SubmitFlags, type SubmitOptions } from './commands/submit/options.js';
+import { verifySignatureOptions, type VerifySignatureFlags, type VerifySignatureOptions } from './commands/verify-signature/options.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RPS } from './http/pacing/policy.js';
-import type { SubmitOptions } from './commands/submit/index.js';
-import type { VerifySignatureOptions } from './commands/verify-signature/index.js';
-import type { ListenOptions } from './commands/listen/index.js';
 import { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT } from './commands/listen/constants.js';
 
 export const DEFAULT_MANIFEST = 'ocrq-manifest.jsonl';
 export const DEFAULT_MAX_FILE_SIZE = '50MB';
 export const DEFAULT_DPI = 300;
 
-/** What a command run produced: its exit code (and, for tests, its summary object). */
+/** What a command run produced (see commands/result.ts); a runner may leave the summary out. */
 export interface CommandResult {
   exitCode: number;
   summary?: unknown;
@@ -79,148 +79,12 @@ function memoryBudget(value: string): number {
   }
 }
 
-/**
- * A secret from a file, or standard input for `-`: the file's content without its final newline. Files keep secrets
- * out of the process list, where a flag's value is visible to every local user.
- */
-async function secretFromFile(file: string, flag: string, deps: CommandDeps): Promise<string> {
-  let text: string;
-  try {
-    text = file === '-' ? await readStdinValue(deps.stdin) : await readFile(path.resolve(deps.cwd, file), 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UsageError(`${flag} ${file}: cannot read it (${reason})`, 'pass a readable file that holds only the secret, or - to read it from standard input');
-  }
-  const value = text.replace(/\r?\n$/u, '');
-  if (value.trim() === '') throw new UsageError(`${flag} ${file}: it holds no secret`, 'put the secret in the file, on one line');
-  return value;
-}
-
-/**
- * The secret of a command: `--NAME-file` (or stdin), else the flag itself, which prints a one-line notice that other
- * local users can read it in the process list. Undefined when neither is given (the environment or config decide).
- */
-async function secretOption(value: string | undefined, file: string | undefined, flag: string, deps: CommandDeps): Promise<string | undefined> {
-  if (value !== undefined && file !== undefined) throw new UsageError(`${flag} and ${flag}-file cannot be combined`, 'use one of them');
-  if (file !== undefined) return secretFromFile(file, `${flag}-file`, deps);
-  if (value !== undefined) {
-    deps.stderr.write(`ocrq: note: ${flag} on the command line is visible to other local users in the process list; prefer ${flag}-file, an environment variable or the config file\n`);
-  }
-  return value;
-}
-
-type RawSubmit = {
-  include: string[];
-  exclude: string[];
-  maxFileSize: number;
-  engine?: string;
-  provider?: string;
-  apiKey?: string;
-  apiKeyFile?: string;
-  baseUrl?: string;
-  option: string[];
-  rps?: number;
-  burst?: number;
-  concurrency?: number;
-  retries: number;
-  timeout?: number;
-  wait: boolean;
-  pollInterval?: number;
-  listen?: boolean | string;
-  host: string;
-  publicUrl?: string;
-  webhookSecret?: string;
-  webhookSecretFile?: string;
-  callbackGrace: number;
-  workers?: number;
-  maxPageSeconds?: number;
-  maxWorkerMemory?: number;
-  lang: string;
-  langPath?: string;
-  dpi: number;
-  forceOcr?: boolean;
-  out: string;
-  csv?: string;
-  resultsDir?: string;
-  retryFailed?: boolean | string;
-  force?: boolean;
-  dryRun?: boolean;
-  repair?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-};
-
-function listenOptions(raw: RawSubmit): SubmitOptions['listen'] {
-  if (raw.listen === undefined || raw.listen === false) {
-    if (raw.publicUrl !== undefined || raw.webhookSecret !== undefined) throw new UsageError('--public-url and --webhook-secret need --listen', 'add --listen');
-    return undefined;
-  }
-  const port = raw.listen === true ? DEFAULT_LISTEN_PORT : Number(raw.listen);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--listen ${String(raw.listen)}: not a port`, `e.g. --listen ${DEFAULT_LISTEN_PORT}, or --listen 0 for any free port`);
-  return { port, host: raw.host, publicUrl: raw.publicUrl, webhookSecret: raw.webhookSecret, callbackGraceMs: raw.callbackGrace };
-}
-
-export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitOptions {
-  if (raw.engine !== undefined && raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
-  if (raw.engine !== undefined && raw.provider !== undefined) throw new UsageError('--engine and --provider cannot be combined', 'use --engine local, or --provider NAME');
-  if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
-  let retryFailed: boolean | string[] = false;
-  if (raw.retryFailed === true) retryFailed = true;
-  else if (typeof raw.retryFailed === 'string') {
-    retryFailed = raw.retryFailed
-      .split(',')
-      .map((c) => c.trim())
-      .filter(Boolean);
-    if (retryFailed.length === 0) retryFailed = true;
-  }
-  const providerOptions: Record<string, string> = {};
-  for (const pair of raw.option) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--option ${pair}: expected key=value`, 'e.g. --option template_id=abc');
-    providerOptions[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
-  }
-  return {
-    paths,
-    include: raw.include,
-    exclude: raw.exclude,
-    maxFileSize: raw.maxFileSize,
-    engine: raw.engine === 'local' ? 'local' : undefined,
-    provider: raw.provider as SubmitOptions['provider'],
-    apiKey: raw.apiKey,
-    baseUrl: raw.baseUrl,
-    providerOptions,
-    rps: raw.rps,
-    burst: raw.burst,
-    concurrency: raw.concurrency,
-    retries: raw.retries,
-    timeoutMs: raw.timeout,
-    noWait: raw.wait === false,
-    pollIntervalMs: raw.pollInterval,
-    listen: listenOptions(raw),
-    workers: raw.workers,
-    maxPageSeconds: raw.maxPageSeconds,
-    maxWorkerMemory: raw.maxWorkerMemory,
-    lang: raw.lang,
-    langPath: raw.langPath,
-    dpi: raw.dpi,
-    forceOcr: Boolean(raw.forceOcr),
-    out: raw.out,
-    csv: raw.csv,
-    resultsDir: raw.resultsDir,
-    retryFailed,
-    force: Boolean(raw.force),
-    dryRun: Boolean(raw.dryRun),
-    repair: Boolean(raw.repair),
-    json: Boolean(raw.json),
-    quiet: Boolean(raw.quiet),
-  };
-}
-
+/** Each command, given its options: the same contract for all, `{ exitCode, summary }`. */
 export interface CommandRunners {
   submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult>;
-  exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string; repair?: boolean }, deps: CommandDeps): Promise<CommandResult>;
-  status(options: { manifest: string; json: boolean; repair?: boolean }, deps: CommandDeps): Promise<CommandResult>;
-  repair(options: { manifest: string; json: boolean; quiet: boolean }, deps: CommandDeps): Promise<CommandResult>;
+  exportManifest(options: ExportOptions, deps: CommandDeps): Promise<CommandResult>;
+  status(options: StatusOptions, deps: CommandDeps): Promise<CommandResult>;
+  repair(options: RepairOptions, deps: CommandDeps): Promise<CommandResult>;
   config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
   verifySignature(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult>;
   listen(options: ListenOptions, deps: CommandDeps): Promise<CommandResult>;
@@ -229,35 +93,25 @@ export interface CommandRunners {
 /** The real commands, each imported on first use. */
 export const defaultRunners: CommandRunners = {
   async submit(options, deps) {
-    const { submit } = await import('./commands/submit/index.js');
-    const summary = await submit(options, deps);
-    return { exitCode: summary.exit_code, summary };
+    return (await import('./commands/submit/index.js')).submit(options, deps);
   },
   async exportManifest(options, deps) {
-    const { exportManifest } = await import('./commands/export/index.js');
-    return { exitCode: 0, summary: await exportManifest(options, deps) };
+    return (await import('./commands/export/index.js')).exportManifest(options, deps);
   },
   async status(options, deps) {
-    const { status } = await import('./commands/status/index.js');
-    return { exitCode: 0, summary: await status(options, deps) };
+    return (await import('./commands/status/index.js')).status(options, deps);
   },
   async repair(options, deps) {
-    const { repair } = await import('./commands/repair/index.js');
-    return { exitCode: 0, summary: await repair(options, deps) };
+    return (await import('./commands/repair/index.js')).repair(options, deps);
   },
   async config(options, deps) {
-    const { config } = await import('./commands/config/index.js');
-    return config(options, deps);
+    return (await import('./commands/config/index.js')).config(options, deps);
   },
   async listen(options, deps) {
-    const { listen } = await import('./commands/listen/index.js');
-    const summary = await listen(options, deps);
-    return { exitCode: summary.exitCode, summary };
+    return (await import('./commands/listen/index.js')).listen(options, deps);
   },
   async verifySignature(options, deps) {
-    const { verifySignatureCommand } = await import('./commands/verify-signature/index.js');
-    const result = await verifySignatureCommand(options, deps);
-    return { exitCode: result.exitCode, summary: result };
+    return (await import('./commands/verify-signature/index.js')).verifySignatureCommand(options, deps);
   },
 };
 
@@ -317,13 +171,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--repair', 'first move corrupt manifest lines to MANIFEST.corrupt, as ocrq repair does (with --dry-run: skip them)')
     .option('--json', 'print NDJSON events and a final summary on stdout')
     .option('-q, --quiet', 'print only errors')
-    .action(async (paths: string[], raw: RawSubmit) => {
-      if ([raw.apiKeyFile, raw.webhookSecretFile].includes('-') && paths.includes('-')) {
-        throw new UsageError('standard input cannot hold both the paths and a secret', 'pass the secret in a file');
-      }
-      raw.apiKey = await secretOption(raw.apiKey, raw.apiKeyFile, '--api-key', deps);
-      raw.webhookSecret = await secretOption(raw.webhookSecret, raw.webhookSecretFile, '--webhook-secret', deps);
-      done(await runners.submit(normalizeSubmitOptions(paths, raw), deps));
+    .action(async (paths: string[], flags: SubmitFlags) => {
+      done(await runners.submit(await submitOptions(paths, flags, deps), deps));
     });
 
   program
@@ -333,8 +182,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
     .option('-o, --output <file>', 'write here (atomically) instead of stdout')
     .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
-    .action(async (manifest: string, raw: { format: 'csv' | 'jsonl'; output?: string; repair?: boolean }) => {
-      done(await runners.exportManifest({ manifest, format: raw.format, output: raw.output, repair: Boolean(raw.repair) }, deps));
+    .action(async (manifest: string, flags: ExportFlags) => {
+      done(await runners.exportManifest(exportOptions(manifest, flags), deps));
     });
 
   program
@@ -343,8 +192,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
     .option('--json', 'print a JSON object')
     .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
-    .action(async (manifest: string, raw: { json?: boolean; repair?: boolean }) => {
-      done(await runners.status({ manifest, json: Boolean(raw.json), repair: Boolean(raw.repair) }, deps));
+    .action(async (manifest: string, flags: StatusFlags) => {
+      done(await runners.status(statusOptions(manifest, flags), deps));
     });
 
   program
@@ -353,9 +202,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
     .option('--json', 'print the summary as JSON on stdout')
     .option('-q, --quiet', 'print only errors')
-    .action(async (manifest: string, raw: { json?: boolean; quiet?: boolean }) => {
-      if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
-      done(await runners.repair({ manifest, json: Boolean(raw.json), quiet: Boolean(raw.quiet) }, deps));
+    .action(async (manifest: string, flags: RepairFlags) => {
+      done(await runners.repair(repairOptions(manifest, flags), deps));
     });
 
   program
@@ -374,28 +222,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--timeout <duration>', 'exit 7 when this runs out', duration('--timeout'))
     .option('--json', 'print NDJSON events (the first is {"type":"ready","url":…})')
     .option('-q, --quiet', 'print only errors')
-    .action(async (raw: { port: number; host: string; provider: string; secret?: string; secretFile?: string; requireHeader?: string; allowUnsigned?: boolean; out: string; forwardTo?: string; untilDone?: string; timeout?: number; json?: boolean; quiet?: boolean }) => {
-      if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
-      raw.secret = await secretOption(raw.secret, raw.secretFile, '--secret', deps);
-      done(
-        await runners.listen(
-          {
-            port: raw.port,
-            host: raw.host,
-            provider: raw.provider as ListenOptions['provider'],
-            secret: raw.secret,
-            requireHeader: raw.requireHeader,
-            allowUnsigned: Boolean(raw.allowUnsigned),
-            out: raw.out,
-            forwardTo: raw.forwardTo,
-            untilDone: raw.untilDone,
-            timeoutMs: raw.timeout,
-            json: Boolean(raw.json),
-            quiet: Boolean(raw.quiet),
-          },
-          deps,
-        ),
-      );
+    .action(async (flags: ListenFlags) => {
+      done(await runners.listen(await listenOptions(flags, deps), deps));
     });
 
   program
@@ -409,24 +237,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--signature <sig>', 'the signature value (a bare signature means hmac-sha256-hex)')
     .option('--header <header>', 'a request header, "Name: value" (repeatable)', collect, [])
     .option('--tolerance <seconds>', 'timestamp tolerance for standard-webhooks and stripe', positiveNumber('--tolerance'))
-    .action(async (file: string | undefined, raw: { secret?: string; secretFile?: string; provider?: string; scheme?: string; signature?: string; header: string[]; tolerance?: number }) => {
-      // The body may come from standard input, so the secret file may not.
-      if (raw.secretFile === '-' && (file === undefined || file === '-')) throw new UsageError('standard input holds the body; the secret cannot come from it too', 'pass the secret in a file');
-      raw.secret = await secretOption(raw.secret, raw.secretFile, '--secret', deps);
-      done(
-        await runners.verifySignature(
-          {
-            secret: raw.secret,
-            provider: raw.provider as VerifySignatureOptions['provider'],
-            scheme: raw.scheme as VerifySignatureOptions['scheme'],
-            signature: raw.signature,
-            headers: raw.header,
-            toleranceSeconds: raw.tolerance,
-            file,
-          },
-          deps,
-        ),
-      );
+    .action(async (file: string | undefined, flags: VerifySignatureFlags) => {
+      done(await runners.verifySignature(await verifySignatureOptions(file, flags, deps), deps));
     });
 
   program
@@ -436,8 +248,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .argument('[key]', 'e.g. providers.ocrqueen.api_key, defaults.rps')
     .argument('[value]', 'value for set; - reads it from stdin (keeps keys out of shell history)')
     .option('--json', 'print JSON')
-    .action(async (action: ConfigAction, key: string | undefined, value: string | undefined, raw: { json?: boolean }) => {
-      done(await runners.config({ action, key, value, json: Boolean(raw.json) }, deps));
+    .action(async (action: ConfigAction, key: string | undefined, value: string | undefined, flags: ConfigFlags) => {
+      done(await runners.config(configOptions(action, key, value, flags), deps));
     });
 
   program
@@ -450,7 +262,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
       await writeToStream(deps.stdout, (async function* () {
         yield completionScript(program, shell);
       })());
-      done({ exitCode: 0 });
+      done({ exitCode: 0, summary: { shell } });
     });
 
   return program;

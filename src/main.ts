@@ -6,6 +6,8 @@ import { CommanderError } from 'commander';
 import type { CommandDeps } from './commands/deps.js';
 import { buildProgram, defaultRunners, type CommandResult, type CommandRunners } from './cli.js';
 import { ExitCode, InternalError, OcrqError } from './errors.js';
+import { exitCodeForError, exitCodeForStop } from './exit-code.js';
+import { errorInfo } from './output/error-info.js';
 import { redact } from './output/redact.js';
 
 export async function run(argv: string[], deps: CommandDeps, runners: CommandRunners = defaultRunners): Promise<number> {
@@ -27,14 +29,11 @@ export async function run(argv: string[], deps: CommandDeps, runners: CommandRun
 }
 
 function reportError(err: unknown, deps: CommandDeps, opts: { verbose: boolean; json: boolean }): number {
-  if (err instanceof CommanderError) {
-    // Commander already printed its message; help and version are successes.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
-    return ExitCode.Usage;
-  }
+  const exitCode = exitCodeForError(err);
+  // Commander already printed its message; help and version are successes.
+  if (err instanceof CommanderError) return exitCode;
   const known = err instanceof OcrqError && !(err instanceof InternalError);
   const e = err instanceof Error ? err : new Error(String(err));
-  const exitCode = known ? (err as OcrqError).exitCode : ExitCode.Internal;
   const fix = known ? (err as OcrqError).fix : undefined;
   if (known) {
     deps.stderr.write(`ocrq: error: ${redact(e.message)}\n`);
@@ -46,8 +45,7 @@ function reportError(err: unknown, deps: CommandDeps, opts: { verbose: boolean; 
   if (opts.verbose && e.stack) deps.stderr.write(redact(e.stack) + '\n');
   if (opts.json) {
     // A JSON consumer reads stdout only: it gets the failure in the same envelope as every other event.
-    const error = { kind: known ? e.name : 'InternalError', message: redact(e.message), ...(fix ? { fix: redact(fix) } : {}) };
-    deps.stdout.write(JSON.stringify({ type: 'error', error, exit_code: exitCode }) + '\n');
+    deps.stdout.write(JSON.stringify({ type: 'error', error: errorInfo(err), exit_code: exitCode }) + '\n');
   }
   return exitCode;
 }
@@ -61,7 +59,7 @@ export async function main(argv: string[]): Promise<never> {
     if (signals > 1) {
       // Manifest lines are written whole, so the file still parses; the next run resumes.
       process.stderr.write(`ocrq: ${sig} again; exiting now\n`);
-      process.exit(sig === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated);
+      process.exit(exitCodeForStop(`signal:${sig}`));
     }
     process.stderr.write(`ocrq: ${sig} received; finishing documents in flight and flushing the manifest (again to exit now)\n`);
     controller.abort(sig);

@@ -21,7 +21,8 @@ export interface PageResult {
 /**
  * One manifest line. Lines are append-only; a later line for a `job_id` updates the earlier ones field by field, so
  * a plain object merge by job id gives the folded view: writers leave out what they do not know (never `null` over a
- * known value), and every line that names sources carries all of them. docs/manifest.md is the contract.
+ * known value), and every line that names sources carries all of them. Lines are built by rows.ts only;
+ * docs/manifest.md is the contract.
  */
 export interface ManifestRow {
   job_id: string;

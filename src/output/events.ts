@@ -1,5 +1,6 @@
 import type { DocumentFailure } from '../errors.js';
 import type { JobStatus } from '../manifest/types.js';
+import type { ErrorInfo } from './error-info.js';
 
 /** What the submit core reports; reporters render these (TTY bar, plain lines, NDJSON, nothing). */
 export type RunEvent =
@@ -50,4 +51,52 @@ export interface RunSummary extends DocumentCounts {
   interrupted: boolean;
   manifest: string;
   skipped_by_code: Record<string, number>;
+}
+
+/**
+ * What `ocrq listen` reports; reporters render these (NDJSON on stdout, plain lines on stderr, or errors only). With
+ * --json each is one line, as it is here, except the summary (flattened, like submit's).
+ */
+export type ListenEvent =
+  /** The socket is bound: always the first NDJSON line. */
+  | { type: 'ready'; url: string }
+  | {
+      type: 'delivery';
+      provider: string;
+      job_id: string;
+      event_id: string | null;
+      status: JobStatus;
+      /** What the delivery did to the manifest (see delivery-store.ts). */
+      outcome: 'stored' | 'duplicate' | 'unmatched' | 'conflict';
+      /** A failed job's error, as journaled (and as submit's document events carry it). */
+      error?: DocumentFailure;
+    }
+  | { type: 'provider_event'; provider: string; event: string; event_id: string | null; low_credit: boolean; data: unknown }
+  | { type: 'rejected'; status: number; provider: string | null; reason: string }
+  | { type: 'forward'; url: string; status: number }
+  | { type: 'forward'; url: string; error: string }
+  | { type: 'warning'; message: string }
+  /** A delivery that could not be stored (answered 500; the sender retries), with the same `error` as submit's. */
+  | { type: 'error'; error: ErrorInfo; provider: string; job_id: string }
+  | { type: 'summary'; summary: ListenSummary };
+
+/** How `ocrq listen` ended, with the receiver's counters. */
+export interface ListenSummary {
+  /** The listener's URL. */
+  url: string;
+  /** POST requests received, including rejected ones. */
+  deliveries: number;
+  stored: number;
+  duplicates: number;
+  conflicts: number;
+  unmatched: number;
+  events: number;
+  rejected: number;
+  /** Answered 5xx because the manifest could not be written. */
+  failed: number;
+  /** Jobs of the --until-done manifest still waiting for a result; null without --until-done. */
+  pending: number | null;
+  interrupted: boolean;
+  timed_out: boolean;
+  exit_code: number;
 }

@@ -4,11 +4,13 @@ import cliProgress from 'cli-progress';
 import type { RunEvent, RunSummary } from './events.js';
 import { formatDuration, plural } from './format.js';
 import { escapeForDisplay } from './display.js';
+import { NdjsonWriter } from './ndjson.js';
 
 export type ReporterKind = 'tty' | 'plain' | 'json' | 'silent';
 
-export interface Reporter {
-  emit(event: RunEvent): void;
+/** Renders a command's events (submit's RunEvents unless told otherwise); close() writes what is still held. */
+export interface Reporter<E = RunEvent> {
+  emit(event: E): void;
   close(): void;
 }
 
@@ -54,22 +56,19 @@ export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () 
   }
 }
 
-/** NDJSON waiting to be written: lines of one turn of the event loop go out in one write, at most this many bytes. */
-const JSON_FLUSH_BYTES = 64 * 1024;
-
 class JsonReporter implements Reporter {
   private readonly started: number;
-  private pending = '';
-  private flushScheduled = false;
+  private readonly out: NdjsonWriter;
   private lastProgress: number;
   private files = 0;
   private done = 0;
   private pages = 0;
 
   constructor(
-    private readonly out: Writable,
+    stdout: Writable,
     private readonly now: () => number,
   ) {
+    this.out = new NdjsonWriter(stdout);
     this.started = now();
     this.lastProgress = this.started;
   }
@@ -123,7 +122,7 @@ class JsonReporter implements Reporter {
         manifest: s.manifest,
         failures: s.failures,
       });
-      this.flush();
+      this.out.flush();
       return;
     }
     this.write(event);
@@ -131,24 +130,11 @@ class JsonReporter implements Reporter {
   }
 
   private write(obj: object): void {
-    this.pending += JSON.stringify(obj) + '\n';
-    if (this.pending.length >= JSON_FLUSH_BYTES) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.pending === '') return;
-    const chunk = this.pending;
-    this.pending = '';
-    this.out.write(chunk);
+    this.out.write(obj);
   }
 
   close(): void {
-    this.flush();
+    this.out.flush();
   }
 }
 

@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderName } from '../providers/registry.js';
-import type { Journal } from '../manifest/jsonl.js';
+import type { ManifestWriter } from '../manifest/writer.js';
 import type { ResumeIndex } from '../manifest/resume-index.js';
 import type { VerifyResult } from '../signature/index.js';
 import { DeliveryStore, type DeliveryOutcome } from './delivery-store.js';
@@ -53,7 +53,8 @@ export interface RejectedDelivery {
 export interface WebhookServerOptions {
   host: string;
   port: number;
-  journal: Journal;
+  /** The manifest's one writer (shared with the run, for `submit --listen`). */
+  writer: ManifestWriter;
   index: ResumeIndex;
   /** Authenticates a delivery over its raw bytes. `unsigned-ok`: a provider that signs nothing, let in. */
   verify(provider: ProviderName, body: Buffer, headers: IncomingMessage['headers']): Verdict;
@@ -106,7 +107,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
   const stats: WebhookServerStats = { deliveries: 0, stored: 0, duplicates: 0, conflicts: 0, unmatched: 0, events: 0, rejected: 0, failed: 0 };
   const store = new DeliveryStore({
-    journal: options.journal,
+    writer: options.writer,
     index: options.index,
     now: options.now ?? Date.now,
     knownJob: options.knownJob,

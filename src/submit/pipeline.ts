@@ -6,12 +6,14 @@
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { sha256Hex, skippedContentId, sourceId } from '../documents/hash.js';
 import { describeUnknown, sniffType } from '../documents/sniff.js';
-import { MIME_TYPES, type DocType } from '../documents/types.js';
+import type { DocType } from '../documents/types.js';
 import { DigestSet } from '../manifest/compact.js';
 import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
+import { attemptRow, attemptTakenBackRow, completedRow, failedRow, skippedRow, sourcesRow, type Row } from '../manifest/rows.js';
 import type { IndexEntry, ManifestRow } from '../manifest/types.js';
+import type { DocumentJournal, ManifestWriter } from '../manifest/writer.js';
 import type { DocumentCounts, RunEvent } from '../output/events.js';
-import type { Target } from '../targets/types.js';
+import type { Target, TargetDocument } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
 import { resultPaths } from '../manifest/result-files.js';
@@ -27,13 +29,9 @@ export interface PipelineOptions {
   resultsDir?: string;
 }
 
-/** The part of the journal the pipeline needs (a dry run passes a no-op). */
-export interface RowSink {
-  append(row: ManifestRow): Promise<void>;
-}
-
 export interface PipelineDeps {
-  sink: RowSink;
+  /** The manifest's one writer (a dry run passes one that discards). */
+  writer: ManifestWriter;
   index: ResumeIndex;
   target: Target;
   emit: (event: RunEvent) => void;
@@ -70,8 +68,8 @@ class Pipeline {
   /** Contents met in this run (documents, and unsupported files apart): later inputs with them are duplicates. */
   private readonly seen = new DigestSet();
   private readonly seenUnsupported = new DigestSet();
-  /** Sources of contents being processed now, gathered until their row is written. */
-  private readonly inProgress = new Map<string, string[]>();
+  /** Contents being processed now: their lines, with the sources gathered until their row is written. */
+  private readonly inProgress = new Map<string, DocumentJournal>();
   private fatal: unknown = null;
   private readonly stop = new AbortController();
   private readonly gate = new ExclusiveGate();
@@ -194,19 +192,11 @@ class Pipeline {
     this.deps.emit({ type: 'document', job_id: jobId, status: 'failed', source, outcome: 'processed', error });
     if (this.options.dryRun) return;
     const sources = mergeSources(entry.sources, source) ?? entry.sources;
-    await this.deps.sink.append({
-      job_id: jobId,
-      status: 'failed',
-      source: sources[0] ?? source,
-      sources,
-      sha256: doc.sha256,
-      target: this.deps.target.name,
-      ts: new Date(this.deps.now()).toISOString(),
-      type: doc.type,
-      mime: MIME_TYPES[doc.type],
-      bytes: doc.bytes,
-      error,
-    });
+    await this.deps.writer.append(failedRow({ jobId, sources, sha256: doc.sha256, target: this.deps.target.name, ts: this.ts() }, doc, { error }));
+  }
+
+  private ts(): string {
+    return new Date(this.deps.now()).toISOString();
   }
 
   private countKept(jobId: string, source: string, status: 'completed' | 'failed' | 'skipped', entry: IndexEntry): void {
@@ -241,12 +231,29 @@ class Pipeline {
       this.deps.emit({ type: 'document', job_id: this.jobIdOf(sha256) ?? '', status: 'submitted', source, outcome: 'planned', pages: pages ?? undefined });
       return;
     }
-    // Every line names all the content's sources known so far (a plain merge keeps only the last line's list).
-    this.inProgress.set(key, job.previous ? (mergeSources(job.previous.entry.sources, source) ?? [...job.previous.entry.sources]) : [source]);
-    const baseOf = (fields: { job_id: string; status: ManifestRow['status'] }): ManifestRow => {
-      const sources = [...(this.inProgress.get(key) ?? [source])];
-      return { ...fields, source: sources[0], sources, sha256, target: target.name, ts: new Date(now()).toISOString() };
-    };
+    // Every line names all the content's sources known so far (a plain merge keeps only the last line's list); the
+    // document's lines stay open until its outcome is written, gathering the copies met meanwhile.
+    const sources = job.previous ? (mergeSources(job.previous.entry.sources, source) ?? [...job.previous.entry.sources]) : [source];
+    const journal = this.deps.writer.openDocument({ sha256, type, bytes, target: target.name }, sources, now);
+    if (job.previous?.resume) journal.claim(job.previous.jobId);
+    this.inProgress.set(key, journal);
+    try {
+      await this.processDocument(job, doc, journal);
+    } finally {
+      // Each way out of processDocument lets go of the content as soon as no later line names its sources; this
+      // catches any other.
+      if (this.inProgress.get(key) === journal) this.inProgress.delete(key);
+      journal.close();
+    }
+  }
+
+  private async processDocument(
+    job: { key: string; source: string; sha256: string; previous?: { jobId: string; entry: IndexEntry; resume: boolean }; release: () => void },
+    doc: TargetDocument,
+    journal: DocumentJournal,
+  ): Promise<void> {
+    const { target, now } = this.deps;
+    const { key, source, sha256 } = job;
     // An attempt is journaled before it starts, so that a run that dies during it leaves a trace the next run counts.
     // A document with an unfinished attempt behind it runs alone: if the process dies again, it is the one to blame.
     let attempt = 0;
@@ -257,7 +264,7 @@ class Pipeline {
       leave = await this.gate.enter(attempt > 1);
       const jobId = this.jobIdOf(sha256)!;
       try {
-        await this.deps.sink.append({ ...baseOf({ job_id: jobId, status: 'processing' }), type, mime: MIME_TYPES[type], bytes, unfinished_attempts: attempt });
+        await journal.append(attemptRow(journal.line(jobId), journal.doc, attempt));
       } catch (err) {
         leave();
         this.inProgress.delete(key);
@@ -272,10 +279,7 @@ class Pipeline {
         waitSignal: this.deps.waitSignal,
         onPage: (page) => this.deps.emit({ type: 'page', source, page: page.page, page_source: page.source }),
         previous: job.previous,
-        record: async (row) => {
-          const { job_id, status, ...fields } = row;
-          await this.deps.sink.append({ ...baseOf({ job_id, status }), type, mime: MIME_TYPES[type], bytes, ...fields });
-        },
+        journal,
         onSubmitted: () => {
           // A remote job may take long to finish: its document's bytes are not kept while it is waited for.
           doc.data = EMPTY;
@@ -289,7 +293,7 @@ class Pipeline {
         // is not a crash: the attempt is taken back.
         if (attempt > 0) {
           const jobId = this.jobIdOf(sha256)!;
-          await this.deps.sink.append({ ...baseOf({ job_id: jobId, status: 'processing' }), unfinished_attempts: attempt - 1 }).catch(() => {});
+          await journal.append(attemptTakenBackRow(journal.line(jobId), attempt - 1)).catch(() => {});
         }
         this.inProgress.delete(key);
         this.counts.pending++;
@@ -305,37 +309,30 @@ class Pipeline {
       this.deps.emit({ type: 'document', job_id: outcome.jobId, status: 'submitted', source, outcome: 'processed' });
       return;
     }
-    const base: ManifestRow = {
-      ...baseOf({ job_id: outcome.jobId, status: outcome.ok ? 'completed' : 'failed' }),
-      type,
-      mime: MIME_TYPES[type],
-      bytes,
-      elapsed_ms: Math.round(now() - started),
-    };
-    const sources = base.sources!;
-    let row: ManifestRow;
+    const line = journal.line(outcome.jobId);
+    const elapsedMs = Math.round(now() - started);
+    let row: Row;
     if (outcome.ok) {
-      row = { ...base, pages: outcome.pages, result: outcome.result };
-      if (outcome.text !== undefined) row.text = outcome.text;
-      if (this.deps.writeResult) row.text_path = await this.deps.writeResult(outcome.jobId, row);
+      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text };
+      row = completedRow(line, journal.doc, completed);
+      if (this.deps.writeResult) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.writeResult(outcome.jobId, row) });
       this.counts.completed++;
       this.counts.pages += outcome.pages;
     } else {
-      row = { ...base, error: outcome.error };
-      if (outcome.pages !== undefined) row.pages = outcome.pages;
+      row = failedRow(line, journal.doc, { elapsedMs, error: outcome.error, pages: outcome.pages });
       this.counts.failed++;
       this.counts.failures.push({ source, job_id: outcome.jobId, code: outcome.error.code, message: outcome.error.message });
     }
     this.counts.processed++;
     // A webhook outcome was journaled by the listener before it answered the provider, with the sources the manifest
     // knew then; copies of this content met while the row was being written are recorded in one update line.
-    if (!outcome.recorded) await this.deps.sink.append(row);
-    const gathered = this.inProgress.get(key) ?? sources;
+    if (!outcome.recorded) await journal.append(row);
+    const gathered = [...journal.sources];
     this.inProgress.delete(key);
-    const written = outcome.recorded ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : sources;
+    const written = outcome.recorded ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
     if (gathered.some((s) => !written.includes(s))) {
       const all = [...written, ...gathered.filter((s) => !written.includes(s))];
-      await this.deps.sink.append({ ...pick(row), source: all[0], sources: all, ts: new Date(now()).toISOString() });
+      await this.deps.writer.append(sourcesRow({ ...line, sources: all, ts: this.ts() }, row.status));
     }
     this.deps.emit({
       type: 'document',
@@ -358,45 +355,22 @@ class Pipeline {
     // Re-runs do not repeat an identical skipped row.
     if (known && known.status === 'skipped' && known.errorCode === error.code && known.sources.includes(source)) return;
     const sources = known ? (mergeSources(known.sources, source) ?? known.sources) : [source];
-    await this.deps.sink.append({
-      job_id: jobId,
-      status: 'skipped',
-      source: sources[0],
-      sources,
-      sha256,
-      target: this.deps.target.name,
-      ts: new Date(this.deps.now()).toISOString(),
-      error,
-    });
+    await this.deps.writer.append(skippedRow({ jobId, sources, sha256, target: this.deps.target.name, ts: this.ts(), error }));
   }
 
   /** Records another source for a content: kept with the row being produced, or appended as an update line. */
   private async addSource(key: string, jobId: string | undefined, source: string, sha256: string): Promise<void> {
     const pending = this.inProgress.get(key);
     if (pending) {
-      if (!pending.includes(source)) pending.push(source);
+      pending.addSource(source);
       return;
     }
     const entry = jobId === undefined ? undefined : this.deps.index.get(jobId);
     if (!entry || this.options.dryRun) return;
     const sources = mergeSources(entry.sources, source);
     if (!sources) return;
-    await this.deps.sink.append({
-      job_id: jobId!,
-      status: entry.status,
-      source: sources[0],
-      sources,
-      sha256,
-      target: this.deps.target.name,
-      ts: new Date(this.deps.now()).toISOString(),
-    });
+    await this.deps.writer.append(sourcesRow({ jobId: jobId!, sources, sha256, target: this.deps.target.name, ts: this.ts() }, entry.status));
   }
-}
-
-/** The fields every manifest line carries. */
-function pick(row: ManifestRow): ManifestRow {
-  const { job_id, status, source, sha256, target, ts } = row;
-  return { job_id, status, source, sha256, target, ts };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { DocType } from '../documents/types.js';
 import type { DocumentFailure } from '../errors.js';
-import type { IndexEntry, JobStatus, PageResult } from '../manifest/types.js';
+import type { IndexEntry, PageResult } from '../manifest/types.js';
+import type { SubmissionJournal } from '../manifest/writer.js';
 
 /** A document ready for a target: content read, hashed and sniffed. */
 export interface TargetDocument {
@@ -23,13 +24,6 @@ export interface PendingOutcome {
   jobId: string;
 }
 
-/** An intermediate manifest row; the pipeline adds source, sources, sha256, target and ts. */
-export interface RecordedRow {
-  job_id: string;
-  status: JobStatus;
-  [field: string]: unknown;
-}
-
 export interface ProcessContext {
   /** Aborted on SIGINT/SIGTERM or a fatal error: stop, throw the reason. */
   signal: AbortSignal;
@@ -42,8 +36,11 @@ export interface ProcessContext {
    * unfinished (poll it, or resend an intent with its key); false when it is being redone (--retry-failed, --force).
    */
   previous?: { jobId: string; entry: IndexEntry; resume: boolean };
-  /** Journals an intermediate row (an intent, a submitted job) durably before the call returns. */
-  record?(row: RecordedRow): Promise<void>;
+  /**
+   * The document's lines in the manifest, for a target that journals its submission (intent, provider job id,
+   * superseded intent); each resolves once its line is written.
+   */
+  journal?: SubmissionJournal;
   /** The submission is recorded and the bytes are no longer needed: frees the document's place in flight. */
   onSubmitted?(): void;
 }

@@ -34,8 +34,8 @@ describe('exportManifest', () => {
     const dir = await makeTempDir();
     await sampleManifest(dir);
     const io = captureIo(dir);
-    const summary = await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps);
-    expect(summary).toEqual({ jobs: 3 });
+    const result = await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps);
+    expect(result).toEqual({ exitCode: 0, summary: { jobs: 3 } });
     const rows = io.stdout().trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.job_id, r.status])).toEqual([
       ['j1', 'completed'],
@@ -80,7 +80,7 @@ describe('exportManifest', () => {
     const file = await sampleManifest(dir);
     await fs.appendFile(file, '{"job_id":"j4","sta');
     const io = captureIo(dir);
-    expect(await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps)).toEqual({ jobs: 3 });
+    expect(await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps)).toEqual({ exitCode: 0, summary: { jobs: 3 } });
     expect(io.stderr()).toMatch(/^ocrq: warning: manifest .*m\.jsonl: ignored a torn last line \(19 bytes/);
     // Reading never modifies the manifest, nor takes its lock.
     expect((await fs.readFile(file, 'utf8')).endsWith('"sta')).toBe(true);
@@ -92,7 +92,7 @@ describe('exportManifest', () => {
     const file = await sampleManifest(dir);
     await fs.writeFile(`${file}.lock`, `${process.ppid}\n`);
     const io = captureIo(dir);
-    expect(await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps)).toEqual({ jobs: 3 });
+    expect(await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps)).toEqual({ exitCode: 0, summary: { jobs: 3 } });
   });
 
   it('refuses a missing manifest with a ConfigError naming it, before writing anything', async () => {
@@ -113,7 +113,7 @@ describe('exportManifest', () => {
     await expect(exportManifest({ manifest: 'm.jsonl', format: 'csv', output: 'out.csv' }, io.deps)).rejects.toThrow(ManifestError);
     expect(await fs.readFile(path.join(dir, 'out.csv'), 'utf8')).toBe('previous\n');
     expect((await fs.readdir(dir)).sort()).toEqual(['m.jsonl', 'out.csv']);
-    expect(await exportManifest({ manifest: 'm.jsonl', format: 'csv', output: 'out.csv', repair: true }, io.deps)).toEqual({ jobs: 2 });
+    expect(await exportManifest({ manifest: 'm.jsonl', format: 'csv', output: 'out.csv', repair: true }, io.deps)).toEqual({ exitCode: 0, summary: { jobs: 2 } });
   });
 
   it('refuses to overwrite the manifest with its own export', async () => {
@@ -134,7 +134,7 @@ describe('exportManifest', () => {
       if (received > 10_000) stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     });
     const io = captureIo(dir, { stdout });
-    const summary = await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps);
+    const { summary } = await exportManifest({ manifest: 'm.jsonl', format: 'jsonl' }, io.deps);
     expect(summary.jobs).toBeLessThan(5000);
   });
 });

@@ -73,8 +73,8 @@ describe('ocrq listen', () => {
     // Durable before the 2xx: the row is on disk while the listener still runs.
     expect((await readRows(path.join(dir, 'm.jsonl'))).at(-1)).toMatchObject({ job_id: 'job_1', status: 'completed', text: 'hello' });
     io.abort('SIGINT');
-    const summary = await running;
-    expect(summary).toMatchObject({ exitCode: ExitCode.Interrupted, deliveries: 2, stored: 1, duplicates: 1, interrupted: true });
+    const result = await running;
+    expect(result).toMatchObject({ exitCode: ExitCode.Interrupted, summary: { deliveries: 2, stored: 1, duplicates: 1, interrupted: true, exit_code: ExitCode.Interrupted } });
     const events = jsonLines(io);
     expect(events.map((e) => e.type)).toEqual(['ready', 'delivery', 'delivery', 'summary']);
     expect(events[1]).toMatchObject({ provider: 'ocrqueen', job_id: 'job_1', status: 'completed', outcome: 'stored' });
@@ -157,7 +157,7 @@ describe('ocrq listen', () => {
     const oq = ocrqueenCompleted('job_o', 't');
     expect((await post(url, oq, ocrqueenHeaders(oq))).status).toBe(401);
     io.abort('SIGINT');
-    expect(await running).toMatchObject({ stored: 1, rejected: 1 });
+    expect((await running).summary).toMatchObject({ stored: 1, rejected: 1 });
   });
 
   it('--until-done: exits 0 once every job of the manifest is completed or failed', async () => {
@@ -174,7 +174,7 @@ describe('ocrq listen', () => {
     expect(settled).toBe(false);
     const b = ocrqueenFailed('job_b', 'PDF_INVALID');
     expect((await post(url, b, ocrqueenHeaders(b))).status).toBe(200);
-    expect(await running).toMatchObject({ exitCode: ExitCode.Ok, pending: 0, stored: 2 });
+    expect(await running).toMatchObject({ exitCode: ExitCode.Ok, summary: { pending: 0, stored: 2 } });
   });
 
   it('--until-done with another manifest: its jobs are finished by the deliveries stored in --out', async () => {
@@ -192,8 +192,8 @@ describe('ocrq listen', () => {
     const { dir, io } = await setup();
     await writeManifest(path.join(dir, 'm.jsonl'), [submittedRow('job_slow', 'ocrqueen')]);
     const started = Date.now();
-    const summary = await listen(options({ untilDone: 'm.jsonl', timeoutMs: 300 }), io.deps);
-    expect(summary).toMatchObject({ exitCode: ExitCode.Timeout, pending: 1, timedOut: true });
+    const result = await listen(options({ untilDone: 'm.jsonl', timeoutMs: 300 }), io.deps);
+    expect(result).toMatchObject({ exitCode: ExitCode.Timeout, summary: { pending: 1, timed_out: true } });
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -223,7 +223,7 @@ describe('ocrq listen', () => {
       s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
     expect(refused).toBe('ECONNREFUSED');
-    expect(await running).toMatchObject({ exitCode: ExitCode.Terminated, stored: 1 });
+    expect(await running).toMatchObject({ exitCode: ExitCode.Terminated, summary: { stored: 1 } });
     expect((await readRows(path.join(dir, 'm.jsonl')))[0]).toMatchObject({ job_id: 'job_inflight', text: 'late but stored' });
   });
 
@@ -238,7 +238,7 @@ describe('ocrq listen', () => {
     expect((await post(url, known, { 'x-hook-token': 'tok123' })).status).toBe(200);
     expect((await post(url, unknown, { 'x-hook-token': 'tok123' })).status).toBe(202);
     io.abort('SIGINT');
-    expect(await running).toMatchObject({ stored: 1, unmatched: 1, rejected: 1 });
+    expect((await running).summary).toMatchObject({ stored: 1, unmatched: 1, rejected: 1 });
     const rows = await readRows(path.join(dir, 'm.jsonl'));
     expect(rows.map((r) => `${r.job_id}:${r.status}`)).toEqual(['pj_1:submitted', 'pj_1:completed']);
   });
@@ -259,7 +259,7 @@ describe('ocrq listen', () => {
     expect((await post(url, low, { 'x-docextract-signature': hmacHex(SECRETS.docextract, low) })).status).toBe(200);
     expect((await post(url, test, { 'x-docextract-signature': hmacHex(SECRETS.docextract, test) })).status).toBe(200);
     io.abort('SIGINT');
-    expect(await running).toMatchObject({ events: 2, stored: 0 });
+    expect((await running).summary).toMatchObject({ events: 2, stored: 0 });
     const events = jsonLines(io).filter((e) => e.type === 'provider_event');
     expect(events).toEqual([
       { type: 'provider_event', provider: 'docextract', event: 'credits.low_balance', event_id: null, low_credit: true, data: { org_id: 'o', current_balance: 12, threshold: 50 } },

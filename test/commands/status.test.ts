@@ -35,14 +35,14 @@ describe('status', () => {
     const dir = await makeTempDir();
     await sampleManifest(dir);
     const io = captureIo(dir);
-    const summary = await status({ manifest: 'm.jsonl', json: true }, io.deps);
+    const result = await status({ manifest: 'm.jsonl', json: true }, io.deps);
     const expected = {
       jobs: 7,
       by_status: { submitted: 1, processing: 1, completed: 1, failed: 3, skipped: 1 },
       failures_by_code: { PDF_INVALID: 2, UNKNOWN: 1 },
       pending: ['j3', 'j6'],
     };
-    expect(summary).toEqual(expected);
+    expect(result).toEqual({ exitCode: 0, summary: expected });
     expect(io.stdout()).toBe(`${JSON.stringify(expected)}\n`);
     expect(JSON.parse(io.stdout())).toEqual(expected);
     expect(io.stderr()).toBe('');
@@ -76,7 +76,7 @@ describe('status', () => {
     const dir = await makeTempDir();
     await fs.writeFile(path.join(dir, 'empty.jsonl'), '');
     const io = captureIo(dir);
-    expect(await status({ manifest: 'empty.jsonl', json: true }, io.deps)).toEqual({
+    expect((await status({ manifest: 'empty.jsonl', json: true }, io.deps)).summary).toEqual({
       jobs: 0,
       by_status: { submitted: 0, processing: 0, completed: 0, failed: 0, skipped: 0 },
       failures_by_code: {},
@@ -93,7 +93,7 @@ describe('status', () => {
     const dir = await makeTempDir();
     await fs.writeFile(path.join(dir, 'm.jsonl'), `${line('a', 'queued')}\n${line('b', 'failed', failure('__proto__'))}\n`);
     const io = captureIo(dir);
-    const summary = await status({ manifest: 'm.jsonl', json: true }, io.deps);
+    const { summary } = await status({ manifest: 'm.jsonl', json: true }, io.deps);
     expect(summary.by_status.queued).toBe(1);
     expect(JSON.parse(io.stdout()).failures_by_code).toEqual(JSON.parse('{"__proto__":1}'));
   });
@@ -103,7 +103,7 @@ describe('status', () => {
     const file = await sampleManifest(dir);
     await fs.appendFile(file, '{"job_id":"j9"');
     const io = captureIo(dir);
-    expect((await status({ manifest: 'm.jsonl', json: true }, io.deps)).jobs).toBe(7);
+    expect((await status({ manifest: 'm.jsonl', json: true }, io.deps)).summary.jobs).toBe(7);
     expect(io.stderr()).toContain('torn last line');
   });
 

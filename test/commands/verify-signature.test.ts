@@ -80,7 +80,7 @@ describe('verify-signature: valid deliveries print "valid" and exit 0', () => {
     ['base64 via --scheme and --signature', { secret: BASE64.secret, scheme: 'hmac-sha256-base64', signature: BASE64.signature }, BASE64.body],
   ])('%s', async (_, options, body, nowSeconds) => {
     const run = await verify(options, body, { nowSeconds });
-    expect(run.result).toEqual({ exitCode: 0, valid: true });
+    expect(run.result).toEqual({ exitCode: 0, summary: { valid: true } });
     expect(run.stdout).toBe('valid\n');
   });
 
@@ -103,7 +103,7 @@ describe('verify-signature: valid deliveries print "valid" and exit 0', () => {
   it('--tolerance widens the window', async () => {
     const headers = [`Stripe-Signature: t=${STRIPE.t},v1=${STRIPE.v1}`];
     const stale = await verify({ secret: STRIPE.secret, headers }, STRIPE.body, { nowSeconds: STRIPE.t + 301 });
-    expect(stale.result).toEqual({ exitCode: 6, valid: false, reason: 'stale timestamp' });
+    expect(stale.result).toEqual({ exitCode: 6, summary: { valid: false, reason: 'stale timestamp' } });
     const wide = await verify({ secret: STRIPE.secret, headers, toleranceSeconds: 400 }, STRIPE.body, { nowSeconds: STRIPE.t + 301 });
     expect(wide.result.exitCode).toBe(0);
   });
@@ -149,7 +149,7 @@ describe('verify-signature: invalid deliveries print "invalid: <reason>" and exi
     ],
   ])('%s', async (_, options, body, reason, nowSeconds) => {
     const run = await verify(options, body, { nowSeconds });
-    expect(run.result).toEqual({ exitCode: 6, valid: false, reason });
+    expect(run.result).toEqual({ exitCode: 6, summary: { valid: false, reason } });
     expect(run.stdout).toBe(`invalid: ${reason}\n`);
     expect(run.stderr).toMatch(/^ocrq: .+\n$/);
     for (const secret of [options.secret ?? '']) expect(run.stdout + run.stderr).not.toContain(secret);
@@ -229,7 +229,7 @@ describe('verify-signature: interruption', () => {
     const io = captureIo(dir, { env: {}, stdin });
     const pending = verifySignatureCommand({ secret: 's', signature: OCRQUEEN.hex, headers: [] }, io.deps);
     setTimeout(() => io.abort('SIGINT'), 20);
-    expect(await pending).toEqual({ exitCode: 130, valid: false, reason: 'interrupted' });
+    expect(await pending).toEqual({ exitCode: 130, summary: { valid: false, reason: 'interrupted' } });
     expect(io.stdout()).toBe('');
   });
 });

@@ -80,6 +80,11 @@ describe.each(CASES.filter((c) => hasAdapter(c.name)))('ocrq submit --provider $
       const expected = corpus.texts.has(sha) ? pc.expectedText(corpus.texts.get(sha)!.pages) : null;
       if (expected !== null) expect(row.text).toBe(expected);
     }
+    // The run's one writer knows the documents in flight: webhook lines carry their content hash and sources too.
+    const shaOf = new Map(corpus.bySource);
+    const webhookRows = (await readRows(path.join(dir, 'm.jsonl'))).filter((r) => r.via === 'webhook');
+    expect(webhookRows.length).toBeGreaterThan(0);
+    for (const row of webhookRows) expect(row.sha256, row.job_id).toBe(shaOf.get(row.source));
     // LeapOCR's job.completed carries no text: each completed job is read once after its webhook; nothing else is polled.
     const completedJobs = [...fake.jobs.values()].filter((j) => j.outcome.kind === 'completed').length;
     const jobsNeedingFetch = pc.name === 'leapocr' ? completedJobs : 0;

@@ -4,6 +4,7 @@
  * `{"url": …}` on stdout once it is bound. It runs until killed.
  */
 import { Journal } from '../../src/manifest/jsonl.js';
+import { ManifestWriter } from '../../src/manifest/writer.js';
 import { makeVerifier } from '../../src/results/verifier.js';
 import { startWebhookServer } from '../../src/results/webhook-server.js';
 
@@ -18,7 +19,7 @@ const { journal, index } = await Journal.open(manifest);
 const server = await startWebhookServer({
   host: '127.0.0.1',
   port: 0,
-  journal,
+  writer: new ManifestWriter(journal),
   index,
   provider: 'auto',
   verify: makeVerifier({ provider: 'auto', secrets: new Map([['ocrqueen', secret]]) }),

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { Journal, type OpenJournalOptions } from '../../src/manifest/jsonl.js';
 import type { ManifestRow } from '../../src/manifest/types.js';
+import { ManifestWriter } from '../../src/manifest/writer.js';
 import { makeVerifier, type RequiredHeader } from '../../src/results/verifier.js';
 import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../../src/results/webhook-server.js';
 import type { ProviderName } from '../../src/providers/registry.js';
@@ -125,7 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = await startWebhookServer({
     host: '127.0.0.1',
     port: 0,
-    journal,
+    writer: new ManifestWriter(journal),
     index,
     provider,
     verify: makeVerifier({ provider, secrets, requireHeader: options.requireHeader }),

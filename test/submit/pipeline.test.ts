@@ -3,6 +3,7 @@ import { sha256Hex } from '../../src/documents/hash.js';
 import { DocumentError } from '../../src/errors.js';
 import { ResumeIndex } from '../../src/manifest/resume-index.js';
 import type { ManifestRow } from '../../src/manifest/types.js';
+import { ManifestWriter } from '../../src/manifest/writer.js';
 import type { RunEvent } from '../../src/output/events.js';
 import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js';
 import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
@@ -59,7 +60,7 @@ async function runOver(items: InputItem[], target: Target, sink = memorySink(), 
     yield* items;
   }
   const counts = await runPipeline(gen(), { ...options, ...opts }, {
-    sink,
+    writer: new ManifestWriter(sink),
     index: sink.index,
     target,
     emit: (e) => events.push(e),
@@ -154,7 +155,7 @@ describe('runPipeline', () => {
     }
     setTimeout(() => controller.abort('SIGINT'), 100);
     const counts = await runPipeline(gen(), { ...options, documentsInFlight: 2 }, {
-      sink,
+      writer: new ManifestWriter(sink),
       index: sink.index,
       target: {
         ...target,

@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { redact } from '../../output/redact.js';
 import { writeToStream } from '../../manifest/write-stream.js';
 import {
@@ -14,23 +14,16 @@ import { openConfig, type ConfigStore } from '../../config/store.js';
 import { apiKeyVariables } from '../../config/resolve.js';
 import { readStdinValue } from '../../config/stdin-value.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
+import type { ConfigOptions } from './options.js';
 
-export type ConfigAction = 'get' | 'set' | 'unset' | 'list' | 'path';
+export type { ConfigAction, ConfigOptions } from './options.js';
 
-export interface ConfigOptions {
-  action: ConfigAction;
-  key?: string;
-  /** `-` reads the value from stdin, so a key stays out of shell history and the process list. */
-  value?: string;
-  json: boolean;
-  /** There is deliberately no way to print a secret in full. */
-  showSecrets?: never;
-}
-
-/** A value piped to `set KEY -` larger than this is not a setting. */
+/** What the command said, as its --json output prints it (secrets masked). */
+export type ConfigSummary = Record<string, unknown>;
 
 /** Reads and writes the user's config file. Secrets are shown masked in every output. */
-export async function config(options: ConfigOptions, deps: CommandDeps): Promise<{ exitCode: number }> {
+export async function config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult<ConfigSummary>> {
   const needsKey = options.action === 'get' || options.action === 'set' || options.action === 'unset';
   if (needsKey && !options.key) throw new UsageError(`config ${options.action} needs a KEY`, `ocrq config ${options.action} KEY`);
   if (!needsKey && (options.key !== undefined || options.value !== undefined)) {
@@ -49,16 +42,19 @@ export async function config(options: ConfigOptions, deps: CommandDeps): Promise
   const note = (text: string) => deps.stderr.write(`ocrq: ${text}\n`);
   const key = options.key as string;
 
+  let summary: ConfigSummary;
   switch (options.action) {
     case 'path':
-      await out(options.json ? `${JSON.stringify({ path: store.path })}\n` : `${store.path}\n`);
+      summary = { path: store.path };
+      await out(options.json ? `${JSON.stringify(summary)}\n` : `${store.path}\n`);
       break;
     case 'get': {
       const value = store.get(key);
       const shown = value === undefined || value === null ? null : displayValue(key, value);
       if (shown === null) note(`${key} is not set in ${store.path}`);
       noteOverride(key, deps.env, note);
-      if (options.json) await out(`${JSON.stringify({ key, value: shown })}\n`);
+      summary = { key, value: shown };
+      if (options.json) await out(`${JSON.stringify(summary)}\n`);
       else if (shown !== null) await out(`${format(shown)}\n`);
       break;
     }
@@ -70,24 +66,27 @@ export async function config(options: ConfigOptions, deps: CommandDeps): Promise
       const shown = displayValue(key, value);
       note(`set ${key} = ${format(shown)} in ${store.path}`);
       noteOverride(key, deps.env, note);
-      if (options.json) await out(`${JSON.stringify({ key, value: shown })}\n`);
+      summary = { key, value: shown };
+      if (options.json) await out(`${JSON.stringify(summary)}\n`);
       break;
     }
     case 'unset': {
       const removed = store.get(key) !== undefined;
       if (removed) store.delete(key);
       note(removed ? `removed ${key} from ${store.path}` : `${key} was not set in ${store.path}`);
-      if (options.json) await out(`${JSON.stringify({ key, removed })}\n`);
+      summary = { key, removed };
+      if (options.json) await out(`${JSON.stringify(summary)}\n`);
       break;
     }
     case 'list':
-      await list(store, options.json, out, note);
+      summary = await list(store, options.json, out, note);
       break;
   }
-  return { exitCode: 0 };
+  return { exitCode: ExitCode.Ok, summary };
 }
 
-async function list(store: ConfigStore, json: boolean, out: (text: string) => Promise<void>, note: (text: string) => void): Promise<void> {
+/** Prints every setting ocrq uses (secrets masked) and returns them. */
+async function list(store: ConfigStore, json: boolean, out: (text: string) => Promise<void>, note: (text: string) => void): Promise<ConfigSummary> {
   const entries = store.all();
   const shown: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
@@ -99,10 +98,11 @@ async function list(store: ConfigStore, json: boolean, out: (text: string) => Pr
   if (unknown > 0) note(`warning: ${store.path} has ${unknown} ${unknown === 1 ? 'entry' : 'entries'} ocrq does not use; not shown`);
   if (json) {
     await out(`${JSON.stringify(shown)}\n`);
-    return;
+    return shown;
   }
   if (Object.keys(shown).length === 0) note(`no settings in ${store.path}`);
   await out(Object.entries(shown).map(([k, v]) => `${k} = ${format(v)}\n`).join(''));
+  return shown;
 }
 
 /** What a value looks like in any output: secrets masked, other text with likely secrets redacted. */

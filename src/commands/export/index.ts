@@ -1,28 +1,23 @@
 import { basename, dirname, resolve } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ExitCode } from '../../errors.js';
 import { csvChunks, writeCsvFile } from '../../manifest/csv.js';
 import { readFoldedManifest } from '../../manifest/folded-view.js';
 import { openManifestForReading } from '../../manifest/read.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../../manifest/atomic.js';
 import type { ManifestRow } from '../../manifest/types.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
+import type { ExportOptions } from './options.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
 
-export interface ExportOptions {
-  manifest: string;
-  format: 'csv' | 'jsonl';
-  /** -o FILE, written atomically; default stdout. */
-  output?: string;
-  /** Skip corrupt lines instead of stopping. */
-  repair?: boolean;
-}
+export type { ExportOptions } from './options.js';
 
 export interface ExportSummary {
   jobs: number;
 }
 
 /** Writes the folded manifest, one row per job, as JSONL or CSV. Reads only: takes no lock. */
-export async function exportManifest(options: ExportOptions, deps: CommandDeps): Promise<ExportSummary> {
+export async function exportManifest(options: ExportOptions, deps: CommandDeps): Promise<CommandResult<ExportSummary>> {
   const manifest = resolve(deps.cwd, options.manifest);
   // Fails with a ConfigError naming the file before any output is started.
   await (await openManifestForReading(manifest)).close();
@@ -50,7 +45,7 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
       await writeFileAtomic(output, lines);
     } else await writeToStream(deps.stdout, lines);
   }
-  return { jobs };
+  return { exitCode: ExitCode.Ok, summary: { jobs } };
 }
 
 async function* jsonLines(rows: AsyncIterable<ManifestRow>): AsyncGenerator<string> {

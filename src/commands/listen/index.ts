@@ -9,48 +9,36 @@ import { readConfig } from '../../config/file.js';
 import { parseHttpUrl } from '../../config/keys.js';
 import { PROVIDER_REGISTRY, type ProviderName } from '../../providers/registry.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
+import { exitCodeForStop, signalStop, type RunStop } from '../../exit-code.js';
 import { Journal } from '../../manifest/jsonl.js';
+import { ManifestWriter } from '../../manifest/writer.js';
 import { readManifest } from '../../manifest/read.js';
-import { ListenReporter, type ListenSummary } from '../../results/listen-report.js';
+import { errorInfo } from '../../output/error-info.js';
+import type { ListenEvent, ListenSummary } from '../../output/events.js';
+import { chooseListenReporterKind, createListenReporter } from '../../output/listen-reporter.js';
+import { redact } from '../../output/redact.js';
+import { deliveryFailure } from '../../results/delivery-store.js';
+import { LOW_CREDIT_EVENTS } from '../../results/payloads.js';
 import { PendingJobs } from '../../results/until-done.js';
 import { makeVerifier, parseRequiredHeader, resolveSecrets, SECRET_ENV, type RequiredHeader } from '../../results/verifier.js';
-import { DEFAULT_CLOSE_GRACE_MS, startWebhookServer, type WebhookServer, type WebhookServerLimits } from '../../results/webhook-server.js';
+import { DEFAULT_CLOSE_GRACE_MS, startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../../results/webhook-server.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
 import { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT } from './constants.js';
+import type { ListenOptions } from './options.js';
 
 export { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT };
-
-export type { ListenSummary } from '../../results/listen-report.js';
+export type { ListenOptions } from './options.js';
+export type { ListenSummary } from '../../output/events.js';
 
 /** How often --until-done looks at the job states besides after each stored delivery. */
 export const UNTIL_DONE_CHECK_MS = 500;
 
-export interface ListenOptions {
-  port: number;
-  host: string;
-  provider: ProviderName | 'auto';
-  secret?: string;
-  /** `"Name: value"`: the header a provider that signs nothing must send. */
-  requireHeader?: string;
-  /** Accept unsigned deliveries on an address other machines can reach, without --require-header. */
-  allowUnsigned?: boolean;
-  out: string;
-  forwardTo?: string;
-  untilDone?: string;
-  timeoutMs?: number;
-  json: boolean;
-  quiet: boolean;
-  /** Tests only: smaller timeouts and caps. */
-  serverLimits?: Partial<WebhookServerLimits>;
-  closeGraceMs?: number;
-}
-
-type Stop = 'signal' | 'done' | 'timeout';
-
-export async function listen(options: ListenOptions, deps: CommandDeps): Promise<ListenSummary> {
+export async function listen(options: ListenOptions, deps: CommandDeps): Promise<CommandResult<ListenSummary>> {
   const requireHeader = checkOptions(options);
-  const reporter = new ListenReporter(options.json ? 'json' : options.quiet ? 'quiet' : 'plain', deps.stdout, deps.stderr);
-  const warn = (message: string) => reporter.warning(message);
+  const reporter = createListenReporter(chooseListenReporterKind(options), deps, `provider ${options.provider}, manifest ${options.out}`);
+  const emit = (event: ListenEvent) => reporter.emit(event);
+  const warn = (message: string) => emit({ type: 'warning', message });
   let server: WebhookServer | null = null;
   let journal: Journal | null = null;
   try {
@@ -66,7 +54,7 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
     server = await startWebhookServer({
       host: options.host,
       port: options.port,
-      journal: opened.journal,
+      writer: new ManifestWriter(opened.journal),
       index,
       provider: options.provider,
       verify: makeVerifier({ provider: options.provider, secrets, requireHeader, nowSeconds: () => Math.floor(deps.now() / 1000) }),
@@ -74,16 +62,9 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
       sha256Of: (jobId) => hashes.get(jobId),
       limits: options.serverLimits,
       now: deps.now,
-      onDelivery: (d, outcome) => {
-        reporter.delivery(d, outcome);
-        poke();
-      },
-      onEvent: (e) => reporter.event(e),
-      onRejected: (r) => reporter.rejected(r),
-      onForward: (r) => reporter.forward(r),
-      onStoreError: (error, d) => reporter.storeError(error, d),
+      ...reportingTo(emit, () => poke()),
     });
-    reporter.ready(server.url, `provider ${options.provider}, manifest ${options.out}`);
+    emit({ type: 'ready', url: server.url });
     if (pending && pending.unresolved > 0) {
       warn(`${pending.unresolved} jobs of ${options.untilDone} were never given a job id by the provider; no delivery can finish them (run submit again to resolve them)`);
     }
@@ -96,20 +77,38 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
     await pending?.settle(warn);
     const stats = server.stats;
     const summary: ListenSummary = {
-      exitCode: exitCodeFor(stop, deps.signal),
       url: server.url,
       ...stats,
       pending: pending ? pending.size : null,
-      interrupted: stop === 'signal',
-      timedOut: stop === 'timeout',
+      interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
+      timed_out: stop === 'timeout',
+      exit_code: stop === 'done' ? ExitCode.Ok : exitCodeForStop(stop),
     };
-    reporter.summary(summary);
-    return summary;
+    emit({ type: 'summary', summary });
+    return { exitCode: summary.exit_code, summary };
   } finally {
-    reporter.abandon();
+    reporter.close();
     await server?.close(0).catch(() => {});
     await journal?.close().catch(() => {});
   }
+}
+
+/** The receiver's reports as listen's events; `stored` is called after each delivery (for --until-done). */
+function reportingTo(emit: (event: ListenEvent) => void, stored: () => void): Pick<WebhookServerOptions, 'onDelivery' | 'onEvent' | 'onRejected' | 'onForward' | 'onStoreError'> {
+  return {
+    onDelivery: (d, outcome) => {
+      const error = deliveryFailure(d);
+      emit({ type: 'delivery', provider: d.provider, job_id: d.jobId, event_id: d.eventId, status: d.status, outcome, ...(error ? { error } : {}) });
+      stored();
+    },
+    onEvent: (e) => emit({ type: 'provider_event', provider: e.provider, event: e.type, event_id: e.eventId, low_credit: LOW_CREDIT_EVENTS.has(e.type), data: e.data }),
+    onRejected: (r) => emit({ type: 'rejected', status: r.status, provider: r.provider, reason: r.reason }),
+    onForward: (r) => emit({ type: 'forward', ...r }),
+    onStoreError: (error, d) => {
+      const message = `could not store the delivery for ${d.provider} job ${d.jobId} (answered 500, the sender will retry): ${redact(error.message)}`;
+      emit({ type: 'error', error: errorInfo(error, message), provider: d.provider, job_id: d.jobId });
+    },
+  };
 }
 
 /** Usage mistakes, caught before anything is opened; returns the parsed --require-header. */
@@ -173,19 +172,20 @@ async function readContentHashes(manifest: string): Promise<Map<string, string>>
   return hashes;
 }
 
+/** Resolves with how listening ends: --until-done satisfied, --timeout, or a signal. */
 function waitForStop(signal: AbortSignal, timeoutMs: number | undefined, pending: PendingJobs | null, warn: (m: string) => void) {
   let poke = () => {};
-  const stopped = new Promise<Stop>((resolve) => {
+  const stopped = new Promise<RunStop | 'done'>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let interval: NodeJS.Timeout | undefined;
-    const finish = (why: Stop) => {
+    const finish = (why: RunStop | 'done') => {
       clearTimeout(timer);
       clearInterval(interval);
       signal.removeEventListener('abort', onAbort);
       resolve(why);
     };
-    const onAbort = () => finish('signal');
-    if (signal.aborted) return finish('signal');
+    const onAbort = () => finish(signalStop(signal) ?? 'signal:SIGINT');
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== undefined) timer = setTimeout(() => finish('timeout'), timeoutMs);
     if (pending) {
@@ -203,10 +203,4 @@ function waitForStop(signal: AbortSignal, timeoutMs: number | undefined, pending
     }
   });
   return { stopped, poke: () => poke() };
-}
-
-function exitCodeFor(stop: Stop, signal: AbortSignal): number {
-  if (stop === 'done') return ExitCode.Ok;
-  if (stop === 'timeout') return ExitCode.Timeout;
-  return signal.reason === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
 }

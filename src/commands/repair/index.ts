@@ -7,12 +7,10 @@ import { repairManifest } from '../../manifest/repair.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
 import { plural } from '../../output/format.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
+import type { RepairOptions } from './options.js';
 
-export interface RepairOptions {
-  manifest: string;
-  json: boolean;
-  quiet: boolean;
-}
+export type { RepairOptions } from './options.js';
 
 export interface RepairSummary {
   manifest: string;
@@ -24,7 +22,7 @@ export interface RepairSummary {
   side_file: string | null;
 }
 
-export async function repair(options: RepairOptions, deps: CommandDeps): Promise<RepairSummary> {
+export async function repair(options: RepairOptions, deps: CommandDeps): Promise<CommandResult<RepairSummary>> {
   const result = await repairManifest(resolve(deps.cwd, options.manifest), warnTo(deps.stderr));
   const sideFile = result.sideFile === null ? null : options.manifest + result.sideFile.slice(result.manifest.length);
   const summary: RepairSummary = { manifest: options.manifest, kept: result.kept, moved: result.moved, moved_lines: result.movedLines, side_file: sideFile };
@@ -40,5 +38,5 @@ export async function repair(options: RepairOptions, deps: CommandDeps): Promise
         : `ocrq: ${options.manifest}: moved ${plural(result.moved, 'corrupt line')} (line ${lines}) to ${sideFile}; kept ${plural(result.kept, 'row')}\n`,
     );
   }
-  return summary;
+  return { exitCode: 0, summary };
 }

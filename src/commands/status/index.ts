@@ -1,14 +1,12 @@
 import { resolve } from 'node:path';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
+import { ExitCode } from '../../errors.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
+import type { StatusOptions } from './options.js';
 
-export interface StatusOptions {
-  manifest: string;
-  json: boolean;
-  /** Skip corrupt lines instead of stopping. */
-  repair?: boolean;
-}
+export type { StatusOptions } from './options.js';
 
 export interface StatusSummary {
   jobs: number;
@@ -27,7 +25,7 @@ export const UNKNOWN_FAILURE_CODE = 'UNKNOWN';
 export const MAX_PENDING_SHOWN = 20;
 
 /** Counts the folded manifest. Reads only: takes no lock; holds the resume index, nothing per job besides. */
-export async function status(options: StatusOptions, deps: CommandDeps): Promise<StatusSummary> {
+export async function status(options: StatusOptions, deps: CommandDeps): Promise<CommandResult<StatusSummary>> {
   const manifest = resolve(deps.cwd, options.manifest);
   const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) });
   const summary = summarise(index.statuses());
@@ -35,7 +33,7 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   await writeToStream(deps.stdout, (async function* () {
     yield output;
   })());
-  return summary;
+  return { exitCode: ExitCode.Ok, summary };
 }
 
 function summarise(jobs: Iterable<[jobId: string, status: string, errorCode: string | undefined]>): StatusSummary {

@@ -8,12 +8,10 @@ import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../http/pacing/policy.js';
-import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
+import { prepareWebhooks, type PreparedWebhooks } from './listener.js';
+import type { SubmitOptions } from './options.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
-
-/** Deliveries in flight when the run ends get this long to be stored and answered. */
-const LISTENER_DRAIN_MS = 5_000;
-import { exitCodeForRun } from '../../exit-code.js';
+import { exitCodeForRun, signalStop } from '../../exit-code.js';
 import { CORRUPT_SUFFIX, repairManifest } from '../../manifest/repair.js';
 import { plural } from '../../output/format.js';
 import { Journal } from '../../manifest/jsonl.js';
@@ -22,57 +20,22 @@ import { readFoldedManifest } from '../../manifest/folded-view.js';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
-import { resultWriter, runPipeline, type RowSink } from '../../submit/pipeline.js';
+import { resultWriter, runPipeline } from '../../submit/pipeline.js';
+import { ManifestWriter } from '../../manifest/writer.js';
 import { resolveTarget, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
 import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
 
-export interface SubmitOptions {
-  paths: string[];
-  include: string[];
-  exclude: string[];
-  maxFileSize: number;
-  /** `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given). */
-  engine?: 'local';
-  provider?: ProviderName;
-  apiKey?: string;
-  baseUrl?: string;
-  /** `--option key=value` pairs. */
-  providerOptions: Record<string, string>;
-  rps?: number;
-  burst?: number;
-  concurrency?: number;
-  retries: number;
-  /** Stop waiting for remote results after this long; pending jobs stay `submitted` (exit 7). */
-  timeoutMs?: number;
-  noWait: boolean;
-  pollIntervalMs?: number;
-  /** `--listen [PORT]` and its companions; undefined without --listen. */
-  listen?: SubmitListenOptions;
-  workers?: number;
-  /** Time budget of one page in a document worker, in seconds. */
-  maxPageSeconds?: number;
-  /** Memory budget of one document worker, in bytes. */
-  maxWorkerMemory?: number;
-  lang: string;
-  langPath?: string;
-  dpi: number;
-  forceOcr: boolean;
-  out: string;
-  csv?: string;
-  resultsDir?: string;
-  retryFailed: boolean | string[];
-  force: boolean;
-  dryRun: boolean;
-  repair: boolean;
-  json: boolean;
-  quiet: boolean;
-}
+export type { SubmitOptions } from './options.js';
 
-export async function submit(options: SubmitOptions, deps: CommandDeps): Promise<RunSummary> {
+/** Deliveries in flight when the run ends get this long to be stored and answered. */
+const LISTENER_DRAIN_MS = 5_000;
+
+export async function submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult<RunSummary>> {
   const started = deps.now();
   await checkArguments(options, deps);
   if (!options.dryRun) await checkOutputs(options, deps);
@@ -95,20 +58,22 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     }
     // Validation (provider, key, options) and engine start-up come before the manifest is touched.
     target = await resolveTarget(targetOptions, { env: deps.env, config, onNotice: warn });
+    // One writer for the manifest: the pipeline, the target's submissions and the listener's deliveries all go
+    // through it.
     let index: ResumeIndex;
-    let sink: RowSink;
+    let writer: ManifestWriter;
     if (options.dryRun) {
       index = await readIndex(manifest, options.repair, warn);
-      sink = { append: async () => {} };
+      writer = ManifestWriter.discarding();
     } else {
       if (options.repair) await repairFirst(manifest, options.out, warn);
       const opened = await Journal.open(manifest, { repair: options.repair, onWarning: warn });
       journal = opened.journal;
       index = opened.index;
-      sink = journal;
+      writer = new ManifestWriter(journal);
     }
     if (webhooks && journal) {
-      const bound = await webhooks.start(journal, index, warn);
+      const bound = await webhooks.start(writer, index, warn);
       listener = bound.server;
       reporter.emit({ type: 'ready', url: bound.url });
     }
@@ -132,7 +97,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         documentsInFlight: options.dryRun ? 8 : targetOptions.engine === 'local' ? targetOptions.workers * 2 + 1 : targetOptions.concurrency,
       },
       {
-        sink,
+        writer,
         index,
         target,
         emit: (e) => reporter.emit(e),
@@ -150,11 +115,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     journal = null;
     if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
 
-    const stop = deps.signal.aborted
-      ? (`signal:${String(deps.signal.reason)}` as 'signal:SIGINT' | 'signal:SIGTERM')
-      : waitSignal?.aborted
-        ? 'timeout'
-        : null;
+    const stop = signalStop(deps.signal) ?? (waitSignal?.aborted ? 'timeout' : null);
     const elapsed = deps.now() - started;
     const summary: RunSummary = {
       files: counts.files,
@@ -177,7 +138,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       skipped_by_code: counts.skippedByCode,
     };
     reporter.emit({ type: 'summary', summary });
-    return summary;
+    return { exitCode: summary.exit_code, summary };
   } finally {
     await target?.close().catch(() => {});
     await listener?.close(LISTENER_DRAIN_MS).catch(() => {});

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { PROVIDER_REGISTRY, type ProviderName } from '../../providers/registry.js';
 import type { ConfigReader } from '../../config/file.js';
 import { ConfigError } from '../../errors.js';
-import type { Journal } from '../../manifest/jsonl.js';
+import type { ManifestWriter } from '../../manifest/writer.js';
 import type { ResumeIndex } from '../../manifest/resume-index.js';
 import { ResultBoard } from '../../results/board.js';
 import { makeVerifier, resolveSecrets } from '../../results/verifier.js';
@@ -26,7 +26,7 @@ export interface PreparedWebhooks {
   board: ResultBoard;
   /** Set once bound; read by the target at each submit. */
   callbackUrl: string | undefined;
-  start(journal: Journal, index: ResumeIndex, report: (message: string) => void): Promise<{ url: string; server: WebhookServer }>;
+  start(writer: ManifestWriter, index: ResumeIndex, report: (message: string) => void): Promise<{ url: string; server: WebhookServer }>;
 }
 
 /** Checks what the listener needs before anything else runs: a bad secret or URL stops the run before any submission. */
@@ -41,11 +41,11 @@ export function prepareWebhooks(provider: ProviderName, o: SubmitListenOptions, 
   const prepared: PreparedWebhooks = {
     board,
     callbackUrl: undefined,
-    async start(journal, index, report) {
+    async start(writer, index, report) {
       const server = await startWebhookServer({
         host: o.host,
         port: o.port,
-        journal,
+        writer,
         index,
         provider,
         verify: makeVerifier({ provider, secrets }),

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PROVIDER_REGISTRY, PROVIDERS, isProviderName, type ProviderName } from '../../providers/registry.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
+import { exitCodeForStop, signalStop } from '../../exit-code.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
 import {
   DEFAULT_SIGNATURE_HEADER,
@@ -20,21 +21,13 @@ import {
 } from '../../signature/index.js';
 import { verifyProviderDelivery } from '../../providers/signing.js';
 import type { CommandDeps } from '../deps.js';
+import type { CommandResult } from '../result.js';
+import type { VerifySignatureOptions } from './options.js';
 
-export interface VerifySignatureOptions {
-  secret?: string;
-  provider?: ProviderName;
-  scheme?: Scheme;
-  signature?: string;
-  /** "Name: value", as given to --header (repeatable). */
-  headers: string[];
-  toleranceSeconds?: number;
-  /** A path, '-' or undefined for stdin. */
-  file?: string;
-}
+export type { VerifySignatureOptions } from './options.js';
 
-export interface VerifySignatureResult {
-  exitCode: number;
+/** Whether the signature is valid, and why not. */
+export interface VerifySignatureSummary {
   valid: boolean;
   reason?: string;
 }
@@ -62,7 +55,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 type Plan = { kind: 'scheme'; scheme: Scheme; signatureHeader: string } | { kind: 'provider'; provider: ProviderName };
 type Headers = Record<string, string>;
 
-export async function verifySignatureCommand(options: VerifySignatureOptions, deps: CommandDeps): Promise<VerifySignatureResult> {
+export async function verifySignatureCommand(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult<VerifySignatureSummary>> {
   const fromFlag = options.secret !== undefined;
   const rawSecret = fromFlag ? options.secret : deps.env[WEBHOOK_SECRET_ENV];
   if (rawSecret === undefined || rawSecret.trim() === '') {
@@ -77,7 +70,7 @@ export async function verifySignatureCommand(options: VerifySignatureOptions, de
   const secret = checkedSecret(rawSecret, plan, fromFlag ? '--secret' : WEBHOOK_SECRET_ENV, deps);
   const body = await readBody(options.file, deps);
   if (body === null) {
-    return { exitCode: deps.signal.reason === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted, valid: false, reason: 'interrupted' };
+    return { exitCode: exitCodeForStop(signalStop(deps.signal) ?? 'signal:SIGINT'), summary: { valid: false, reason: 'interrupted' } };
   }
 
   const nowSeconds = Math.floor(deps.now() / 1000);
@@ -88,11 +81,11 @@ export async function verifySignatureCommand(options: VerifySignatureOptions, de
       : verifySignature({ scheme: plan.scheme, secret, body, headers, signatureHeader: plan.signatureHeader, toleranceSeconds, nowSeconds });
   if (result.valid) {
     await print(deps, 'valid\n');
-    return { exitCode: ExitCode.Ok, valid: true };
+    return { exitCode: ExitCode.Ok, summary: { valid: true } };
   }
   deps.stderr.write(`ocrq: ${result.detail}\n`);
   await print(deps, `invalid: ${result.reason}\n`);
-  return { exitCode: ExitCode.BadSignature, valid: false, reason: result.reason };
+  return { exitCode: ExitCode.BadSignature, summary: { valid: false, reason: result.reason } };
 }
 
 function checkSelectors(options: VerifySignatureOptions): void {

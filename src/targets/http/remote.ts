@@ -64,8 +64,8 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
       await Promise.all([http.close(), counter.close()]);
     },
     async process(doc, ctx): Promise<DocumentOutcome | PendingOutcome> {
-      if (!ctx.record) throw new InternalError('remote targets need a journal to record submissions');
-      const record = ctx.record;
+      if (!ctx.journal) throw new InternalError('remote targets need a journal to record submissions');
+      const journal = ctx.journal;
       const tag = contentTag(adapter.name, doc.sha256);
       const prev = ctx.previous;
       const stamp = Date.now();
@@ -90,7 +90,7 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
           key = prev.entry.idempotencyKey;
         } else {
           key = idempotencyKeyFor(tag, prev !== undefined, stamp);
-          await record({ job_id: intentId, status: 'submitted', idempotency_key: key });
+          await journal.intent(intentId, key);
         }
         try {
           const submitted = await adapter.submit(
@@ -109,11 +109,9 @@ export function createRemoteTarget(o: RemoteTargetOptions): Target {
           if (!(err instanceof ProviderRequestError)) throw err;
           return { ok: false, jobId: intentId, error: failure(err, doc) };
         }
-        await record({ job_id: jobId, status: 'submitted', idempotency_key: key, ...(state?.providerStatus !== undefined ? { provider_status: state.providerStatus } : {}) });
-        await record({ job_id: intentId, status: 'superseded', superseded_by: jobId });
-        if (prev && !prev.resume && prev.jobId !== intentId && prev.jobId !== jobId) {
-          await record({ job_id: prev.jobId, status: 'superseded', superseded_by: jobId });
-        }
+        await journal.submitted(jobId, key, state?.providerStatus);
+        await journal.superseded(intentId, jobId);
+        if (prev && !prev.resume && prev.jobId !== intentId && prev.jobId !== jobId) await journal.superseded(prev.jobId, jobId);
         ctx.onSubmitted?.();
       }
 

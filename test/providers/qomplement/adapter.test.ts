@@ -12,7 +12,8 @@ import { DEFAULT_RETRY_POLICY } from '../../../src/http/pacing/retry.js';
 import { ProviderHttp } from '../../../src/http/client.js';
 import { qomplement } from '../../../src/providers/qomplement/adapter.js';
 import { createRemoteTarget } from '../../../src/targets/http/remote.js';
-import type { RecordedRow } from '../../../src/targets/types.js';
+import type { ManifestRow } from '../../../src/manifest/types.js';
+import { ManifestWriter } from '../../../src/manifest/writer.js';
 import { startFakeProvider, type QomplementOptions } from '../../fakes/index.js';
 import { parseBoundary, parseMultipart, textField } from '../../fakes/multipart.js';
 import { captureIo } from '../../helpers/io.js';
@@ -158,9 +159,11 @@ describe('qomplement with a callback URL', () => {
     const target = createRemoteTarget({ adapter: qomplement, http, options: { output_format: 'json', file_field: 'file' }, noWait: false, callbackUrl: () => callbackUrl, pollInitialMs: 10, pollMaxMs: 20 });
     onTestFinished(() => target.close());
     const data = await fs.readFile(path.join(FIXTURES, 'images/invoice.png'));
-    const recorded: RecordedRow[] = [];
+    const recorded: ManifestRow[] = [];
     const doc = { sha256: sha256Hex(data), type: 'png' as const, data, source: 'docs/invoice.png' };
-    const process = () => target.process(doc, { signal: new AbortController().signal, record: async (row) => void recorded.push(row) });
+    const writer = new ManifestWriter({ append: async (row) => void recorded.push(row) });
+    const journal = writer.openDocument({ sha256: doc.sha256, type: doc.type, bytes: data.length, target: 'qomplement' }, [doc.source], Date.now);
+    const process = () => target.process(doc, { signal: new AbortController().signal, journal });
     return { fake, doc, recorded, process };
   }
 

@@ -1,0 +1,20 @@
+/** `ocrq export`'s options, and how parsed flags become them (cli.ts parses the flags and hands them here). */
+export interface ExportOptions {
+  manifest: string;
+  format: 'csv' | 'jsonl';
+  /** -o FILE, written atomically; default stdout. */
+  output?: string;
+  /** Skip corrupt lines instead of stopping. */
+  repair?: boolean;
+}
+
+/** Export's flags as commander parses them. */
+export interface ExportFlags {
+  format: 'csv' | 'jsonl';
+  output?: string;
+  repair?: boolean;
+}
+
+export function exportOptions(manifest: string, flags: ExportFlags): ExportOptions {
+  return { manifest, format: flags.format, output: flags.output, repair: Boolean(flags.repair) };
+}
