@@ -4,7 +4,7 @@
  * minutes, crash native code) happens here, where the run can see it, kill the process and start another.
  */
 import { Worker } from 'node:worker_threads';
-import { encodePgm, PdfDocument } from '../documents/pdf.js';
+import { encodePgm, imagesLeftOutSoFar, PdfDocument } from '../documents/pdf.js';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { decodeBmpToGray } from '../targets/local/bmp.js';
 import { RecognizeError, TesseractPool } from '../targets/local/tesseract.js';
@@ -35,6 +35,7 @@ setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGK
 
 function main(): void {
   new Worker(WATCHDOG, { eval: true }).unref();
+  imagesLeftOutSoFar(); // from now on, images pdf.js leaves out are counted (see readPage)
   process.on('disconnect', () => process.exit(0));
   // pdf.js may reject promises nobody awaits when a document is damaged; those are not this process's failure.
   process.on('unhandledRejection', (err) => process.stderr.write(`ignored rejection: ${String(err)}\n`));
@@ -115,12 +116,26 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
     const text = await pdf.readPageText(page).catch(() => '');
     if (isRealTextLayer(text)) return { source: 'text-layer', text, confidence: null };
   }
-  await pdf.renderSize(page, dpi, maxPixels);
-  const scanned = await pdf.scannedPageGray(page, dpi, maxPixels);
-  const gray = scanned ?? (await pdf.renderPageGray(page, dpi, maxPixels));
+  // A page too large for the pixel cap at `dpi` is read at the highest dpi that fits.
+  const used = await pdf.fitDpi(page, dpi, maxPixels);
+  const leftOutBefore = imagesLeftOutSoFar();
+  const scanned = await pdf.scannedPageGray(page, used, maxPixels);
+  const gray = scanned ?? (await pdf.renderPageGray(page, used, maxPixels));
+  if (used < dpi && imagesLeftOutSoFar() > leftOutBefore) {
+    // The page fits once reduced, but an image on it (its scan, typically) is itself over the cap and was not
+    // decoded: what is left to read is not the page.
+    throw new DocumentError(
+      ErrorCodes.LIMIT_EXCEEDED,
+      `${held.source}: page ${page} is over the limit of ${maxPixels} pixels at ${dpi} dpi, and an image on it is over the limit too, so it cannot be read at a lower dpi either`,
+      'limit',
+      'pixels',
+    );
+  }
   try {
-    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { user_defined_dpi: String(dpi) } });
-    return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
+    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { user_defined_dpi: String(used) } });
+    const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
+    if (used < dpi) reply.dpi = used;
+    return reply;
   } catch (err) {
     if (err instanceof RecognizeError) {
       throw new DocumentError(ErrorCodes.OCR_FAILED, `${held.source}: page ${page}: OCR failed (${err.message})`, 'engine');

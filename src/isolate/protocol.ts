@@ -14,7 +14,10 @@ export interface OpenTask {
   maxPixels: number;
 }
 
-/** One PDF page: its text layer when it holds real text, otherwise rendered at `dpi` and OCRed. */
+/**
+ * One PDF page: its text layer when it holds real text, otherwise rendered at `dpi` and OCRed; a page over
+ * `maxPixels` at `dpi` is rendered at the highest dpi that fits (not below MIN_RENDER_DPI).
+ */
 export interface PageTask {
   kind: 'page';
   page: number;
@@ -43,6 +46,8 @@ export interface PageReply {
   confidence: number | null;
   /** How an OCRed page's image was made: taken from the scan itself, or drawn on a canvas. */
   image?: 'scanned' | 'rendered' | 'file';
+  /** The dpi an OCRed PDF page was rendered at, when lower than the one asked for (to fit the pixel cap). */
+  dpi?: number;
 }
 
 export interface TaskReplies {

@@ -16,6 +16,8 @@ export interface PageResult {
   /** Mean word confidence 0-100 from the OCR engine; null for text-layer pages. */
   confidence: number | null;
   text: string;
+  /** The dpi an OCRed PDF page was rendered at, when lower than the result's `dpi` (to fit the pixel cap). */
+  dpi?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ export function pageResult(
 ): PageResult {
   const { value, worker } = reply;
   const result: PageResult = { page, source: value.source, confidence: value.confidence, text: value.text };
+  if (value.dpi !== undefined) result.dpi = value.dpi;
   if (value.source === 'text-layer') {
     engine.stats.textLayerPages++;
   } else {

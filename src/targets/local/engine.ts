@@ -37,7 +37,10 @@ export interface LocalEngineOptions {
   forceOcr: boolean;
   /** Per-document page cap (LIMIT_EXCEEDED above it). */
   maxPages?: number;
-  /** Per-page (rendered page or image) pixel cap (LIMIT_EXCEEDED above it). */
+  /**
+   * Per-page pixel cap: a PDF page over it at `dpi` is rendered at the highest dpi that fits (MIN_RENDER_DPI at the
+   * lowest); an image over it, or a page over it even at MIN_RENDER_DPI, fails LIMIT_EXCEEDED.
+   */
   maxPixels?: number;
   /** Time and memory budgets of the document workers. */
   budgets?: Budgets;
