@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { parseMemoryBudget, PROVIDERS } from './config/keys.js';
+import { parseConfidence, parseMemoryBudget, PROVIDERS } from './config/keys.js';
+import { DEFAULT_MIN_CONFIDENCE } from './targets/local/confidence.js';
 import { readStdinValue } from './config/stdin-value.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
@@ -66,6 +67,14 @@ function size(value: string): number {
   const n = parseSize(value);
   if (n === null || n <= 0) throw new InvalidArgumentError('expected a size such as 50MB, 1.5GiB or 1048576');
   return n;
+}
+
+function confidence(value: string): number {
+  try {
+    return parseConfidence(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function memoryBudget(value: string): number {
@@ -132,6 +141,7 @@ type RawSubmit = {
   workers?: number;
   maxPageSeconds?: number;
   maxWorkerMemory?: number;
+  minConfidence?: number;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -197,6 +207,7 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
     workers: raw.workers,
     maxPageSeconds: raw.maxPageSeconds,
     maxWorkerMemory: raw.maxWorkerMemory,
+    minConfidence: raw.minConfidence,
     lang: raw.lang,
     langPath: raw.langPath,
     dpi: raw.dpi,
@@ -215,7 +226,7 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
 
 export interface CommandRunners {
   submit(options: SubmitOptions, deps: CommandDeps): Promise<CommandResult>;
-  exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string }, deps: CommandDeps): Promise<CommandResult>;
+  exportManifest(options: { manifest: string; format: 'csv' | 'jsonl'; output?: string; lowConfidence?: boolean }, deps: CommandDeps): Promise<CommandResult>;
   status(options: { manifest: string; json: boolean }, deps: CommandDeps): Promise<CommandResult>;
   config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
   verifySignature(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult>;
@@ -294,6 +305,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--workers <n>', 'document workers, each a process with its own OCR engine (default: number of CPUs)', positiveInt('--workers'))
     .option('--max-page-seconds <n>', `time budget of one page (or image, or a PDF's opening) in a worker (default ${DEFAULT_PAGE_SECONDS})`, positiveNumber('--max-page-seconds'))
     .option('--max-worker-memory <size>', `memory budget of one document worker (default ${formatBytes(DEFAULT_WORKER_MEMORY)})`, memoryBudget)
+    .option('--min-confidence <n>', `mark OCRed pages whose mean word confidence is below this (0-100) as low confidence (default ${DEFAULT_MIN_CONFIDENCE})`, confidence)
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')
     .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)
@@ -322,8 +334,9 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .argument('<manifest>', 'manifest file')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
     .option('-o, --output <file>', 'write here (atomically) instead of stdout')
-    .action(async (manifest: string, raw: { format: 'csv' | 'jsonl'; output?: string }) => {
-      done(await runners.exportManifest({ manifest, format: raw.format, output: raw.output }, deps));
+    .option('--low-confidence', 'only documents with at least one page of low OCR confidence')
+    .action(async (manifest: string, raw: { format: 'csv' | 'jsonl'; output?: string; lowConfidence?: boolean }) => {
+      done(await runners.exportManifest({ manifest, format: raw.format, output: raw.output, lowConfidence: raw.lowConfidence }, deps));
     });
 
   program

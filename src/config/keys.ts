@@ -20,7 +20,7 @@ export const PROVIDER_KEY_ENV: Record<ProviderName, string> = {
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
 export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
-export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory'] as const;
+export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence'] as const;
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
 
 /** Every valid key, in the order `config list` prints them. */
@@ -93,6 +93,8 @@ export function parserFor(key: string): (value: string) => unknown {
       return parsePositiveNumber;
     case 'max_worker_memory':
       return parseMemoryBudget;
+    case 'min_confidence':
+      return parseConfidence;
     default:
       return parsePositiveInteger;
   }
@@ -122,6 +124,16 @@ export function parsePositiveInteger(value: string): number {
   const n = Number(s);
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n <= 0) {
     throw new UsageError(`expected a positive whole number, got ${quote(s)}`, 'use a whole number above 0, such as 4');
+  }
+  return n;
+}
+
+/** A confidence threshold: a number from 0 (no page is low) to 100. */
+export function parseConfidence(value: string): number {
+  const s = value.trim();
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s) || !Number.isFinite(n) || n > 100) {
+    throw new UsageError(`expected a confidence from 0 to 100, got ${quote(s)}`, 'use a number from 0 to 100, such as 50');
   }
   return n;
 }

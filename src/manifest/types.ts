@@ -18,6 +18,8 @@ export interface PageResult {
   text: string;
   /** The dpi an OCRed PDF page was rendered at, when lower than the result's `dpi` (to fit the pixel cap). */
   dpi?: number;
+  /** An OCRed page with text whose mean word confidence is below the run's threshold (`--min-confidence`). */
+  low_confidence?: true;
 }
 
 /**
@@ -66,4 +68,6 @@ export interface IndexEntry {
   unfinishedAttempts?: number;
   /** A later job replaced this one (an intent resolved, a failure retried): hidden from folded views. */
   superseded?: boolean;
+  /** Pages of the latest outcome marked low confidence (`low_confidence_pages`), when above 0. */
+  lowConfidencePages?: number;
 }

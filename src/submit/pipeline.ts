@@ -46,6 +46,7 @@ export interface PipelineDeps {
 
 export interface PipelineCounts extends DocumentCounts {
   alreadyDone: number;
+  lowConfidencePages: number;
   skippedByCode: Record<string, number>;
 }
 
@@ -63,6 +64,7 @@ class Pipeline {
     pending: 0,
     pages: 0,
     alreadyDone: 0,
+    lowConfidencePages: 0,
     processed: 0,
     failures: [],
     skippedByCode: {},
@@ -314,14 +316,18 @@ class Pipeline {
     };
     const sources = base.sources!;
     let row: ManifestRow;
+    // Written when above 0, and as 0 over an earlier outcome's count, so that a plain merge never keeps a stale one.
+    const lowConfidence = outcome.ok ? (outcome.lowConfidencePages ?? 0) : 0;
+    const lowConfidenceField = lowConfidence > 0 || job.previous?.entry.lowConfidencePages ? { low_confidence_pages: lowConfidence } : {};
     if (outcome.ok) {
-      row = { ...base, pages: outcome.pages, result: outcome.result };
+      row = { ...base, pages: outcome.pages, result: outcome.result, ...lowConfidenceField };
       if (outcome.text !== undefined) row.text = outcome.text;
       if (this.deps.writeResult) row.text_path = await this.deps.writeResult(outcome.jobId, row);
       this.counts.completed++;
       this.counts.pages += outcome.pages;
+      this.counts.lowConfidencePages += outcome.lowConfidencePages ?? 0;
     } else {
-      row = { ...base, error: outcome.error };
+      row = { ...base, error: outcome.error, ...lowConfidenceField };
       if (outcome.pages !== undefined) row.pages = outcome.pages;
       this.counts.failed++;
       this.counts.failures.push({ source, job_id: outcome.jobId, code: outcome.error.code, message: outcome.error.message });

@@ -30,6 +30,8 @@ export interface LocalTargetOptions {
   langPath?: string;
   dpi: number;
   forceOcr: boolean;
+  /** OCRed pages with a mean word confidence below this are marked low confidence. */
+  minConfidence: number;
 }
 
 export interface RemoteTargetSettings {
@@ -73,6 +75,7 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
     langPath: options.langPath,
     dpi: options.dpi,
     forceOcr: options.forceOcr,
+    minConfidence: options.minConfidence,
   });
 }
 

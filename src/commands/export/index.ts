@@ -15,6 +15,8 @@ export interface ExportOptions {
   output?: string;
   /** Skip corrupt lines instead of stopping. */
   repair?: boolean;
+  /** Only completed documents with at least one page of low OCR confidence (`low_confidence_pages`). */
+  lowConfidence?: boolean;
 }
 
 export interface ExportSummary {
@@ -36,6 +38,7 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
   let jobs = 0;
   const rows = (async function* (): AsyncGenerator<ManifestRow> {
     for await (const row of readFoldedManifest(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) })) {
+      if (options.lowConfidence && !hasLowConfidence(row)) continue;
       jobs += 1;
       yield row;
     }
@@ -51,6 +54,10 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
     } else await writeToStream(deps.stdout, lines);
   }
   return { jobs };
+}
+
+function hasLowConfidence(row: ManifestRow): boolean {
+  return row.status === 'completed' && typeof row.low_confidence_pages === 'number' && row.low_confidence_pages > 0;
 }
 
 async function* jsonLines(rows: AsyncIterable<ManifestRow>): AsyncGenerator<string> {

@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { isProviderName, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { isProviderName, parseConfidence, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from './constants.js';
+import { DEFAULT_MIN_CONFIDENCE } from '../../targets/local/confidence.js';
 import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
 
@@ -54,6 +55,8 @@ export interface SubmitOptions {
   maxPageSeconds?: number;
   /** Memory budget of one document worker, in bytes. */
   maxWorkerMemory?: number;
+  /** OCRed pages below this mean word confidence (0-100) are marked low confidence. */
+  minConfidence?: number;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -165,6 +168,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       exit_code: exitCodeForRun(counts, stop),
       already_done: counts.alreadyDone,
       processed: counts.processed,
+      low_confidence_pages: counts.lowConfidencePages,
       pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,
       dry_run: options.dryRun,
       interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
@@ -200,6 +204,7 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
       langPath: o.langPath,
       dpi: o.dpi,
       forceOcr: o.forceOcr,
+      minConfidence: setting(o.minConfidence, '--min-confidence', 'OCRQ_MIN_CONFIDENCE', 'defaults.min_confidence', parseConfidence, DEFAULT_MIN_CONFIDENCE),
     };
   }
   if (!isProviderName(provider)) throw new UsageError(`unknown provider "${String(provider)}" in defaults.provider`, `ocrq config set defaults.provider ${PROVIDERS.join('|')}`);

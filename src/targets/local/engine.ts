@@ -11,6 +11,7 @@ import { DEFAULT_BUDGETS, type Budgets } from '../../isolate/budgets.js';
 import { IsolatedPool, type PoolDocument, type PoolStats } from '../../isolate/pool.js';
 import type { PageResult } from '../../manifest/types.js';
 import type { DocumentOutcome, ProcessContext, Target, TargetDocument } from '../types.js';
+import { DEFAULT_MIN_CONFIDENCE } from './confidence.js';
 import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
 import { resolveLangData } from './lang-data.js';
@@ -35,6 +36,8 @@ export interface LocalEngineOptions {
   dpi: number;
   /** OCR every page, even those with a text layer. */
   forceOcr: boolean;
+  /** OCRed pages below this mean word confidence are marked `low_confidence` (default DEFAULT_MIN_CONFIDENCE). */
+  minConfidence?: number;
   /** Per-document page cap (LIMIT_EXCEEDED above it). */
   maxPages?: number;
   /**
@@ -96,6 +99,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       dpi: options.dpi > 0 ? options.dpi : DEFAULT_DPI,
       maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
       maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      minConfidence: options.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
     },
   };
   let documents = 0;
@@ -114,7 +118,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       try {
         const pages = doc.type === 'pdf' ? await processPdf(engine, doc, ctx, held) : await processImage(engine, doc, ctx, held);
         const result: LocalResult = { engine: 'tesseract.js', lang: options.lang, dpi: engine.options.dpi, pages };
-        return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result };
+        const lowConfidencePages = pages.filter((p) => p.low_confidence).length;
+        return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result, lowConfidencePages };
       } catch (err) {
         ctx.signal.throwIfAborted();
         return { ok: false, jobId: jobIdFor(doc.sha256), error: toFailure(err, doc) } satisfies DocumentOutcome;
