@@ -142,6 +142,7 @@ type RawSubmit = {
   maxPageSeconds?: number;
   maxWorkerMemory?: number;
   minConfidence?: number;
+  rotate?: boolean;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -208,6 +209,7 @@ export function normalizeSubmitOptions(paths: string[], raw: RawSubmit): SubmitO
     maxPageSeconds: raw.maxPageSeconds,
     maxWorkerMemory: raw.maxWorkerMemory,
     minConfidence: raw.minConfidence,
+    rotate: raw.rotate,
     lang: raw.lang,
     langPath: raw.langPath,
     dpi: raw.dpi,
@@ -306,6 +308,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--max-page-seconds <n>', `time budget of one page (or image, or a PDF's opening) in a worker (default ${DEFAULT_PAGE_SECONDS})`, positiveNumber('--max-page-seconds'))
     .option('--max-worker-memory <size>', `memory budget of one document worker (default ${formatBytes(DEFAULT_WORKER_MEMORY)})`, memoryBudget)
     .option('--min-confidence <n>', `mark OCRed pages whose mean word confidence is below this (0-100) as low confidence (default ${DEFAULT_MIN_CONFIDENCE})`, confidence)
+    .option('--rotate', 'detect the orientation of each OCRed page and turn it upright before reading it (slower)')
+    .option('--no-rotate', 'read pages as they are (the default)')
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', 'directory holding <lang>.traineddata(.gz) files')
     .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)

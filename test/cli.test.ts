@@ -62,6 +62,8 @@ describe('argv → options', () => {
     [['submit', 'd', '--force', '--dry-run', '--repair', '--json'], { paths: ['d'], force: true, dryRun: true, repair: true, json: true }],
     [['submit', 'd', '-q'], { paths: ['d'], quiet: true }],
     [['submit', 'd', '--min-confidence', '62.5'], { paths: ['d'], minConfidence: 62.5 }],
+    [['submit', 'd', '--rotate'], { paths: ['d'], rotate: true }],
+    [['submit', 'd', '--no-rotate'], { paths: ['d'], rotate: false }],
     [['submit', 'd', '--engine', 'local'], { paths: ['d'], engine: 'local' }],
     [
       ['submit', 'd', '--provider', 'ocrqueen', '--api-key', 'pk_x', '--base-url', 'http://127.0.0.1:9', '--option', 'a=1', '--option', 'b=x=y'],

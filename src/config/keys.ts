@@ -20,7 +20,7 @@ export const PROVIDER_KEY_ENV: Record<ProviderName, string> = {
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
 export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
-export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence'] as const;
+export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence', 'rotate'] as const;
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
 
 /** Every valid key, in the order `config list` prints them. */
@@ -95,6 +95,8 @@ export function parserFor(key: string): (value: string) => unknown {
       return parseMemoryBudget;
     case 'min_confidence':
       return parseConfidence;
+    case 'rotate':
+      return parseSwitch;
     default:
       return parsePositiveInteger;
   }
@@ -136,6 +138,16 @@ export function parseConfidence(value: string): number {
     throw new UsageError(`expected a confidence from 0 to 100, got ${quote(s)}`, 'use a number from 0 to 100, such as 50');
   }
   return n;
+}
+
+const SWITCH_VALUES: Record<string, boolean> = { true: true, false: false, on: true, off: false, yes: true, no: false, '1': true, '0': false };
+
+/** An on/off setting: true, false, on, off, yes, no, 1 or 0. */
+export function parseSwitch(value: string): boolean {
+  const s = value.trim().toLowerCase();
+  const on = SWITCH_VALUES[s];
+  if (on === undefined) throw new UsageError(`expected true or false, got ${quote(value.trim())}`, 'use true or false');
+  return on;
 }
 
 /** Smallest worker memory budget: a document worker with its OCR engine needs about this much before any page. */

@@ -48,6 +48,8 @@ export interface PageReply {
   image?: 'scanned' | 'rendered' | 'file';
   /** The dpi an OCRed PDF page was rendered at, when lower than the one asked for (to fit the pixel cap). */
   dpi?: number;
+  /** When orientation is detected: the clockwise turn given to the page before it was read. */
+  rotation?: 0 | 90 | 180 | 270;
 }
 
 export interface TaskReplies {
@@ -58,7 +60,7 @@ export interface TaskReplies {
 }
 
 export type ParentMessage =
-  | { type: 'init'; lang: LangData | null }
+  | { type: 'init'; lang: LangData | null; rotate?: boolean }
   | { type: 'task'; id: number; doc: string; source: string; data?: Uint8Array; task: Task }
   | { type: 'release'; doc: string };
 

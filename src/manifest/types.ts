@@ -18,6 +18,8 @@ export interface PageResult {
   text: string;
   /** The dpi an OCRed PDF page was rendered at, when lower than the result's `dpi` (to fit the pixel cap). */
   dpi?: number;
+  /** With `--rotate`: the clockwise turn (0, 90, 180, 270) that made the page upright before it was read. */
+  rotation?: 0 | 90 | 180 | 270;
   /** An OCRed page with text whose mean word confidence is below the run's threshold (`--min-confidence`). */
   low_confidence?: true;
 }

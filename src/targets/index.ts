@@ -32,6 +32,8 @@ export interface LocalTargetOptions {
   forceOcr: boolean;
   /** OCRed pages with a mean word confidence below this are marked low confidence. */
   minConfidence: number;
+  /** Detect each OCRed page's orientation and turn it upright first. */
+  rotate: boolean;
 }
 
 export interface RemoteTargetSettings {
@@ -76,6 +78,7 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
     dpi: options.dpi,
     forceOcr: options.forceOcr,
     minConfidence: options.minConfidence,
+    rotate: options.rotate,
   });
 }
 

@@ -21,7 +21,8 @@ function usageError(fn: () => unknown): UsageError {
 
 describe('config keys', () => {
   it('lists every provider field and every default', () => {
-    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 8);
+    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 9);
+    expect(CONFIG_KEYS).toContain('defaults.rotate');
     expect(CONFIG_KEYS).toContain('defaults.max_page_seconds');
     expect(CONFIG_KEYS).toContain('defaults.min_confidence');
     expect(CONFIG_KEYS).toContain('defaults.max_worker_memory');
@@ -70,6 +71,9 @@ describe('validateSetting', () => {
     expect(validateSetting('defaults.min_confidence', '50')).toBe(50);
     expect(validateSetting('defaults.min_confidence', '0')).toBe(0);
     expect(validateSetting('defaults.min_confidence', '100')).toBe(100);
+    expect(validateSetting('defaults.rotate', 'true')).toBe(true);
+    expect(validateSetting('defaults.rotate', ' Off ')).toBe(false);
+    expect(validateSetting('defaults.rotate', '1')).toBe(true);
     expect(validateSetting('defaults.max_worker_memory', '768MB')).toBe(768 * 1024 * 1024);
     expect(validateSetting('defaults.max_worker_memory', '1.5GiB')).toBe(1.5 * 1024 ** 3);
     expect(validateSetting('defaults.provider', 'leapocr')).toBe('leapocr');
@@ -90,6 +94,7 @@ describe('validateSetting', () => {
     ['defaults.min_confidence', '101'],
     ['defaults.min_confidence', '-1'],
     ['defaults.min_confidence', 'high'],
+    ['defaults.rotate', 'maybe'],
     ['defaults.max_worker_memory', 'lots'],
     ['defaults.max_worker_memory', '100MB'],
     ['defaults.provider', 'local'],
@@ -106,7 +111,7 @@ describe('validateSetting', () => {
   it('names the valid keys for an unknown key without echoing it', () => {
     const err = usageError(() => validateSetting('sk_live_ZZZZZZZZZZZZZZZZ', 'providers.ocrqueen.api_key'));
     expect(err.message).not.toContain('sk_live');
-    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence}');
+    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate}');
     expect(err.fix).toContain('providers.{ocrqueen,leapocr,docextract,qomplement,process-job}.{api_key,base_url,webhook_secret}');
     expect(usageError(() => validateSetting('providers.azure.api_key', 'x')).message).toBe('unknown provider in config key');
   });

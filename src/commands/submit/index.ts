@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { isProviderName, parseConfidence, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
+import { isProviderName, parseConfidence, parseMemoryBudget, parseSwitch, parsePositiveInteger, parsePositiveNumber, PROVIDERS, type ProviderName } from '../../config/keys.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from './constants.js';
 import { DEFAULT_MIN_CONFIDENCE } from '../../targets/local/confidence.js';
+import { DEFAULT_ROTATE } from '../../targets/local/orientation.js';
 import { prepareWebhooks, type PreparedWebhooks, type SubmitListenOptions } from './listener.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
 
@@ -57,6 +58,8 @@ export interface SubmitOptions {
   maxWorkerMemory?: number;
   /** OCRed pages below this mean word confidence (0-100) are marked low confidence. */
   minConfidence?: number;
+  /** `--rotate` (true) or `--no-rotate` (false): detect each OCRed page's orientation and turn it upright. */
+  rotate?: boolean;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -205,6 +208,7 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
       dpi: o.dpi,
       forceOcr: o.forceOcr,
       minConfidence: setting(o.minConfidence, '--min-confidence', 'OCRQ_MIN_CONFIDENCE', 'defaults.min_confidence', parseConfidence, DEFAULT_MIN_CONFIDENCE),
+      rotate: setting(o.rotate, '--rotate', 'OCRQ_ROTATE', 'defaults.rotate', parseSwitch, DEFAULT_ROTATE),
     };
   }
   if (!isProviderName(provider)) throw new UsageError(`unknown provider "${String(provider)}" in defaults.provider`, `ocrq config set defaults.provider ${PROVIDERS.join('|')}`);

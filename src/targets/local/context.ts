@@ -23,6 +23,7 @@ export function pageResult(
   const { value, worker } = reply;
   const result: PageResult = { page, source: value.source, confidence: value.confidence, text: value.text };
   if (value.dpi !== undefined) result.dpi = value.dpi;
+  if (value.rotation !== undefined) result.rotation = value.rotation;
   if (isLowConfidence(result, engine.options.minConfidence)) result.low_confidence = true;
   if (value.source === 'text-layer') {
     engine.stats.textLayerPages++;

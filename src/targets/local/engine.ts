@@ -36,6 +36,8 @@ export interface LocalEngineOptions {
   dpi: number;
   /** OCR every page, even those with a text layer. */
   forceOcr: boolean;
+  /** Detect each OCRed page's orientation (Tesseract OSD) and turn it upright before reading it. */
+  rotate?: boolean;
   /** OCRed pages below this mean word confidence are marked `low_confidence` (default DEFAULT_MIN_CONFIDENCE). */
   minConfidence?: number;
   /** Per-document page cap (LIMIT_EXCEEDED above it). */
@@ -89,7 +91,7 @@ export interface LocalResult {
 export async function createLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const langData = await resolveLangData(options.lang, options.langPath);
   const workers = options.workers > 0 ? Math.floor(options.workers) : os.availableParallelism();
-  const pool = await IsolatedPool.start({ workers, lang: langData, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
+  const pool = await IsolatedPool.start({ workers, lang: langData, rotate: options.rotate, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
   const stats: LocalEngineStats = { recognized: 0, byWorker: Array.from({ length: workers }, () => 0), textLayerPages: 0, scannedImagePages: 0, pool: pool.stats };
   const engine: EngineContext = {
     pool,
