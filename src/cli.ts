@@ -4,7 +4,8 @@
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
-import { parseMemoryBudget } from './config/keys.js';
+import { parseConfidence, parseMemoryBudget } from './config/keys.js';
+import { DEFAULT_MIN_CONFIDENCE } from './targets/local/confidence.js';
 import { PROVIDERS } from './providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
@@ -69,6 +70,14 @@ function size(value: string): number {
   const n = parseSize(value);
   if (n === null || n <= 0) throw new InvalidArgumentError('expected a size such as 50MB, 1.5GiB or 1048576');
   return n;
+}
+
+function confidence(value: string): number {
+  try {
+    return parseConfidence(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function memoryBudget(value: string): number {
@@ -158,6 +167,9 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--workers <n>', 'document workers, each a process with its own OCR engine (default: number of CPUs)', positiveInt('--workers'))
     .option('--max-page-seconds <n>', `time budget of one page (or image, or a PDF's opening) in a worker (default ${DEFAULT_PAGE_SECONDS})`, positiveNumber('--max-page-seconds'))
     .option('--max-worker-memory <size>', `memory budget of one document worker (default ${formatBytes(DEFAULT_WORKER_MEMORY)})`, memoryBudget)
+    .option('--min-confidence <n>', `mark OCRed pages whose mean word confidence is below this (0-100) as low confidence (default ${DEFAULT_MIN_CONFIDENCE})`, confidence)
+    .option('--rotate', 'detect the orientation of each OCRed page and turn it upright before reading it (slower)')
+    .option('--no-rotate', 'read pages as they are (the default)')
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', `folder of <lang>.traineddata(.gz) files, searched before installed @tesseract.js-data/<lang> packages (repeatable, or several joined with ${path.delimiter})`, collectFolders)
     .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)
@@ -182,6 +194,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
     .option('-o, --output <file>', 'write here (atomically) instead of stdout')
     .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
+    .option('--low-confidence', 'only documents with at least one page of low OCR confidence')
     .action(async (manifest: string, flags: ExportFlags) => {
       done(await runners.exportManifest(exportOptions(manifest, flags), deps));
     });

@@ -62,6 +62,9 @@ describe('argv → options', () => {
     [['submit', 'd', '--retry-failed', 'OCR_FAILED,PDF_INVALID'], { paths: ['d'], retryFailed: ['OCR_FAILED', 'PDF_INVALID'] }],
     [['submit', 'd', '--force', '--dry-run', '--repair', '--json'], { paths: ['d'], force: true, dryRun: true, repair: true, json: true }],
     [['submit', 'd', '-q'], { paths: ['d'], quiet: true }],
+    [['submit', 'd', '--min-confidence', '62.5'], { paths: ['d'], minConfidence: 62.5 }],
+    [['submit', 'd', '--rotate'], { paths: ['d'], rotate: true }],
+    [['submit', 'd', '--no-rotate'], { paths: ['d'], rotate: false }],
     [['submit', 'd', '--engine', 'local'], { paths: ['d'], engine: 'local' }],
     [
       ['submit', 'd', '--provider', 'ocrqueen', '--api-key', 'pk_x', '--base-url', 'http://127.0.0.1:9', '--option', 'a=1', '--option', 'b=x=y'],
@@ -82,13 +85,14 @@ describe('argv → options', () => {
   });
 
   it.each<[string[], string, unknown]>([
-    [['export', 'm.jsonl'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined, repair: false }],
-    [['export', 'm.jsonl', '--format', 'csv', '-o', 'x.csv', '--repair'], 'export', { manifest: 'm.jsonl', format: 'csv', output: 'x.csv', repair: true }],
-    [['export'], 'export', { manifest: 'ocrq-manifest.jsonl', format: 'jsonl', output: undefined, repair: false }],
+    [['export', 'm.jsonl'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined, repair: false, lowConfidence: false }],
+    [['export', 'm.jsonl', '--format', 'csv', '-o', 'x.csv', '--repair'], 'export', { manifest: 'm.jsonl', format: 'csv', output: 'x.csv', repair: true, lowConfidence: false }],
+    [['export'], 'export', { manifest: 'ocrq-manifest.jsonl', format: 'jsonl', output: undefined, repair: false, lowConfidence: false }],
     [['status', 'm.jsonl', '--json'], 'status', { manifest: 'm.jsonl', json: true, repair: false }],
     [['status', '--repair'], 'status', { manifest: 'ocrq-manifest.jsonl', json: false, repair: true }],
     [['repair'], 'repair', { manifest: 'ocrq-manifest.jsonl', json: false, quiet: false }],
     [['repair', 'm.jsonl', '--json'], 'repair', { manifest: 'm.jsonl', json: true, quiet: false }],
+    [['export', 'm.jsonl', '--low-confidence'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined, repair: false, lowConfidence: true }],
     [['config', 'set', 'providers.ocrqueen.api_key', '-'], 'config', { action: 'set', key: 'providers.ocrqueen.api_key', value: '-', json: false }],
     [['config', 'list', '--json'], 'config', { action: 'list', key: undefined, value: undefined, json: true }],
     [['config', 'path'], 'config', { action: 'path', key: undefined, value: undefined, json: false }],
@@ -128,6 +132,7 @@ describe('argv → options', () => {
     [['submit', 'd', '--listen', 'abc'], /not a port/],
     [['submit', 'd', '--webhook-secret', 'x'], /need --listen/],
     [['submit', 'd', '--rps', '0'], /--rps must be a number above 0/],
+    [['submit', 'd', '--min-confidence', '101'], /expected a confidence from 0 to 100/],
     [['submit', 'd', '--timeout', 'soon'], /expects a duration/],
     [['submit', 'd', '--json', '--quiet'], /cannot be combined/],
     [['submit', 'd', '--no-such-flag'], /unknown option/],

@@ -12,7 +12,7 @@ export const PROVIDER_KEY_ENV = Object.fromEntries(PROVIDERS.map((name) => [name
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
 export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
-export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory'] as const;
+export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence', 'rotate'] as const;
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
 
 /** Every valid key, in the order `config list` prints them. */
@@ -82,6 +82,10 @@ export function parserFor(key: string): (value: string) => unknown {
       return parsePositiveNumber;
     case 'max_worker_memory':
       return parseMemoryBudget;
+    case 'min_confidence':
+      return parseConfidence;
+    case 'rotate':
+      return parseSwitch;
     default:
       return parsePositiveInteger;
   }
@@ -113,6 +117,26 @@ export function parsePositiveInteger(value: string): number {
     throw new UsageError(`expected a positive whole number, got ${quote(s)}`, 'use a whole number above 0, such as 4');
   }
   return n;
+}
+
+/** A confidence threshold: a number from 0 (no page is low) to 100. */
+export function parseConfidence(value: string): number {
+  const s = value.trim();
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s) || !Number.isFinite(n) || n > 100) {
+    throw new UsageError(`expected a confidence from 0 to 100, got ${quote(s)}`, 'use a number from 0 to 100, such as 50');
+  }
+  return n;
+}
+
+const SWITCH_VALUES: Record<string, boolean> = { true: true, false: false, on: true, off: false, yes: true, no: false, '1': true, '0': false };
+
+/** An on/off setting: true, false, on, off, yes, no, 1 or 0. */
+export function parseSwitch(value: string): boolean {
+  const s = value.trim().toLowerCase();
+  const on = SWITCH_VALUES[s];
+  if (on === undefined) throw new UsageError(`expected true or false, got ${quote(value.trim())}`, 'use true or false');
+  return on;
 }
 
 /** Smallest worker memory budget: a document worker with its OCR engine needs about this much before any page. */

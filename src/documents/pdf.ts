@@ -11,6 +11,9 @@ import { DocumentError, ErrorCodes } from '../errors.js';
 /** Largest canvas side the renderer accepts. */
 export const MAX_CANVAS_SIDE = 32_767;
 
+/** Lowest resolution a page too large for the pixel cap at the asked dpi is rendered at; below it, it fails. */
+export const MIN_RENDER_DPI = 72;
+
 const PDF_POINTS_PER_INCH = 72;
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -29,9 +32,37 @@ function pdfjsAssetDir(): string {
 }
 const assetUrl = (name: string): string => path.join(pdfjsAssetDir(), name) + path.sep;
 
+/** pdf.js's warning for an image it leaves out of a page because it is over `maxImageSize`. */
+const IMAGE_LEFT_OUT = 'Image exceeded maximum allowed size and was removed';
+let imagesLeftOut = 0;
+let watchingImages = false;
+
+/**
+ * Starts counting the images pdf.js leaves out of pages because they are over the image pixel cap; returns the count
+ * so far (it only grows). pdf.js gives no other sign of it than a warning on `console.warn`, so from the first call its
+ * warnings are turned on for the documents this process opens, and taken off `console.warn`: that one is counted, the
+ * others are dropped as before, and whatever else is written there passes through. For processes that own their
+ * console (the document workers).
+ */
+export function imagesLeftOutSoFar(): number {
+  if (!watchingImages) {
+    watchingImages = true;
+    // eslint-disable-next-line no-console -- pdf.js reports left-out images only on the console
+    const write = console.warn.bind(console);
+    // eslint-disable-next-line no-console
+    console.warn = (...args: unknown[]) => {
+      const text = String(args[0]);
+      if (text.includes(IMAGE_LEFT_OUT)) imagesLeftOut++;
+      else if (!text.startsWith('Warning: ')) write(...args);
+    };
+  }
+  return imagesLeftOut;
+}
+
 /**
  * What ocrq hands pdf.js for every document: fonts, CMaps, ICC profiles and decoders from the installed package, no
- * system fonts and no eval, images above `maxImagePixels` left undecoded (-1: no limit), errors only.
+ * system fonts and no eval, images above `maxImagePixels` left undecoded (-1: no limit), errors only (and warnings
+ * once imagesLeftOutSoFar watches them).
  */
 export function documentParams(data: Uint8Array, maxImagePixels = -1) {
   return {
@@ -46,8 +77,8 @@ export function documentParams(data: Uint8Array, maxImagePixels = -1) {
     disableFontFace: true,
     isEvalSupported: false,
     maxImageSize: maxImagePixels,
-    // 0 = errors only: pdf.js prints warnings with console.log, which would land on stdout.
-    verbosity: 0,
+    // 0 = errors only: pdf.js prints warnings on the console. 1 = warnings too, taken off it by imagesLeftOutSoFar.
+    verbosity: watchingImages ? 1 : 0,
   };
 }
 
@@ -179,6 +210,37 @@ export class PdfDocument {
       );
     }
     return { width, height };
+  }
+
+  /**
+   * The resolution to render a page at: `dpi` when the page fits `maxPixels` and a canvas there; otherwise the highest
+   * whole dpi at which it fits, down to `minDpi` (or `dpi` itself when lower). A page that fits not even there is a
+   * DocumentError (LIMIT_EXCEEDED, reason `pixels`).
+   */
+  async fitDpi(pageNumber: number, dpi: number, maxPixels: number, minDpi = MIN_RENDER_DPI): Promise<number> {
+    const page = await this.getPage(pageNumber);
+    const { width, height } = page.getViewport({ scale: 1 });
+    const sizeAt = (d: number) => ({ w: Math.max(1, Math.round((width * d) / PDF_POINTS_PER_INCH)), h: Math.max(1, Math.round((height * d) / PDF_POINTS_PER_INCH)) });
+    const fits = (d: number) => {
+      const { w, h } = sizeAt(d);
+      return w * h <= maxPixels && w <= MAX_CANVAS_SIDE && h <= MAX_CANVAS_SIDE;
+    };
+    if (fits(dpi)) return dpi;
+    const floor = Math.min(minDpi, dpi);
+    const byArea = PDF_POINTS_PER_INCH * Math.sqrt(maxPixels / Math.max(1e-9, width * height));
+    const bySide = (PDF_POINTS_PER_INCH * MAX_CANVAS_SIDE) / Math.max(1e-9, width, height);
+    let fitted = Math.min(Math.floor(Math.min(byArea, bySide)) + 1, dpi - 1);
+    while (fitted >= floor && !fits(fitted)) fitted--;
+    if (fitted >= floor) return fitted;
+    const asked = sizeAt(dpi);
+    const lowest = sizeAt(floor);
+    throw new DocumentError(
+      ErrorCodes.LIMIT_EXCEEDED,
+      `${this.source}: page ${pageNumber} is ${asked.w}x${asked.h} pixels at ${dpi} dpi and still ${lowest.w}x${lowest.h} at ` +
+        `${floor} dpi, the lowest it is rendered at: over the limit of ${maxPixels} pixels (${MAX_CANVAS_SIDE} per side)`,
+      'limit',
+      'pixels',
+    );
   }
 
   /** Renders a page on white at `dpi` and returns it as grayscale; sizes are checked as in `renderSize`. */

@@ -4,11 +4,14 @@
  * minutes, crash native code) happens here, where the run can see it, kill the process and start another.
  */
 import { Worker } from 'node:worker_threads';
-import { encodePgm, PdfDocument } from '../documents/pdf.js';
+import type Tesseract from 'tesseract.js';
+import { encodePgm, imagesLeftOutSoFar, PdfDocument, type GrayImage } from '../documents/pdf.js';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { decodeBmpToGray } from './ocr/bmp.js';
+import { decodeGrayPng, detectRotation, shrinkGray, turnGray, type Rotation } from './ocr/orientation.js';
 import { RecognizeError, TesseractPool } from './ocr/tesseract.js';
 import { isRealTextLayer } from './ocr/text-layer.js';
+import { startOsdWorker, threadOf } from './ocr/worker.js';
 import type { ChildMessage, ImageTask, PageReply, PageTask, ParentMessage, Task, TaskReplies } from './protocol.js';
 
 interface HeldDocument {
@@ -19,6 +22,9 @@ interface HeldDocument {
 
 const docs = new Map<string, HeldDocument>();
 let ocr: TesseractPool | null = null;
+/** Orientation detection, when the run asked for it: started with the worker, started again if its thread dies. */
+let osd: Promise<Tesseract.Worker> | null = null;
+let rotate = false;
 
 const send = (message: ChildMessage): void => {
   process.send?.(message);
@@ -35,6 +41,7 @@ setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGK
 
 function main(): void {
   new Worker(WATCHDOG, { eval: true }).unref();
+  imagesLeftOutSoFar(); // from now on, images pdf.js leaves out are counted (see readPage)
   process.on('disconnect', () => process.exit(0));
   // pdf.js may reject promises nobody awaits when a document is damaged; those are not this process's failure.
   process.on('unhandledRejection', (err) => process.stderr.write(`ignored rejection: ${String(err)}\n`));
@@ -55,6 +62,8 @@ async function handle(message: ParentMessage): Promise<void> {
       try {
         if (message.lang) {
           ocr = await TesseractPool.start({ ...message.lang, workers: 1, onDiagnostic: (text) => process.stderr.write(text) });
+          rotate = Boolean(message.rotate);
+          if (rotate) await orientationDetector();
         }
         send({ type: 'ready' });
       } catch (err) {
@@ -109,18 +118,38 @@ function openPdf(held: HeldDocument, maxImagePixels?: number): Promise<PdfDocume
 
 async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> {
   const { page, dpi, maxPixels } = task;
+  let rotation: Rotation | undefined;
   const pdf = await openPdf(held, maxPixels);
   if (!task.forceOcr) {
     // A page whose text cannot be extracted may still render: try OCR before giving up on it.
     const text = await pdf.readPageText(page).catch(() => '');
     if (isRealTextLayer(text)) return { source: 'text-layer', text, confidence: null };
   }
-  await pdf.renderSize(page, dpi, maxPixels);
-  const scanned = await pdf.scannedPageGray(page, dpi, maxPixels);
-  const gray = scanned ?? (await pdf.renderPageGray(page, dpi, maxPixels));
+  // A page too large for the pixel cap at `dpi` is read at the highest dpi that fits.
+  const used = await pdf.fitDpi(page, dpi, maxPixels);
+  const leftOutBefore = imagesLeftOutSoFar();
+  const scanned = await pdf.scannedPageGray(page, used, maxPixels);
+  let gray = scanned ?? (await pdf.renderPageGray(page, used, maxPixels));
+  if (used < dpi && imagesLeftOutSoFar() > leftOutBefore) {
+    // The page fits once reduced, but an image on it (its scan, typically) is itself over the cap and was not
+    // decoded: what is left to read is not the page.
+    throw new DocumentError(
+      ErrorCodes.LIMIT_EXCEEDED,
+      `${held.source}: page ${page} is over the limit of ${maxPixels} pixels at ${dpi} dpi, and an image on it is over the limit too, so it cannot be read at a lower dpi either`,
+      'limit',
+      'pixels',
+    );
+  }
+  if (rotate) {
+    rotation = await uprightTurn(encodePgm(shrinkGray(gray)), held.source);
+    gray = turnGray(gray, rotation);
+  }
   try {
-    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { user_defined_dpi: String(dpi) } });
-    return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
+    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { user_defined_dpi: String(used) } });
+    const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
+    if (used < dpi) reply.dpi = used;
+    if (rotation !== undefined) reply.rotation = rotation;
+    return reply;
   } catch (err) {
     if (err instanceof RecognizeError) {
       throw new DocumentError(ErrorCodes.OCR_FAILED, `${held.source}: page ${page}: OCR failed (${err.message})`, 'engine');
@@ -134,19 +163,78 @@ async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply
   // BMPs in layouts decoded here skip the engine's own slow BMP path; the rest (RLE) take it, and any failure there
   // is the image's.
   let input = held.data;
+  let gray: GrayImage | null = null;
   let engineDecodesBmp = false;
   if (task.type === 'bmp') {
     const bmp = decodeBmpToGray(held.data);
-    if (bmp.ok) input = encodePgm(bmp.image);
-    else if (bmp.reason === 'invalid') throw invalid();
+    if (bmp.ok) {
+      gray = bmp.image;
+      input = encodePgm(gray);
+    } else if (bmp.reason === 'invalid') throw invalid();
     else engineDecodesBmp = true;
   }
   try {
-    const r = await recognizer().recognize({ prepare: async () => input });
-    return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
+    let rotation: Rotation | undefined;
+    let rotateRadians: number | undefined;
+    if (rotate) {
+      rotation = await uprightTurn(input, held.source);
+      if (rotation === 180 && !gray) {
+        // A half turn keeps the image's size: the engine turns it as it reads it.
+        rotateRadians = Math.PI;
+      } else if (rotation !== 0) {
+        // A quarter turn swaps width and height, which the engine's own turn does not: turn the pixels here, from
+        // the image as the engine decodes it.
+        gray ??= decodeGrayPng((await recognizer().recognize({ prepare: async () => input, output: 'grey' })).grey ?? Buffer.alloc(0));
+        if (gray) input = encodePgm(turnGray(gray, rotation));
+        else rotation = 0;
+      }
+    }
+    const r = await recognizer().recognize({ prepare: async () => input, rotateRadians });
+    const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
+    if (rotation !== undefined) reply.rotation = rotation;
+    return reply;
   } catch (err) {
     if (err instanceof RecognizeError && (err.unreadable || engineDecodesBmp)) throw invalid();
     throw err;
+  }
+}
+
+/** The OSD worker, started on first use and again after its thread dies; its output goes to diagnostics. */
+function orientationDetector(): Promise<Tesseract.Worker> {
+  if (osd) return osd;
+  const started = startOsdWorker();
+  osd = started;
+  started.then(
+    (worker) => {
+      const thread = threadOf(worker);
+      const lost = (): void => {
+        if (osd === started) osd = null;
+      };
+      thread.on('error', lost);
+      thread.on('exit', lost);
+      for (const stream of [thread.stdout, thread.stderr]) {
+        stream.unpipe();
+        stream.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+        stream.resume();
+      }
+    },
+    () => {
+      if (osd === started) osd = null;
+    },
+  );
+  return started;
+}
+
+/**
+ * The clockwise turn that makes a page upright; 0 when orientation cannot be told (too little text) or detection
+ * fails, so that the page is still read as it is.
+ */
+async function uprightTurn(image: Buffer, source: string): Promise<Rotation> {
+  try {
+    return await detectRotation(await orientationDetector(), image);
+  } catch (err) {
+    process.stderr.write(`${source}: orientation not detected (${(err as Error | null)?.message ?? String(err)})\n`);
+    return 0;
   }
 }
 

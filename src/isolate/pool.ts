@@ -40,6 +40,8 @@ export interface IsolatedPoolOptions {
   workers: number;
   /** Language data for OCR; null for workers that only open PDFs (page counts). */
   lang: LangData | null;
+  /** Detect each OCRed page's orientation and turn it upright first (an OSD worker beside the OCR one). */
+  rotate?: boolean;
   budgets: Budgets;
   /** Library diagnostics and worker stderr; dropped when absent. Never written to stdout. */
   onDiagnostic?: (text: string) => void;
@@ -264,7 +266,7 @@ export class IsolatedPool {
         }
         this.onExit(slot, code, signal);
       });
-      this.send(slot, { type: 'init', lang: this.options.lang });
+      this.send(slot, { type: 'init', lang: this.options.lang, rotate: Boolean(this.options.rotate) });
     });
   }
 

@@ -14,7 +14,10 @@ export interface OpenTask {
   maxPixels: number;
 }
 
-/** One PDF page: its text layer when it holds real text, otherwise rendered at `dpi` and OCRed. */
+/**
+ * One PDF page: its text layer when it holds real text, otherwise rendered at `dpi` and OCRed; a page over
+ * `maxPixels` at `dpi` is rendered at the highest dpi that fits (not below MIN_RENDER_DPI).
+ */
 export interface PageTask {
   kind: 'page';
   page: number;
@@ -43,6 +46,10 @@ export interface PageReply {
   confidence: number | null;
   /** How an OCRed page's image was made: taken from the scan itself, or drawn on a canvas. */
   image?: 'scanned' | 'rendered' | 'file';
+  /** The dpi an OCRed PDF page was rendered at, when lower than the one asked for (to fit the pixel cap). */
+  dpi?: number;
+  /** When orientation is detected: the clockwise turn given to the page before it was read. */
+  rotation?: 0 | 90 | 180 | 270;
 }
 
 export interface TaskReplies {
@@ -53,7 +60,7 @@ export interface TaskReplies {
 }
 
 export type ParentMessage =
-  | { type: 'init'; lang: LangData | null }
+  | { type: 'init'; lang: LangData | null; rotate?: boolean }
   | { type: 'task'; id: number; doc: string; source: string; data?: Uint8Array; task: Task }
   | { type: 'release'; doc: string };
 

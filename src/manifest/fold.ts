@@ -11,7 +11,7 @@ import { isSuperseded } from './intents.js';
 import type { ManifestRow } from './types.js';
 
 /** Fields that describe one outcome of a job; replaced together. */
-const OUTCOME_FIELDS = ['text', 'error', 'result', 'pages', 'text_path'] as const;
+const OUTCOME_FIELDS = ['text', 'error', 'result', 'pages', 'text_path', 'low_confidence_pages'] as const;
 
 /** Merges `row` into `folded` (mutated and returned); starts a new folded row when `folded` is undefined. */
 export function mergeRow(folded: ManifestRow | undefined, row: ManifestRow): ManifestRow {

@@ -35,6 +35,8 @@ export class ResumeIndex {
   private readonly otherStatuses = new Map<number, string>();
   private readonly errorCodes = new Map<number, string>();
   private readonly idempotencyKeys = new Map<number, string>();
+  /** `low_confidence_pages` of the latest outcome, for jobs where it is above 0. */
+  private readonly lowConfidencePages = new Map<number, number>();
   /** Attempts that started and never ended, for jobs whose latest status is `processing`. */
   private readonly unfinishedAttempts = new Map<number, number>();
   /** `target:sha256-prefix` → job id, for jobs whose id is not derived from their content. */
@@ -105,6 +107,10 @@ export class ResumeIndex {
     // A new outcome replaces the settings of the previous one.
     if ('text' in row || 'error' in row || 'settings' in row) this.settingsColumn[slot] = this.settingsId(settingsOfRow(row));
     if (typeof row.idempotency_key === 'string') this.idempotencyKeys.set(slot, row.idempotency_key);
+    // A new outcome (text or error) replaces the previous one's count, as in the fold (fold.ts).
+    const low = row.low_confidence_pages;
+    if (typeof low === 'number' && low > 0) this.lowConfidencePages.set(slot, low);
+    else if ('low_confidence_pages' in row || 'text' in row || 'error' in row) this.lowConfidencePages.delete(slot);
     if (row.status !== 'processing') this.unfinishedAttempts.delete(slot);
     else if (typeof row.unfinished_attempts === 'number') this.unfinishedAttempts.set(slot, row.unfinished_attempts);
     // The latest job written for a content holds it; a row marking a job superseded never does. Local job ids are
@@ -124,12 +130,12 @@ export class ResumeIndex {
     for (const [jobId, slot] of this.slots.ids()) if ((this.states[slot] & SUPERSEDED) === 0) yield [jobId, this.entry(slot)];
   }
 
-  /** Visible jobs' status and error code, without building entries: for counting a whole manifest. */
-  *statuses(): IterableIterator<[jobId: string, status: JobStatus, errorCode: string | undefined]> {
+  /** Visible jobs' status, error code and low-confidence pages, without building entries: for counting a whole manifest. */
+  *statuses(): IterableIterator<[jobId: string, status: JobStatus, errorCode: string | undefined, lowConfidencePages: number]> {
     for (const [jobId, slot] of this.slots.ids()) {
       const state = this.states[slot];
       if (state & SUPERSEDED) continue;
-      yield [jobId, this.statusOf(slot), this.errorCodes.get(slot)];
+      yield [jobId, this.statusOf(slot), this.errorCodes.get(slot), this.lowConfidencePages.get(slot) ?? 0];
     }
   }
 
@@ -176,6 +182,8 @@ export class ResumeIndex {
     if (errorCode !== undefined) entry.errorCode = errorCode;
     const key = this.idempotencyKeys.get(slot);
     if (key !== undefined) entry.idempotencyKey = key;
+    const low = this.lowConfidencePages.get(slot);
+    if (low !== undefined) entry.lowConfidencePages = low;
     const attempts = this.unfinishedAttempts.get(slot);
     if (attempts !== undefined) entry.unfinishedAttempts = attempts;
     if (state & SUPERSEDED) entry.superseded = true;

@@ -45,11 +45,15 @@ export interface CompletedOutcome {
   elapsedMs: number;
   /** With --results-dir: where the text was written. */
   textPath?: string;
+  /** Pages marked low confidence; written when above 0, and as 0 over an earlier outcome's count. */
+  lowConfidencePages?: number;
 }
 
 export interface FailedOutcome {
   error: DocumentFailure;
   pages?: number;
+  /** 0 over an earlier outcome's count of low-confidence pages, so that a plain merge never keeps a stale one. */
+  lowConfidencePages?: number;
   /** Left out for a document given up before it was opened. */
   elapsedMs?: number;
 }
@@ -122,6 +126,7 @@ export function completedRow(line: ContentLine, doc: DocumentFacts, outcome: Com
   set(row, 'result', outcome.result);
   set(row, 'text', outcome.text);
   set(row, 'text_path', outcome.textPath);
+  set(row, 'low_confidence_pages', outcome.lowConfidencePages);
   return row as Row;
 }
 
@@ -130,6 +135,7 @@ export function failedRow(line: ContentLine, doc: DocumentFacts, outcome: Failed
   set(row, 'elapsed_ms', outcome.elapsedMs);
   row.error = outcome.error;
   set(row, 'pages', outcome.pages);
+  set(row, 'low_confidence_pages', outcome.lowConfidencePages);
   return row as Row;
 }
 

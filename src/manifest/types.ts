@@ -16,6 +16,12 @@ export interface PageResult {
   /** Mean word confidence 0-100 from the OCR engine; null for text-layer pages. */
   confidence: number | null;
   text: string;
+  /** The dpi an OCRed PDF page was rendered at, when lower than the result's `dpi` (to fit the pixel cap). */
+  dpi?: number;
+  /** With `--rotate`: the clockwise turn (0, 90, 180, 270) that made the page upright before it was read. */
+  rotation?: 0 | 90 | 180 | 270;
+  /** An OCRed page with text whose mean word confidence is below the run's threshold (`--min-confidence`). */
+  low_confidence?: true;
 }
 
 /**
@@ -67,4 +73,6 @@ export interface IndexEntry {
   superseded?: boolean;
   /** The settings the job's outcome was made with (`settings` of its row), when known. */
   settings?: Readonly<Record<string, string>>;
+  /** Pages of the latest outcome marked low confidence (`low_confidence_pages`), when above 0. */
+  lowConfidencePages?: number;
 }

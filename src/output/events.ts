@@ -46,6 +46,8 @@ export interface RunSummary extends DocumentCounts {
   exit_code: number;
   /** Jobs already finished in the manifest and not processed again. */
   already_done: number;
+  /** Pages OCRed in this run with a mean word confidence under `--min-confidence`. */
+  low_confidence_pages: number;
   pages_per_second: number;
   dry_run: boolean;
   interrupted: boolean;

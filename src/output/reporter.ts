@@ -116,6 +116,7 @@ class JsonReporter implements Reporter {
         exit_code: s.exit_code,
         already_done: s.already_done,
         processed: s.processed,
+        low_confidence_pages: s.low_confidence_pages,
         pages_per_second: s.pages_per_second,
         dry_run: s.dry_run,
         interrupted: s.interrupted,
@@ -264,7 +265,8 @@ class TextReporter implements Reporter {
         `ocrq: ${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
           ` (${verb} ${s.processed}, ${s.already_done} already done)\n`,
       );
-      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s); manifest ${s.manifest}\n`);
+      const doubtful = s.low_confidence_pages ? `, ${plural(s.low_confidence_pages, 'page')} with low confidence` : '';
+      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s)${doubtful}; manifest ${s.manifest}\n`);
       const skipped = Object.entries(s.skipped_by_code);
       if (skipped.length) this.err.write(`ocrq: skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
     }

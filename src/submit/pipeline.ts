@@ -44,6 +44,7 @@ export interface PipelineDeps {
 
 export interface PipelineCounts extends DocumentCounts {
   alreadyDone: number;
+  lowConfidencePages: number;
   skippedByCode: Record<string, number>;
 }
 
@@ -61,6 +62,7 @@ class Pipeline {
     pending: 0,
     pages: 0,
     alreadyDone: 0,
+    lowConfidencePages: 0,
     processed: 0,
     failures: [],
     skippedByCode: {},
@@ -311,15 +313,19 @@ class Pipeline {
     }
     const line = journal.line(outcome.jobId);
     const elapsedMs = Math.round(now() - started);
+    // Written when above 0, and as 0 over an earlier outcome's count, so that a plain merge never keeps a stale one.
+    const low = outcome.ok ? (outcome.lowConfidencePages ?? 0) : 0;
+    const lowConfidencePages = low > 0 || job.previous?.entry.lowConfidencePages ? low : undefined;
     let row: Row;
     if (outcome.ok) {
-      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text };
+      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages };
       row = completedRow(line, journal.doc, completed);
       if (this.deps.writeResult) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.writeResult(outcome.jobId, row) });
       this.counts.completed++;
       this.counts.pages += outcome.pages;
+      this.counts.lowConfidencePages += outcome.lowConfidencePages ?? 0;
     } else {
-      row = failedRow(line, journal.doc, { elapsedMs, error: outcome.error, pages: outcome.pages });
+      row = failedRow(line, journal.doc, { elapsedMs, error: outcome.error, pages: outcome.pages, lowConfidencePages });
       this.counts.failed++;
       this.counts.failures.push({ source, job_id: outcome.jobId, code: outcome.error.code, message: outcome.error.message });
     }

@@ -18,6 +18,10 @@ export interface LocalTargetOptions {
   langPath?: string;
   dpi: number;
   forceOcr: boolean;
+  /** OCRed pages with a mean word confidence below this are marked low confidence. */
+  minConfidence: number;
+  /** Detect each OCRed page's orientation and turn it upright first. */
+  rotate: boolean;
 }
 
 export interface RemoteTargetSettings {
@@ -61,6 +65,8 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
     langPath: options.langPath,
     dpi: options.dpi,
     forceOcr: options.forceOcr,
+    minConfidence: options.minConfidence,
+    rotate: options.rotate,
   });
 }
 

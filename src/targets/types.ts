@@ -14,9 +14,10 @@ export interface TargetDocument {
 
 /** The end of a document's processing. `jobId` is the target's id for it (the provider's, for remote targets). */
 export type DocumentOutcome =
-  | { ok: true; jobId: string; text: string | undefined; pages: number; result: unknown; recorded?: boolean }
+  | { ok: true; jobId: string; text: string | undefined; pages: number; result: unknown; recorded?: boolean; lowConfidencePages?: number }
   | { ok: false; jobId: string; error: DocumentFailure; pages?: number; recorded?: boolean };
 // `recorded`: the webhook listener already journaled this outcome; the pipeline counts it without a second row.
+// `lowConfidencePages`: pages the engine read with a mean word confidence under the run's threshold.
 
 /** A remote job still running when waiting stopped (`--no-wait`, `--timeout`): recorded as `submitted`. */
 export interface PendingOutcome {

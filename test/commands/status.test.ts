@@ -41,6 +41,8 @@ describe('status', () => {
       by_status: { submitted: 1, processing: 1, completed: 1, failed: 3, skipped: 1 },
       failures_by_code: { PDF_INVALID: 2, UNKNOWN: 1 },
       pending: ['j3', 'j6'],
+      low_confidence_documents: 0,
+      low_confidence_pages: 0,
     };
     expect(result).toEqual({ exitCode: 0, summary: expected });
     expect(io.stdout()).toBe(`${JSON.stringify(expected)}\n`);
@@ -81,12 +83,38 @@ describe('status', () => {
       by_status: { submitted: 0, processing: 0, completed: 0, failed: 0, skipped: 0 },
       failures_by_code: {},
       pending: [],
+      low_confidence_documents: 0,
+      low_confidence_pages: 0,
     });
     await fs.writeFile(path.join(dir, 'odd.jsonl'), `${line('job\u001b[31m', 'submitted')}\n`);
     const human = captureIo(dir);
     await status({ manifest: 'odd.jsonl', json: false }, human.deps);
     expect(human.stdout()).toContain('job\\x1b[31m');
     expect(human.stdout()).not.toContain('\u001b');
+  });
+
+  it('counts completed documents with low-confidence pages, by their latest outcome', async () => {
+    const dir = await makeTempDir();
+    await fs.writeFile(
+      path.join(dir, 'm.jsonl'),
+      [
+        line('a', 'completed', { text: 'x', low_confidence_pages: 2 }),
+        line('b', 'completed', { text: 'y', low_confidence_pages: 1 }),
+        line('c', 'completed', { text: 'z' }),
+        // Redone (--force) and now read with confidence: the count is written as 0 over the old one.
+        line('d', 'completed', { text: 'w', low_confidence_pages: 4 }),
+        line('d', 'completed', { text: 'w', low_confidence_pages: 0 }),
+        // Redone and failed: the failure replaces the old outcome.
+        line('e', 'completed', { text: 'v', low_confidence_pages: 5 }),
+        line('e', 'failed', failure('OCR_FAILED')),
+        '',
+      ].join('\n'),
+    );
+    const io = captureIo(dir);
+    expect((await status({ manifest: 'm.jsonl', json: true }, io.deps)).summary).toMatchObject({ low_confidence_documents: 2, low_confidence_pages: 3 });
+    const human = captureIo(dir);
+    await status({ manifest: 'm.jsonl', json: false }, human.deps);
+    expect(human.stdout()).toContain('\nlow confidence: 3 pages in 2 documents (ocrq export --low-confidence lists them)\n');
   });
 
   it('keeps unknown statuses and odd codes as plain keys', async () => {

@@ -21,8 +21,10 @@ function usageError(fn: () => unknown): UsageError {
 
 describe('config keys', () => {
   it('lists every provider field and every default', () => {
-    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 7);
+    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 9);
+    expect(CONFIG_KEYS).toContain('defaults.rotate');
     expect(CONFIG_KEYS).toContain('defaults.max_page_seconds');
+    expect(CONFIG_KEYS).toContain('defaults.min_confidence');
     expect(CONFIG_KEYS).toContain('defaults.max_worker_memory');
     expect(CONFIG_KEYS).toContain('providers.process-job.webhook_secret');
     expect(CONFIG_KEYS).toContain('defaults.workers');
@@ -66,6 +68,12 @@ describe('validateSetting', () => {
     expect(validateSetting('defaults.concurrency', '16')).toBe(16);
     expect(validateSetting('defaults.workers', '2')).toBe(2);
     expect(validateSetting('defaults.max_page_seconds', '30')).toBe(30);
+    expect(validateSetting('defaults.min_confidence', '50')).toBe(50);
+    expect(validateSetting('defaults.min_confidence', '0')).toBe(0);
+    expect(validateSetting('defaults.min_confidence', '100')).toBe(100);
+    expect(validateSetting('defaults.rotate', 'true')).toBe(true);
+    expect(validateSetting('defaults.rotate', ' Off ')).toBe(false);
+    expect(validateSetting('defaults.rotate', '1')).toBe(true);
     expect(validateSetting('defaults.max_worker_memory', '768MB')).toBe(768 * 1024 * 1024);
     expect(validateSetting('defaults.max_worker_memory', '1.5GiB')).toBe(1.5 * 1024 ** 3);
     expect(validateSetting('defaults.provider', 'leapocr')).toBe('leapocr');
@@ -83,6 +91,10 @@ describe('validateSetting', () => {
     ['defaults.workers', '0x10'],
     ['defaults.workers', '99999999999999999999'],
     ['defaults.max_page_seconds', '0'],
+    ['defaults.min_confidence', '101'],
+    ['defaults.min_confidence', '-1'],
+    ['defaults.min_confidence', 'high'],
+    ['defaults.rotate', 'maybe'],
     ['defaults.max_worker_memory', 'lots'],
     ['defaults.max_worker_memory', '100MB'],
     ['defaults.provider', 'local'],
@@ -99,7 +111,7 @@ describe('validateSetting', () => {
   it('names the valid keys for an unknown key without echoing it', () => {
     const err = usageError(() => validateSetting('sk_live_ZZZZZZZZZZZZZZZZ', 'providers.ocrqueen.api_key'));
     expect(err.message).not.toContain('sk_live');
-    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory}');
+    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate}');
     expect(err.fix).toContain('providers.{ocrqueen,leapocr,docextract,qomplement,process-job}.{api_key,base_url,webhook_secret}');
     expect(usageError(() => validateSetting('providers.azure.api_key', 'x')).message).toBe('unknown provider in config key');
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   countPdfPages,
   encodePgm,
+  MIN_RENDER_DPI,
   pdfOpenError,
   PdfDocument,
   rgbaToGray,
@@ -98,6 +99,31 @@ describe('PdfDocument', () => {
       });
       await expect(pdf.renderPageGray(1, 300, 100_000_000)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
       expect(await pdf.renderSize(1, 10, 100_000_000)).toEqual({ width: 2000, height: 2000 });
+    } finally {
+      await pdf.close();
+    }
+  });
+
+  it('renders a page over the pixel cap at the highest dpi that fits, down to 72 dpi', async () => {
+    // 2000 pt (27.8 in) square, 200 in square, and a strip 20000 pt long that a canvas holds only up to 117 dpi.
+    const pdf = await PdfDocument.open(buildPdf([{ size: [2000, 2000] }, { size: [14_400, 14_400] }, { size: [1000, 20_000] }, { size: [612, 792] }]), 'big.pdf');
+    try {
+      expect(MIN_RENDER_DPI).toBe(72);
+      expect(await pdf.fitDpi(4, 300, 40_000_000)).toBe(300);
+      // 227 dpi: 6306 x 6306 = 39.8 MP; 228 dpi would be 40.1 MP.
+      expect(await pdf.fitDpi(1, 300, 40_000_000)).toBe(227);
+      expect(await pdf.renderSize(1, 227, 40_000_000)).toEqual({ width: 6306, height: 6306 });
+      await expect(pdf.renderSize(1, 228, 40_000_000)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+      expect(await pdf.fitDpi(3, 300, 1e9)).toBe(117);
+      // At 72 dpi the 200-inch page is still 14400 x 14400 pixels: it fails, naming both sizes.
+      await expect(pdf.fitDpi(2, 300, 100_000_000)).rejects.toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        category: 'limit',
+        reason: 'pixels',
+        message: 'big.pdf: page 2 is 60000x60000 pixels at 300 dpi and still 14400x14400 at 72 dpi, the lowest it is rendered at: over the limit of 100000000 pixels (32767 per side)',
+      });
+      // A dpi asked for below the floor is the floor.
+      await expect(pdf.fitDpi(1, 50, 1_000_000)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', message: expect.stringContaining('at 50 dpi, the lowest') });
     } finally {
       await pdf.close();
     }

@@ -25,6 +25,7 @@ const summary: RunSummary = {
   elapsed_ms: 1000,
   exit_code: 3,
   already_done: 0,
+  low_confidence_pages: 0,
   processed: 2,
   pages_per_second: 2,
   dry_run: false,
@@ -81,6 +82,19 @@ describe('reporters', () => {
     r.emit({ type: 'summary', summary: { ...summary, documents: 1, files: 1, duplicates: 1, pages: 1, completed: 1, failed: 0, skipped: 0, failures: [] } });
     expect(io.err()).toContain('ocrq: 1 document from 1 input: 1 completed, 0 failed, 0 skipped, 1 duplicate');
     expect(io.err()).toContain('ocrq: 1 page in ');
+    expect(io.err()).not.toContain('low confidence');
+  });
+
+  it('counts pages read with low confidence in the summary, on stderr and in --json', () => {
+    const plain = streams();
+    createReporter('plain', plain).emit({ type: 'summary', summary: { ...summary, pages: 5, low_confidence_pages: 3 } });
+    expect(plain.err()).toMatch(/ocrq: 5 pages in .* \(2\.00 pages\/s\), 3 pages with low confidence; manifest m\.jsonl\n/u);
+    const one = streams();
+    createReporter('plain', one).emit({ type: 'summary', summary: { ...summary, low_confidence_pages: 1 } });
+    expect(one.err()).toContain(', 1 page with low confidence;');
+    const json = streams();
+    createReporter('json', json).emit({ type: 'summary', summary: { ...summary, low_confidence_pages: 3 } });
+    expect(JSON.parse(json.out())).toMatchObject({ type: 'summary', low_confidence_pages: 3 });
   });
 
   it('--json: NDJSON on stdout, periodic progress events, and the summary envelope last', () => {

@@ -31,6 +31,7 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
   let jobs = 0;
   const rows = (async function* (): AsyncGenerator<ManifestRow> {
     for await (const row of readFoldedManifest(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) })) {
+      if (options.lowConfidence && !hasLowConfidence(row)) continue;
       jobs += 1;
       yield row;
     }
@@ -46,6 +47,10 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
     } else await writeToStream(deps.stdout, lines);
   }
   return { exitCode: ExitCode.Ok, summary: { jobs } };
+}
+
+function hasLowConfidence(row: ManifestRow): boolean {
+  return row.status === 'completed' && typeof row.low_confidence_pages === 'number' && row.low_confidence_pages > 0;
 }
 
 async function* jsonLines(rows: AsyncIterable<ManifestRow>): AsyncGenerator<string> {

@@ -6,6 +6,8 @@ export interface ExportOptions {
   output?: string;
   /** Skip corrupt lines instead of stopping. */
   repair?: boolean;
+  /** Only completed documents with at least one page of low OCR confidence (`low_confidence_pages`). */
+  lowConfidence?: boolean;
 }
 
 /** Export's flags as commander parses them. */
@@ -13,8 +15,9 @@ export interface ExportFlags {
   format: 'csv' | 'jsonl';
   output?: string;
   repair?: boolean;
+  lowConfidence?: boolean;
 }
 
 export function exportOptions(manifest: string, flags: ExportFlags): ExportOptions {
-  return { manifest, format: flags.format, output: flags.output, repair: Boolean(flags.repair) };
+  return { manifest, format: flags.format, output: flags.output, repair: Boolean(flags.repair), lowConfidence: Boolean(flags.lowConfidence) };
 }

@@ -14,6 +14,9 @@ export interface StatusSummary {
   failures_by_code: Record<string, number>;
   /** Job ids still submitted or processing, in manifest order. */
   pending: string[];
+  /** Completed documents with at least one page read with low OCR confidence, and those pages. */
+  low_confidence_documents: number;
+  low_confidence_pages: number;
 }
 
 /** Statuses always present in `by_status` (with 0), in this order; any others follow. */
@@ -36,13 +39,19 @@ export async function status(options: StatusOptions, deps: CommandDeps): Promise
   return { exitCode: ExitCode.Ok, summary };
 }
 
-function summarise(jobs: Iterable<[jobId: string, status: string, errorCode: string | undefined]>): StatusSummary {
+function summarise(jobs: Iterable<[jobId: string, status: string, errorCode: string | undefined, lowConfidencePages: number]>): StatusSummary {
   const byStatus = new Map<string, number>(KNOWN_STATUSES.map((s) => [s, 0]));
   const failures = new Map<string, number>();
   const pending: string[] = [];
   let count = 0;
-  for (const [jobId, status, errorCode] of jobs) {
+  let lowDocuments = 0;
+  let lowPages = 0;
+  for (const [jobId, status, errorCode, lowConfidencePages] of jobs) {
     count++;
+    if (status === 'completed' && lowConfidencePages > 0) {
+      lowDocuments++;
+      lowPages += lowConfidencePages;
+    }
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     if (status === 'failed') {
       const code = errorCode ?? UNKNOWN_FAILURE_CODE;
@@ -56,6 +65,8 @@ function summarise(jobs: Iterable<[jobId: string, status: string, errorCode: str
     by_status: Object.fromEntries(byStatus),
     failures_by_code: Object.fromEntries([...failures].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
     pending,
+    low_confidence_documents: lowDocuments,
+    low_confidence_pages: lowPages,
   };
 }
 
@@ -76,6 +87,11 @@ function formatTable(name: string, summary: StatusSummary): string {
   };
   section('', summary.by_status, false);
   section('failures by code:', summary.failures_by_code, false);
+  if (summary.low_confidence_pages > 0) {
+    const pages = `${summary.low_confidence_pages} ${summary.low_confidence_pages === 1 ? 'page' : 'pages'}`;
+    const docs = `${summary.low_confidence_documents} ${summary.low_confidence_documents === 1 ? 'document' : 'documents'}`;
+    lines.push(`low confidence: ${pages} in ${docs} (ocrq export --low-confidence lists them)`);
+  }
   if (summary.pending.length > 0) {
     lines.push(`pending (${summary.pending.length}):`);
     for (const jobId of summary.pending.slice(0, MAX_PENDING_SHOWN)) lines.push(`  ${printable(jobId)}`);

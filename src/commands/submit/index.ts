@@ -1,13 +1,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { parseMemoryBudget, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
+import { parseConfidence, parseMemoryBudget, parseSwitch, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../http/pacing/policy.js';
+import { DEFAULT_MIN_CONFIDENCE } from '../../targets/local/confidence.js';
+import { DEFAULT_ROTATE } from '../../isolate/ocr/orientation.js';
 import { prepareWebhooks, type PreparedWebhooks } from './listener.js';
 import type { SubmitOptions } from './options.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
@@ -130,6 +132,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       exit_code: exitCodeForRun(counts, stop),
       already_done: counts.alreadyDone,
       processed: counts.processed,
+      low_confidence_pages: counts.lowConfidencePages,
       pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,
       dry_run: options.dryRun,
       interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
@@ -165,6 +168,8 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
       langPath: o.langPath,
       dpi: o.dpi,
       forceOcr: o.forceOcr,
+      minConfidence: setting(o.minConfidence, '--min-confidence', 'OCRQ_MIN_CONFIDENCE', 'defaults.min_confidence', parseConfidence, DEFAULT_MIN_CONFIDENCE),
+      rotate: setting(o.rotate, '--rotate', 'OCRQ_ROTATE', 'defaults.rotate', parseSwitch, DEFAULT_ROTATE),
     };
   }
   if (!isProviderName(provider)) throw new UsageError(`unknown provider "${String(provider)}" in defaults.provider`, `ocrq config set defaults.provider ${PROVIDERS.join('|')}`);

@@ -36,6 +36,10 @@ export interface SubmitOptions {
   maxPageSeconds?: number;
   /** Memory budget of one document worker, in bytes. */
   maxWorkerMemory?: number;
+  /** OCRed pages below this mean word confidence (0-100) are marked low confidence. */
+  minConfidence?: number;
+  /** `--rotate` (true) or `--no-rotate` (false): detect each OCRed page's orientation and turn it upright. */
+  rotate?: boolean;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -78,6 +82,8 @@ export type SubmitFlags = {
   workers?: number;
   maxPageSeconds?: number;
   maxWorkerMemory?: number;
+  minConfidence?: number;
+  rotate?: boolean;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -144,6 +150,8 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     workers: raw.workers,
     maxPageSeconds: raw.maxPageSeconds,
     maxWorkerMemory: raw.maxWorkerMemory,
+    minConfidence: raw.minConfidence,
+    rotate: raw.rotate,
     lang: raw.lang,
     langPath: raw.langPath,
     dpi: raw.dpi,

@@ -27,6 +27,15 @@ export function defaultLangPath(): string {
   return path.join(path.dirname(pkg), '4.0.0_best_int');
 }
 
+/**
+ * The orientation and script detection (OSD) model bundled with ocrq (`@tesseract.js-data/osd`): a legacy-engine
+ * model, read by a worker of its own (startOsdWorker).
+ */
+export function osdLangPath(): string {
+  const pkg = createRequire(import.meta.url).resolve('@tesseract.js-data/osd/package.json');
+  return path.join(path.dirname(pkg), '4.0.0');
+}
+
 async function readIfPresent(file: string): Promise<Buffer | null> {
   try {
     return await readFile(file);

@@ -22,6 +22,10 @@ export interface OcrTask {
   prepare(): Promise<Buffer>;
   /** Tesseract parameters for this image only, e.g. `user_defined_dpi`. */
   parameters?: Record<string, string>;
+  /** Turn the image by this angle (clockwise) before reading it; the image keeps its width and height. */
+  rotateRadians?: number;
+  /** `grey`: recognize nothing, hand back the image as the engine decoded it (an 8-bit grayscale PNG). */
+  output?: 'text' | 'grey';
   signal?: AbortSignal;
 }
 
@@ -31,6 +35,8 @@ export interface OcrResult {
   confidence: number;
   /** Index of the worker that recognized the image. */
   worker: number;
+  /** With `output: 'grey'`: the decoded image as a PNG. */
+  grey?: Buffer;
 }
 
 /** The engine could not recognize an image; `unreadable` when the image itself could not be decoded. */
@@ -215,13 +221,16 @@ export class TesseractPool {
     job.image = undefined;
     this.stats.recognized++;
     this.stats.byWorker[slot.index]++;
+    const { parameters, rotateRadians, output } = job.task;
+    const options = rotateRadians ? { ...parameters, rotateRadians } : (parameters ?? {});
     slot
-      .worker!.recognize(image, job.task.parameters ?? {}, { text: true })
+      .worker!.recognize(image, options, output === 'grey' ? { text: false, imageGrey: true } : { text: true })
       .then(
         ({ data }) => {
           if (slot.job !== job) return;
           slot.job = null;
-          job.resolve({ text: data.text, confidence: data.confidence, worker: slot.index });
+          const grey = typeof data.imageGrey === 'string' ? Buffer.from(data.imageGrey.slice(data.imageGrey.indexOf(',') + 1), 'base64') : undefined;
+          job.resolve({ text: data.text ?? '', confidence: data.confidence, worker: slot.index, grey });
           // The job may have settled already (aborted): the freed worker still needs new work.
           this.pump();
         },

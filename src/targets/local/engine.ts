@@ -11,6 +11,7 @@ import { DEFAULT_BUDGETS, type Budgets } from '../../isolate/budgets.js';
 import { IsolatedPool, type PoolDocument, type PoolStats } from '../../isolate/pool.js';
 import type { PageResult } from '../../manifest/types.js';
 import type { DocumentOutcome, ProcessContext, Target, TargetDocument } from '../types.js';
+import { DEFAULT_MIN_CONFIDENCE } from './confidence.js';
 import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
 import { disposeLangData, resolveLangData } from '../../isolate/ocr/lang-data.js';
@@ -35,9 +36,16 @@ export interface LocalEngineOptions {
   dpi: number;
   /** OCR every page, even those with a text layer. */
   forceOcr: boolean;
+  /** Detect each OCRed page's orientation (Tesseract OSD) and turn it upright before reading it. */
+  rotate?: boolean;
+  /** OCRed pages below this mean word confidence are marked `low_confidence` (default DEFAULT_MIN_CONFIDENCE). */
+  minConfidence?: number;
   /** Per-document page cap (LIMIT_EXCEEDED above it). */
   maxPages?: number;
-  /** Per-page (rendered page or image) pixel cap (LIMIT_EXCEEDED above it). */
+  /**
+   * Per-page pixel cap: a PDF page over it at `dpi` is rendered at the highest dpi that fits (MIN_RENDER_DPI at the
+   * lowest); an image over it, or a page over it even at MIN_RENDER_DPI, fails LIMIT_EXCEEDED.
+   */
   maxPixels?: number;
   /** Time and memory budgets of the document workers. */
   budgets?: Budgets;
@@ -85,7 +93,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const workers = options.workers > 0 ? Math.floor(options.workers) : os.availableParallelism();
   let pool: IsolatedPool;
   try {
-    pool = await IsolatedPool.start({ workers, lang: langData, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
+    pool = await IsolatedPool.start({ workers, lang: langData, rotate: options.rotate, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
   } catch (err) {
     await disposeLangData(langData);
     throw err;
@@ -99,6 +107,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       dpi: options.dpi > 0 ? options.dpi : DEFAULT_DPI,
       maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
       maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      minConfidence: options.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
     },
   };
   let documents = 0;
@@ -117,7 +126,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       try {
         const pages = doc.type === 'pdf' ? await processPdf(engine, doc, ctx, held) : await processImage(engine, doc, ctx, held);
         const result: LocalResult = { engine: 'tesseract.js', lang: options.lang, dpi: engine.options.dpi, pages };
-        return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result };
+        const lowConfidencePages = pages.filter((p) => p.low_confidence).length;
+        return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result, lowConfidencePages };
       } catch (err) {
         ctx.signal.throwIfAborted();
         return { ok: false, jobId: jobIdFor(doc.sha256), error: toFailure(err, doc) } satisfies DocumentOutcome;

@@ -163,8 +163,9 @@ describe('local engine limits and control', () => {
       ok: false,
       error: { code: 'LIMIT_EXCEEDED', category: 'limit', message: 'long.pdf: PDF has 6 pages, over the limit of 5' },
     });
-    const huge = await run(doc(buildPdf([{ size: [2000, 2000] }]), 'pdf', 'poster.pdf'));
-    expect(huge.outcome).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED', category: 'limit' } });
+    // 100 in square: over the cap even at 72 dpi, the lowest a page is rendered at (smaller posters are read at a lower dpi).
+    const huge = await run(doc(buildPdf([{ size: [7200, 7200] }]), 'pdf', 'poster.pdf'));
+    expect(huge.outcome).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED', category: 'limit', reason: 'pixels' } });
     const png = Buffer.from(drawText(['x'], 100, 50).encode('png'));
     png.writeUInt32BE(30_000, 16);
     png.writeUInt32BE(30_000, 20);

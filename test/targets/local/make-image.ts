@@ -9,6 +9,8 @@ interface CanvasModule {
       fillRect(x: number, y: number, w: number, h: number): void;
       fillText(text: string, x: number, y: number): void;
       getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      createImageData(w: number, h: number): { data: Uint8ClampedArray };
+      putImageData(image: { data: Uint8ClampedArray }, x: number, y: number): void;
     };
     encodeSync(format: 'png' | 'jpeg' | 'webp' | 'gif', quality?: number): Buffer;
   };
@@ -97,4 +99,22 @@ export function encodeTiffGray(width: number, height: number, gray: Uint8Array, 
   });
   out.set(gray, dataStart);
   return out;
+}
+
+/**
+ * Random black dots on white, `density` of the pixels, the same for the same seed: a page with nothing to read, from
+ * which the OCR engine still makes words, with a low confidence.
+ */
+export function drawNoise(width: number, height: number, density: number, seed = 7): Buffer {
+  const canvas = canvasModule.createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(width, height);
+  let state = seed >>> 0;
+  for (let i = 0; i < width * height; i++) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    const value = state / 2 ** 32 < density ? 0 : 255;
+    image.data.set([value, value, value, 255], i * 4);
+  }
+  ctx.putImageData(image, 0, 0);
+  return canvas.encodeSync('png');
 }

@@ -6,6 +6,8 @@ export interface PdfPageSpec {
   lines?: string[];
   /** A JPEG drawn over the whole page: a scanned page. */
   jpeg?: { data: Buffer; width: number; height: number };
+  /** Where the JPEG is drawn instead, in points: [x, y, width, height] from the bottom left. */
+  place?: [number, number, number, number];
   /** Page size in points; default US Letter. */
   size?: [number, number];
 }
@@ -97,7 +99,8 @@ export function buildPdf(pages: PdfPageSpec[], options: { userPassword?: string 
         page.jpeg.data,
       );
       resources.push(`/XObject << /Im1 ${img} 0 R >>`);
-      content += `q ${w} 0 0 ${h} 0 0 cm /Im1 Do Q\n`;
+      const [x, y, iw, ih] = page.place ?? [0, 0, w, h];
+      content += `q ${iw} 0 0 ${ih} ${x} ${y} cm /Im1 Do Q\n`;
     }
     if (page.lines?.length) {
       content += 'BT /F1 14 Tf 72 ' + (h - 72) + ' Td 20 TL\n';
