@@ -336,6 +336,19 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     });
 
   program
+    .command('merge')
+    .description('join the manifests of shards (submit --shard K/N) into one: one job per content, sources united')
+    .argument('<manifests...>', 'manifest files, folders of them, or quoted globs')
+    .requiredOption('-o, --out <file>', 'the merged manifest (written atomically; never one of the inputs)')
+    .option('--csv <file>', 'also write the CSV view of the merged manifest')
+    .option('--json', 'print NDJSON: one line per input manifest, then the summary')
+    .option('-q, --quiet', 'print only errors')
+    .action(async (inputs: string[], raw: { out: string; csv?: string; json?: boolean; quiet?: boolean }) => {
+      const { mergeCommand } = await import('./commands/merge/index.js');
+      done(await mergeCommand({ inputs, out: raw.out, csv: raw.csv, json: Boolean(raw.json), quiet: Boolean(raw.quiet) }, deps));
+    });
+
+  program
     .command('listen')
     .description('receive provider webhooks: verify, store durably in the manifest, then answer 2xx')
     .option('--port <n>', 'port to listen on (0 = any free port)', nonNegativeInt('--port'), DEFAULT_LISTEN_PORT)
