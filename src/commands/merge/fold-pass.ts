@@ -5,7 +5,8 @@
  *
  * Memory: the folds of jobs whose lines are still to come (usually the few in flight when the line was written),
  * with the bulky fields of long lines (`text`, `result`) left in the file and read again when the job is written;
- * and, for contents that several inputs hold, their sources and winner until the last of them is read.
+ * and, for contents that several inputs hold, their sources and where the winner's lines are, until the last of
+ * their jobs is read (the winner is then folded again from its lines).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { ManifestError } from '../../errors.js';
@@ -34,6 +35,8 @@ interface Folded {
   row: ManifestRow;
   refs?: Partial<Record<DeferredField, LineRef>>;
   manifest: number;
+  /** Every line of the job, kept for the winner of a shared content: it is folded again from them when written. */
+  lines?: LineRef[];
 }
 
 /** A content that more than one input holds, until the last of its jobs has been read. */
@@ -42,10 +45,10 @@ interface SharedContent {
   winnerId: string | undefined;
   sources: string[];
   /** Job ids already written (a loser's id is written once, however many inputs hold it). */
-  written: Set<string>;
-  /** The winner's fold, once read, until the content's last job is read. */
-  held?: Folded;
-  fill: Partial<Record<(typeof FILLED_FIELDS)[number], unknown>>;
+  written?: Set<string>;
+  /** The winner's lines, once read, until the content's last job is read. */
+  held?: { manifest: number; lines: LineRef[] };
+  fill?: Partial<Record<(typeof FILLED_FIELDS)[number], unknown>>;
   visible: number;
 }
 
@@ -76,7 +79,12 @@ export async function* mergedLines(inputs: readonly ManifestJobs[], contents: Co
           if (line > jobs.lines) break; // appended after the first pass read the file
           const slot = jobs.ids.get(row.job_id);
           if (slot === undefined) throw changed(jobs.path);
-          const folded = open.get(slot) ?? { row: {} as ManifestRow, manifest: m };
+          let folded = open.get(slot);
+          if (!folded) {
+            folded = { row: {} as ManifestRow, manifest: m };
+            if (isSharedWinner(m, slot)) folded.lines = [];
+          }
+          folded.lines?.push({ offset, length });
           folded.row = mergeRow(folded.row, lean(row, offset, length, folded));
           if (line !== jobs.lastLine(slot)) {
             open.set(slot, folded);
@@ -96,6 +104,13 @@ export async function* mergedLines(inputs: readonly ManifestJobs[], contents: Co
     await files.close();
   }
 
+  function isSharedWinner(m: number, slot: number): boolean {
+    const group = inputs[m].groupOf(slot);
+    if (contents.members(group) === 1) return false;
+    const w = contents.winner(group);
+    return w !== null && w.manifest === m && w.slot === slot;
+  }
+
   /** The lines a job's fold becomes: itself, nothing (another input's line for it wins), or its content's winner. */
   async function emit(m: number, slot: number, folded: Folded): Promise<ManifestRow[]> {
     const jobs = inputs[m];
@@ -104,7 +119,7 @@ export async function* mergedLines(inputs: readonly ManifestJobs[], contents: Co
     let content = shared.get(group);
     if (!content) {
       const w = contents.winner(group);
-      content = { remaining: contents.members(group), winnerId: w ? inputs[w.manifest].ids.idOf(w.slot) : undefined, sources: [], written: new Set(), fill: {}, visible: 0 };
+      content = { remaining: contents.members(group), winnerId: w ? inputs[w.manifest].ids.idOf(w.slot) : undefined, sources: [], visible: 0 };
       shared.set(group, content);
     }
     content.remaining--;
@@ -115,11 +130,11 @@ export async function* mergedLines(inputs: readonly ManifestJobs[], contents: Co
     const isWinner = w !== null && w.manifest === m && w.slot === slot;
     if (visible && !isWinner) replaced[m]++;
     const out: ManifestRow[] = [];
-    if (isWinner) content.held = folded;
+    if (isWinner) content.held = { manifest: m, lines: folded.lines! };
     else if (folded.row.job_id === content.winnerId) {
-      for (const field of FILLED_FIELDS) if (content.fill[field] === undefined && isKnown(folded.row[field])) content.fill[field] = folded.row[field];
-    } else if (!content.written.has(folded.row.job_id)) {
-      content.written.add(folded.row.job_id);
+      for (const field of FILLED_FIELDS) if (content.fill?.[field] === undefined && isKnown(folded.row[field])) (content.fill ??= {})[field] = folded.row[field];
+    } else if (!content.written?.has(folded.row.job_id)) {
+      (content.written ??= new Set()).add(folded.row.job_id);
       const row = normalised(await files.restore(folded));
       if (!isSuperseded(row) && content.winnerId !== undefined) {
         row.status = 'superseded';
@@ -132,10 +147,10 @@ export async function* mergedLines(inputs: readonly ManifestJobs[], contents: Co
     shared.delete(group);
     if (content.visible > 1) totals.shared++;
     if (content.held) {
-      const row = await files.restore(content.held);
+      const row = await files.refold(content.held.manifest, content.held.lines);
       row.sources = unionSources([...(Array.isArray(row.sources) ? row.sources : [])], { source: row.source, sources: content.sources });
       if (!isKnown(row.source) && row.sources.length > 0) row.source = row.sources[0];
-      for (const field of FILLED_FIELDS) if (!isKnown(row[field]) && content.fill[field] !== undefined) (row as Record<string, unknown>)[field] = content.fill[field];
+      for (const field of FILLED_FIELDS) if (!isKnown(row[field]) && content.fill?.[field] !== undefined) (row as Record<string, unknown>)[field] = content.fill[field];
       out.push(normalised(row));
     }
     return out;
@@ -159,6 +174,7 @@ function lean(row: ManifestRow, offset: number, length: number, folded: Folded):
   }
   return out;
 }
+
 
 function isKnown(value: unknown): boolean {
   return value !== null && value !== undefined && value !== '';
@@ -215,6 +231,13 @@ class FileCache {
       (row as Record<string, unknown>)[field] = line[field];
     }
     return row;
+  }
+
+  /** A job folded again from its lines. */
+  async refold(manifest: number, lines: readonly LineRef[]): Promise<ManifestRow> {
+    let row: ManifestRow | undefined;
+    for (const ref of lines) row = mergeRow(row, (await this.readLine(manifest, ref)) as ManifestRow);
+    return row!;
   }
 
   private async readLine(manifest: number, ref: LineRef): Promise<Record<string, unknown>> {

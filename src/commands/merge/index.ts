@@ -16,7 +16,6 @@ import { csvChunks } from '../../manifest/csv.js';
 import { isSuperseded } from '../../manifest/intents.js';
 import { acquireLock, isProcessAlive, lockPathFor, parseLockPid, type ManifestLock } from '../../manifest/lock.js';
 import { CorruptLineError, readManifest, readManifestBatches } from '../../manifest/read.js';
-import { expectedJobs } from '../../manifest/resume-index.js';
 import type { ManifestRow } from '../../manifest/types.js';
 import { writeToStream } from '../../manifest/write-stream.js';
 import { escapeForDisplay } from '../../output/display.js';
@@ -24,7 +23,7 @@ import type { CommandDeps } from '../deps.js';
 import { checkOutputFile } from '../submit/output-paths.js';
 import { mergedLines, type MergeTotals } from './fold-pass.js';
 import { refuseInputAsOutput, resolveInputs, type MergeInput } from './inputs.js';
-import { ContentGroups, joinByJobId, ManifestJobs, type InputCounts } from './join.js';
+import { ContentGroups, endFirstPass, joinByJobId, ManifestJobs, type InputCounts } from './join.js';
 
 export interface MergeOptions {
   /** Manifest files, folders of them, or quoted globs. */
@@ -91,7 +90,8 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
     const withoutHash: number[][] = [];
     const counts: InputCounts[] = [];
     for (const [m, input] of inputs.entries()) {
-      const jobs = new ManifestJobs(input.path, await expectedJobs(input.path));
+      // Sized as it grows: a guess from the file's size would be touched all over by the hash table.
+      const jobs = new ManifestJobs(input.path);
       await firstPass(input, jobs, contents, report);
       const slots: number[] = [];
       counts.push(jobs.finish(contents, m, slots));
@@ -99,6 +99,7 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
       tables.push(jobs);
     }
     joinByJobId(tables, withoutHash, contents);
+    endFirstPass(tables, contents);
 
     const totals: MergeTotals = { jobs: 0, completed: 0, failed: 0, skipped: 0, pending: 0, shared: 0, superseded: 0, lines: 0 };
     const replaced = inputs.map(() => 0);

@@ -128,6 +128,11 @@ export class ManifestJobs {
     }
   }
 
+  /** The times are needed only to choose winners. */
+  endFirstPass(): void {
+    this.sinces = new Float64Array(0);
+  }
+
   lastLine(slot: number): number {
     return this.lastLines[slot];
   }
@@ -175,7 +180,7 @@ export class ManifestJobs {
  * content-made job ids (`<letters>_<32 hex>`), so the table keeps them in a few words each.
  */
 export class ContentGroups {
-  private readonly keys: JobIdTable;
+  private keys: JobIdTable;
   private counts: Uint32Array;
   /** Winner's manifest + 1 (0: no visible member yet), slot, rank and time. */
   private bestManifests: Uint32Array;
@@ -229,6 +234,16 @@ export class ContentGroups {
       this.bestSinces = grown(this.bestSinces, slot);
     }
     return slot;
+  }
+
+  /**
+   * Once every input is read, the keys and the winners' ranks are no longer needed: the second pass finds groups
+   * through the inputs' own tables. Their memory goes back before it starts.
+   */
+  endFirstPass(): void {
+    this.keys = new JobIdTable(0);
+    this.bestRanks = new Uint8Array(0);
+    this.bestSinces = new Float64Array(0);
   }
 
   /** Counts a member of `group`; a visible one competes to be its winner. */
@@ -286,4 +301,10 @@ export function joinByJobId(inputs: readonly ManifestJobs[], withoutHash: readon
       }
     }
   }
+}
+
+/** After the join: what only choosing winners needed is let go. */
+export function endFirstPass(inputs: readonly ManifestJobs[], contents: ContentGroups): void {
+  for (const jobs of inputs) jobs.endFirstPass();
+  contents.endFirstPass();
 }
