@@ -249,6 +249,20 @@ describe('ocrq merge: the command', () => {
     expect(quiet.io.stdout()).toBe('');
   });
 
+  it('SIGINT or SIGTERM stops the merge: exit 130 or 143, the output left as it was, no temp file or lock behind', async () => {
+    const dir = await makeTempDir();
+    await manifest(dir, 's0.jsonl', [shard(SHA_A, 'completed', 'a')]);
+    await fs.writeFile(path.join(dir, 'm.jsonl'), 'the previous merge\n');
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const io = captureIo(dir);
+      io.abort(signal);
+      expect(await run(['merge', 's0.jsonl', '-o', 'm.jsonl'], io.deps)).toBe(code);
+      expect(io.stderr()).toContain(`ocrq: error: merge interrupted by ${signal}; the output was not written`);
+    }
+    expect(await fs.readFile(path.join(dir, 'm.jsonl'), 'utf8')).toBe('the previous merge\n');
+    expect((await fs.readdir(dir)).sort()).toEqual(['m.jsonl', 's0.jsonl']);
+  });
+
   it('refuses to replace an output another run holds locked', async () => {
     const dir = await makeTempDir();
     await manifest(dir, 's0.jsonl', [shard(SHA_A, 'completed', 'a')]);

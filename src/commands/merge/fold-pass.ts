@@ -66,8 +66,11 @@ export interface MergeTotals {
   lines: number;
 }
 
-/** Reads the inputs again and yields the merged manifest's lines. `replaced[m]` counts input m's jobs that lost. */
-export async function* mergedLines(inputs: readonly ManifestJobs[], contents: ContentGroups, totals: MergeTotals, replaced: number[]): AsyncGenerator<string> {
+/**
+ * Reads the inputs again and yields the merged manifest's lines. `replaced[m]` counts input m's jobs that lost.
+ * `checkpoint` runs between chunks (it throws to stop).
+ */
+export async function* mergedLines(inputs: readonly ManifestJobs[], contents: ContentGroups, totals: MergeTotals, replaced: number[], checkpoint: () => void = () => {}): AsyncGenerator<string> {
   const shared = new Map<number, SharedContent>();
   const files = new FileCache(inputs);
   try {
@@ -75,6 +78,7 @@ export async function* mergedLines(inputs: readonly ManifestJobs[], contents: Co
       const open = new Map<number, Folded>();
       let written = 0;
       for await (const batch of readManifestBatches(jobs.path, { onTail: () => {} })) {
+        checkpoint();
         for (const { row, line, offset, length } of batch) {
           if (line > jobs.lines) break; // appended after the first pass read the file
           const slot = jobs.ids.get(row.job_id);

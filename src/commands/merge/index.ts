@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, ManifestError, UsageError } from '../../errors.js';
+import { ExitCode, ManifestError, OcrqError, UsageError } from '../../errors.js';
 import { exitCodeForRun } from '../../exit-code.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../../manifest/atomic.js';
 import { csvChunks } from '../../manifest/csv.js';
@@ -82,6 +82,9 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
   if (csv) await checkOutputFile(csv, '--csv');
   for (const input of inputs) await warnIfBeingWritten(input, report);
 
+  const checkpoint = () => {
+    if (deps.signal.aborted) throw new MergeInterrupted(deps.signal.reason);
+  };
   let lock: ManifestLock | null = null;
   try {
     lock = await acquireLock(out, (message) => report.warning(message));
@@ -92,7 +95,7 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
     for (const [m, input] of inputs.entries()) {
       // Sized as it grows: a guess from the file's size would be touched all over by the hash table.
       const jobs = new ManifestJobs(input.path);
-      await firstPass(input, jobs, contents, report);
+      await firstPass(input, jobs, contents, report, checkpoint);
       const slots: number[] = [];
       counts.push(jobs.finish(contents, m, slots));
       withoutHash.push(slots);
@@ -104,7 +107,7 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
     const totals: MergeTotals = { jobs: 0, completed: 0, failed: 0, skipped: 0, pending: 0, shared: 0, superseded: 0, lines: 0 };
     const replaced = inputs.map(() => 0);
     await removeStaleTempFiles(path.dirname(out), path.basename(out));
-    await writeFileAtomic(out, mergedLines(tables, contents, totals, replaced));
+    await writeFileAtomic(out, mergedLines(tables, contents, totals, replaced, checkpoint));
     if (csv) {
       await removeStaleTempFiles(path.dirname(csv), path.basename(csv));
       await writeFileAtomic(csv, csvChunks(visibleRows(out)));
@@ -134,14 +137,26 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
   }
 }
 
-async function firstPass(input: MergeInput, jobs: ManifestJobs, contents: ContentGroups, report: MergeReport): Promise<void> {
+/** SIGINT or SIGTERM: the merge stops, its temp file is removed, and the output is left as it was. */
+export class MergeInterrupted extends OcrqError {
+  override readonly exitCode: ExitCode;
+  constructor(reason: unknown) {
+    super(`merge interrupted by ${String(reason)}; the output was not written`, 'run the merge again');
+    this.exitCode = reason === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
+  }
+}
+
+async function firstPass(input: MergeInput, jobs: ManifestJobs, contents: ContentGroups, report: MergeReport, checkpoint: () => void): Promise<void> {
   const onTail = (tail: { bytes: number; complete: boolean }) => {
     if (tail.complete) return;
     jobs.tornBytes = tail.bytes;
     report.warning(`manifest ${input.display}: ignored a torn last line (${tail.bytes} bytes, probably cut short by a killed run)`);
   };
   try {
-    for await (const batch of readManifestBatches(input.path, { onTail })) for (const { row, line } of batch) jobs.update(row, line, contents);
+    for await (const batch of readManifestBatches(input.path, { onTail })) {
+      checkpoint();
+      for (const { row, line } of batch) jobs.update(row, line, contents);
+    }
   } catch (error) {
     if (error instanceof CorruptLineError) {
       throw new ManifestError(`${input.display}:${error.line}: corrupt manifest line (${error.reason}); nothing was merged`, `repair or remove line ${error.line} of ${input.display}, then merge again`);
