@@ -337,7 +337,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
 
   program
     .command('merge')
-    .description('join the manifests of shards (submit --shard K/N) into one: one job per content, sources united')
+    .description('join the manifests of runs over parts of one batch (shards) into one: one job per content, sources united')
     .argument('<manifests...>', 'manifest files, folders of them, or quoted globs')
     .requiredOption('-o, --out <file>', 'the merged manifest (written atomically; never one of the inputs)')
     .option('--csv <file>', 'also write the CSV view of the merged manifest')
