@@ -13,6 +13,7 @@ import type { CommandDeps } from './commands/deps.js';
 import { configOptions, type ConfigAction, type ConfigFlags, type ConfigOptions } from './commands/config/options.js';
 import { exportOptions, type ExportFlags, type ExportOptions } from './commands/export/options.js';
 import { listenOptions, type ListenFlags, type ListenOptions } from './commands/listen/options.js';
+import { mergeOptions, type MergeFlags, type MergeOptions } from './commands/merge/options.js';
 import { repairOptions, type RepairFlags, type RepairOptions } from './commands/repair/options.js';
 import { statusOptions, type StatusFlags, type StatusOptions } from './commands/status/options.js';
 import { submitOptions, type SubmitFlags, type SubmitOptions } from './commands/submit/options.js';
@@ -94,6 +95,7 @@ export interface CommandRunners {
   exportManifest(options: ExportOptions, deps: CommandDeps): Promise<CommandResult>;
   status(options: StatusOptions, deps: CommandDeps): Promise<CommandResult>;
   repair(options: RepairOptions, deps: CommandDeps): Promise<CommandResult>;
+  merge(options: MergeOptions, deps: CommandDeps): Promise<CommandResult>;
   config(options: ConfigOptions, deps: CommandDeps): Promise<CommandResult>;
   verifySignature(options: VerifySignatureOptions, deps: CommandDeps): Promise<CommandResult>;
   listen(options: ListenOptions, deps: CommandDeps): Promise<CommandResult>;
@@ -109,6 +111,9 @@ export const defaultRunners: CommandRunners = {
   },
   async status(options, deps) {
     return (await import('./commands/status/index.js')).status(options, deps);
+  },
+  async merge(options, deps) {
+    return (await import('./commands/merge/index.js')).mergeCommand(options, deps);
   },
   async repair(options, deps) {
     return (await import('./commands/repair/index.js')).repair(options, deps);
@@ -217,6 +222,18 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('-q, --quiet', 'print only errors')
     .action(async (manifest: string, flags: RepairFlags) => {
       done(await runners.repair(repairOptions(manifest, flags), deps));
+    });
+
+  program
+    .command('merge')
+    .description('join the manifests of runs over parts of one batch (shards) into one: one job per content, sources united')
+    .argument('<manifests...>', 'manifest files, folders of them, or quoted globs')
+    .requiredOption('-o, --out <file>', 'the merged manifest (written atomically; never one of the inputs)')
+    .option('--csv <file>', 'also write the CSV view of the merged manifest')
+    .option('--json', 'print NDJSON: one line per input manifest, then the summary')
+    .option('-q, --quiet', 'print only errors')
+    .action(async (inputs: string[], flags: MergeFlags) => {
+      done(await runners.merge(mergeOptions(inputs, flags), deps));
     });
 
   program

@@ -13,6 +13,7 @@ function recordingRunners() {
     verifySignature: async (options) => (calls.push({ command: 'verify-signature', options }), { exitCode: 0 }),
     listen: async (options) => (calls.push({ command: 'listen', options }), { exitCode: 0 }),
     repair: async (options) => (calls.push({ command: 'repair', options }), { exitCode: 0 }),
+    merge: async (options) => (calls.push({ command: 'merge', options }), { exitCode: 0 }),
   };
   return { calls, runners };
 }
@@ -92,6 +93,7 @@ describe('argv → options', () => {
     [['status', '--repair'], 'status', { manifest: 'ocrq-manifest.jsonl', json: false, repair: true }],
     [['repair'], 'repair', { manifest: 'ocrq-manifest.jsonl', json: false, quiet: false }],
     [['repair', 'm.jsonl', '--json'], 'repair', { manifest: 'm.jsonl', json: true, quiet: false }],
+    [['merge', 'a.jsonl', 'b.jsonl', '-o', 'm.jsonl', '--csv', 'm.csv'], 'merge', { inputs: ['a.jsonl', 'b.jsonl'], out: 'm.jsonl', csv: 'm.csv', json: false, quiet: false }],
     [['export', 'm.jsonl', '--low-confidence'], 'export', { manifest: 'm.jsonl', format: 'jsonl', output: undefined, repair: false, lowConfidence: true }],
     [['config', 'set', 'providers.ocrqueen.api_key', '-'], 'config', { action: 'set', key: 'providers.ocrqueen.api_key', value: '-', json: false }],
     [['config', 'list', '--json'], 'config', { action: 'list', key: undefined, value: undefined, json: true }],

@@ -175,8 +175,24 @@ function checkLine(path: string, decoded: string, lineNumber: number, options: R
     options.onWarning?.(`manifest ${path}: skipped line ${lineNumber} (${parsed.invalid}) because of --repair`);
     return null;
   }
-  throw new ManifestError(
+  throw new CorruptLineError(
+    path,
+    lineNumber,
+    String(parsed.invalid),
     `manifest ${path}: line ${lineNumber} is corrupt (${parsed.invalid}); it cannot be used to resume`,
     `run ocrq repair ${path} (it moves corrupt lines to ${path}.corrupt), or add --repair to skip them this once`,
   );
+}
+
+/** A line that is not a manifest row, before the last one: where it is and why, for commands that word it their way. */
+export class CorruptLineError extends ManifestError {
+  constructor(
+    readonly manifest: string,
+    readonly line: number,
+    readonly reason: string,
+    message: string,
+    fix: string,
+  ) {
+    super(message, fix);
+  }
 }

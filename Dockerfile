@@ -1,0 +1,36 @@
+# ocrq in a container: `docker build -t ocrq .`, then `docker run --rm -v "$PWD:/data" ocrq submit /data/in --out /data/m.jsonl`.
+# The image holds Node 20, ocrq's compiled code and its production dependencies only (the English OCR data comes
+# with them); nothing is downloaded at run time. README "Running on many machines" shows it in a Kubernetes
+# Indexed Job (deploy/kubernetes/) and a CI matrix (deploy/github-actions/).
+
+# Build stage: every dependency, the TypeScript compiler, and the package packed as npm would publish it.
+FROM node:20-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json README.md ./
+COPY bin ./bin
+COPY src ./src
+RUN npm run build \
+ && npm pack --ignore-scripts --pack-destination /pack \
+ && mkdir /app \
+ && tar -xzf /pack/ocrq-*.tgz -C /app --strip-components=1 \
+ && cp package-lock.json /app/
+
+# Run stage: the packed files and the production dependencies, pinned by the lockfile; then npm, npx, corepack and
+# yarn are removed, so no package manager or build tool is left in the image.
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /opt/ocrq
+COPY --from=build /app ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -f package-lock.json \
+ && npm cache clean --force \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg /root/.npm \
+ && chmod 755 /opt/ocrq/bin/ocrq.js \
+ && ln -s /opt/ocrq/bin/ocrq.js /usr/local/bin/ocrq
+# The unprivileged user of the base image; give it write access to the volumes it writes manifests to.
+USER node
+WORKDIR /data
+ENTRYPOINT ["node", "/opt/ocrq/bin/ocrq.js"]
+CMD ["--help"]
