@@ -7,17 +7,14 @@
 // out-dir defaults to the repository root and receives test/scans/ (tests regenerate into a temporary directory and
 // compare). Output is deterministic: a second run rewrites byte-identical files.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPdf, SCAN_JPEG_QUALITY } from './lib/pdf-documents.mjs';
-import { renderText } from './lib/text-canvas.mjs';
+import { renderText, turnCanvas } from './lib/text-canvas.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = path.resolve(process.argv[2] ?? repoRoot);
 const outDir = path.join(root, 'test', 'scans');
-const pdfjsPkg = createRequire(import.meta.url).resolve('pdfjs-dist/package.json');
-const { createCanvas } = createRequire(pdfjsPkg)('@napi-rs/canvas');
 
 const LINES = [
   'Delivery note 5286 for Quayside Hardware',
@@ -29,30 +26,13 @@ const PAGE = { width: 1000, height: 500, fontSize: 34 };
 /** The sideways PDF page: 6 x 4 in scanned at 200 dpi, its image turned 90 degrees on a 4 x 6 in page. */
 const PDF_PAGE = { width: 1200, height: 800, fontSize: 44, margin: 60 };
 
-/** `canvas` turned `degrees` clockwise about its centre, on white, on a canvas large enough to hold all of it. */
-function turned(canvas, degrees) {
-  const radians = (degrees * Math.PI) / 180;
-  const cos = Math.abs(Math.cos(radians));
-  const sin = Math.abs(Math.sin(radians));
-  const width = Math.round(canvas.width * cos + canvas.height * sin);
-  const height = Math.round(canvas.width * sin + canvas.height * cos);
-  const out = createCanvas(width, height);
-  const ctx = out.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, width, height);
-  ctx.translate(width / 2, height / 2);
-  ctx.rotate(radians);
-  ctx.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
-  return out;
-}
-
 export const SCANS = [
-  { file: 'upright.png', turn: 0, make: () => turned(renderText({ ...PAGE, lines: LINES }), 0).toBuffer('image/png') },
-  { file: 'turned-90.png', turn: 90, make: () => turned(renderText({ ...PAGE, lines: LINES }), 90).toBuffer('image/png') },
-  { file: 'turned-180.png', turn: 180, make: () => turned(renderText({ ...PAGE, lines: LINES }), 180).toBuffer('image/png') },
-  { file: 'turned-270.png', turn: 270, make: () => turned(renderText({ ...PAGE, lines: LINES }), 270).toBuffer('image/png') },
-  { file: 'skewed-3.png', turn: 3, make: () => turned(renderText({ ...PAGE, lines: LINES }), 3).toBuffer('image/png') },
-  { file: 'skewed-minus-3.png', turn: -3, make: () => turned(renderText({ ...PAGE, lines: LINES }), -3).toBuffer('image/png') },
+  { file: 'upright.png', turn: 0, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 0).toBuffer('image/png') },
+  { file: 'turned-90.png', turn: 90, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 90).toBuffer('image/png') },
+  { file: 'turned-180.png', turn: 180, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 180).toBuffer('image/png') },
+  { file: 'turned-270.png', turn: 270, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 270).toBuffer('image/png') },
+  { file: 'skewed-3.png', turn: 3, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 3).toBuffer('image/png') },
+  { file: 'skewed-minus-3.png', turn: -3, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), -3).toBuffer('image/png') },
   {
     file: 'sideways-scan.pdf',
     turn: 90,
@@ -61,7 +41,7 @@ export const SCANS = [
         name: 'sideways-scan',
         title: 'Delivery note 5286',
         page: { width: 288, height: 432, margin: 36, fontSize: 18 },
-        pages: [{ jpeg: turned(renderText({ ...PDF_PAGE, lines: LINES }), 90).toBuffer('image/jpeg', SCAN_JPEG_QUALITY) }],
+        pages: [{ jpeg: turnCanvas(renderText({ ...PDF_PAGE, lines: LINES }), 90).toBuffer('image/jpeg', SCAN_JPEG_QUALITY) }],
       }),
   },
 ];

@@ -39,6 +39,26 @@ export function renderText({ width, height, fontSize, lines, margin = Math.round
   return canvas;
 }
 
+/**
+ * `canvas` turned `degrees` clockwise about its centre, on white, on a canvas large enough to hold all of it: a sheet
+ * fed sideways, upside down or crooked into a scanner.
+ */
+export function turnCanvas(canvas, degrees) {
+  const radians = (degrees * Math.PI) / 180;
+  const cos = Math.abs(Math.cos(radians));
+  const sin = Math.abs(Math.sin(radians));
+  const width = Math.round(canvas.width * cos + canvas.height * sin);
+  const height = Math.round(canvas.width * sin + canvas.height * cos);
+  const out = createCanvas(width, height);
+  const ctx = out.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.translate(width / 2, height / 2);
+  ctx.rotate(radians);
+  ctx.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
+  return out;
+}
+
 /** RGBA pixels of a canvas. */
 export function readRgba(canvas) {
   const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
