@@ -4,8 +4,9 @@
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
-import { parseConfidence, parseMemoryBudget } from './config/keys.js';
+import { PAGE_SEGMENTATIONS, parseConfidence, parseMemoryBudget } from './config/keys.js';
 import { DEFAULT_MIN_CONFIDENCE } from './targets/local/confidence.js';
+import { DEFAULT_PSM } from './targets/local/page-segmentation.js';
 import { PROVIDERS } from './providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
@@ -175,6 +176,9 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--min-confidence <n>', `mark OCRed pages whose mean word confidence is below this (0-100) as low confidence (default ${DEFAULT_MIN_CONFIDENCE})`, confidence)
     .option('--rotate', 'detect the orientation of each OCRed page and turn it upright before reading it (slower)')
     .option('--no-rotate', 'read pages as they are (the default)')
+    .addOption(
+      new Option('--psm <mode>', `how the engine finds the text on a page: auto (layout analysis: columns, forms, receipts) or block (one block of text) (default ${DEFAULT_PSM})`).choices([...PAGE_SEGMENTATIONS]),
+    )
     .option('--lang <langs>', 'OCR language(s), e.g. eng or eng+deu', 'eng')
     .option('--lang-path <dir>', `folder of <lang>.traineddata(.gz) files, searched before installed @tesseract.js-data/<lang> packages (repeatable, or several joined with ${path.delimiter})`, collectFolders)
     .option('--dpi <n>', 'render resolution for PDF pages without a text layer', positiveInt('--dpi'), DEFAULT_DPI)

@@ -66,6 +66,8 @@ describe('argv → options', () => {
     [['submit', 'd', '--min-confidence', '62.5'], { paths: ['d'], minConfidence: 62.5 }],
     [['submit', 'd', '--rotate'], { paths: ['d'], rotate: true }],
     [['submit', 'd', '--no-rotate'], { paths: ['d'], rotate: false }],
+    [['submit', 'd', '--psm', 'auto'], { paths: ['d'], psm: 'auto' }],
+    [['submit', 'd', '--psm', 'block'], { paths: ['d'], psm: 'block' }],
     [['submit', 'd', '--engine', 'local'], { paths: ['d'], engine: 'local' }],
     [
       ['submit', 'd', '--provider', 'ocrqueen', '--api-key', 'pk_x', '--base-url', 'http://127.0.0.1:9', '--option', 'a=1', '--option', 'b=x=y'],
@@ -135,6 +137,7 @@ describe('argv → options', () => {
     [['submit', 'd', '--webhook-secret', 'x'], /need --listen/],
     [['submit', 'd', '--rps', '0'], /--rps must be a number above 0/],
     [['submit', 'd', '--min-confidence', '101'], /expected a confidence from 0 to 100/],
+    [['submit', 'd', '--psm', '3'], /Allowed choices are auto, block/],
     [['submit', 'd', '--timeout', 'soon'], /expects a duration/],
     [['submit', 'd', '--json', '--quiet'], /cannot be combined/],
     [['submit', 'd', '--no-such-flag'], /unknown option/],

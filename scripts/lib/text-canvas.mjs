@@ -7,6 +7,9 @@ const require = createRequire(import.meta.url);
 const pdfjsPkg = require.resolve('pdfjs-dist/package.json');
 const { createCanvas, GlobalFonts } = createRequire(pdfjsPkg)('@napi-rs/canvas');
 
+/** The canvas constructor of that build, for callers drawing more than lines of text. */
+export { createCanvas };
+
 export const FONT_FAMILY = 'Liberation Sans';
 GlobalFonts.registerFromPath(
   path.join(path.dirname(pdfjsPkg), 'standard_fonts', 'LiberationSans-Regular.ttf'),

@@ -12,7 +12,7 @@ export const PROVIDER_KEY_ENV = Object.fromEntries(PROVIDERS.map((name) => [name
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
 export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
-export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence', 'rotate'] as const;
+export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence', 'rotate', 'psm'] as const;
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
 
 /** Every valid key, in the order `config list` prints them. */
@@ -86,6 +86,8 @@ export function parserFor(key: string): (value: string) => unknown {
       return parseConfidence;
     case 'rotate':
       return parseSwitch;
+    case 'psm':
+      return parsePageSegmentation;
     default:
       return parsePositiveInteger;
   }
@@ -137,6 +139,18 @@ export function parseSwitch(value: string): boolean {
   const on = SWITCH_VALUES[s];
   if (on === undefined) throw new UsageError(`expected true or false, got ${quote(value.trim())}`, 'use true or false');
   return on;
+}
+
+/** How Tesseract finds the text on a page: its layout analysis (`auto`) or the whole page as one block (`block`). */
+export const PAGE_SEGMENTATIONS = ['auto', 'block'] as const;
+export type PageSegmentation = (typeof PAGE_SEGMENTATIONS)[number];
+
+/** A page segmentation mode: auto or block. */
+export function parsePageSegmentation(value: string): PageSegmentation {
+  const s = value.trim().toLowerCase();
+  const mode = PAGE_SEGMENTATIONS.find((m) => m === s);
+  if (!mode) throw new UsageError(`expected auto or block, got ${quote(value.trim())}`, 'use auto (columns, forms, receipts) or block (one block of text)');
+  return mode;
 }
 
 /** Smallest worker memory budget: a document worker with its OCR engine needs about this much before any page. */

@@ -25,6 +25,8 @@ let ocr: TesseractPool | null = null;
 /** Orientation detection, when the run asked for it: started with the worker, started again if its thread dies. */
 let osd: Promise<Tesseract.Worker> | null = null;
 let rotate = false;
+/** Tesseract parameters the run set for every page (`init`). */
+let pageParameters: Record<string, string> = {};
 
 const send = (message: ChildMessage): void => {
   process.send?.(message);
@@ -63,6 +65,7 @@ async function handle(message: ParentMessage): Promise<void> {
         if (message.lang) {
           ocr = await TesseractPool.start({ ...message.lang, workers: 1, onDiagnostic: (text) => process.stderr.write(text) });
           rotate = Boolean(message.rotate);
+          pageParameters = message.parameters ?? {};
           if (rotate) await orientationDetector();
         }
         send({ type: 'ready' });
@@ -145,7 +148,7 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
     gray = turnGray(gray, rotation);
   }
   try {
-    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { user_defined_dpi: String(used) } });
+    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { ...pageParameters, user_defined_dpi: String(used) } });
     const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
     if (used < dpi) reply.dpi = used;
     if (rotation !== undefined) reply.rotation = rotation;
@@ -189,7 +192,7 @@ async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply
         else rotation = 0;
       }
     }
-    const r = await recognizer().recognize({ prepare: async () => input, rotateRadians });
+    const r = await recognizer().recognize({ prepare: async () => input, parameters: pageParameters, rotateRadians });
     const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
     if (rotation !== undefined) reply.rotation = rotation;
     return reply;

@@ -42,6 +42,8 @@ export interface IsolatedPoolOptions {
   lang: LangData | null;
   /** Detect each OCRed page's orientation and turn it upright first (an OSD worker beside the OCR one). */
   rotate?: boolean;
+  /** Tesseract parameters for every page the workers OCR (the page segmentation mode, say). */
+  parameters?: Record<string, string>;
   budgets: Budgets;
   /** Library diagnostics and worker stderr; dropped when absent. Never written to stdout. */
   onDiagnostic?: (text: string) => void;
@@ -266,7 +268,7 @@ export class IsolatedPool {
         }
         this.onExit(slot, code, signal);
       });
-      this.send(slot, { type: 'init', lang: this.options.lang, rotate: Boolean(this.options.rotate) });
+      this.send(slot, { type: 'init', lang: this.options.lang, rotate: Boolean(this.options.rotate), parameters: this.options.parameters });
     });
   }
 

@@ -60,7 +60,7 @@ export interface TaskReplies {
 }
 
 export type ParentMessage =
-  | { type: 'init'; lang: LangData | null; rotate?: boolean }
+  | { type: 'init'; lang: LangData | null; rotate?: boolean; parameters?: Record<string, string> }
   | { type: 'task'; id: number; doc: string; source: string; data?: Uint8Array; task: Task }
   | { type: 'release'; doc: string };
 

@@ -1,6 +1,7 @@
 import { loadAdapter, type ProviderName } from '../providers/registry.js';
 import { resolveApiKey, resolveSetting } from '../config/resolve.js';
 import type { ConfigReader } from '../config/file.js';
+import type { PageSegmentation } from '../config/keys.js';
 import { UsageError } from '../errors.js';
 import { RateLimiter } from '../http/pacing/limiter.js';
 import { limiterOptions } from '../http/pacing/policy.js';
@@ -22,6 +23,8 @@ export interface LocalTargetOptions {
   minConfidence: number;
   /** Detect each OCRed page's orientation and turn it upright first. */
   rotate: boolean;
+  /** How Tesseract finds the text on a page. */
+  psm: PageSegmentation;
 }
 
 export interface RemoteTargetSettings {
@@ -67,6 +70,7 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
     forceOcr: options.forceOcr,
     minConfidence: options.minConfidence,
     rotate: options.rotate,
+    psm: options.psm,
   });
 }
 

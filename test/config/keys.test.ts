@@ -21,8 +21,9 @@ function usageError(fn: () => unknown): UsageError {
 
 describe('config keys', () => {
   it('lists every provider field and every default', () => {
-    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 9);
+    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 10);
     expect(CONFIG_KEYS).toContain('defaults.rotate');
+    expect(CONFIG_KEYS).toContain('defaults.psm');
     expect(CONFIG_KEYS).toContain('defaults.max_page_seconds');
     expect(CONFIG_KEYS).toContain('defaults.min_confidence');
     expect(CONFIG_KEYS).toContain('defaults.max_worker_memory');
@@ -74,6 +75,8 @@ describe('validateSetting', () => {
     expect(validateSetting('defaults.rotate', 'true')).toBe(true);
     expect(validateSetting('defaults.rotate', ' Off ')).toBe(false);
     expect(validateSetting('defaults.rotate', '1')).toBe(true);
+    expect(validateSetting('defaults.psm', 'auto')).toBe('auto');
+    expect(validateSetting('defaults.psm', ' Block ')).toBe('block');
     expect(validateSetting('defaults.max_worker_memory', '768MB')).toBe(768 * 1024 * 1024);
     expect(validateSetting('defaults.max_worker_memory', '1.5GiB')).toBe(1.5 * 1024 ** 3);
     expect(validateSetting('defaults.provider', 'leapocr')).toBe('leapocr');
@@ -95,6 +98,8 @@ describe('validateSetting', () => {
     ['defaults.min_confidence', '-1'],
     ['defaults.min_confidence', 'high'],
     ['defaults.rotate', 'maybe'],
+    ['defaults.psm', '6'],
+    ['defaults.psm', 'single'],
     ['defaults.max_worker_memory', 'lots'],
     ['defaults.max_worker_memory', '100MB'],
     ['defaults.provider', 'local'],
@@ -111,7 +116,7 @@ describe('validateSetting', () => {
   it('names the valid keys for an unknown key without echoing it', () => {
     const err = usageError(() => validateSetting('sk_live_ZZZZZZZZZZZZZZZZ', 'providers.ocrqueen.api_key'));
     expect(err.message).not.toContain('sk_live');
-    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate}');
+    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate,psm}');
     expect(err.fix).toContain('providers.{ocrqueen,leapocr,docextract,qomplement,process-job}.{api_key,base_url,webhook_secret}');
     expect(usageError(() => validateSetting('providers.azure.api_key', 'x')).message).toBe('unknown provider in config key');
   });

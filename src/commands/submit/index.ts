@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { parseConfidence, parseMemoryBudget, parseSwitch, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
+import { parseConfidence, parseMemoryBudget, parsePageSegmentation, parseSwitch, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
@@ -9,6 +9,7 @@ import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../http/pacing/policy.js';
 import { DEFAULT_MIN_CONFIDENCE } from '../../targets/local/confidence.js';
+import { DEFAULT_PSM } from '../../targets/local/page-segmentation.js';
 import { DEFAULT_ROTATE } from '../../isolate/ocr/orientation.js';
 import { prepareWebhooks, type PreparedWebhooks } from './listener.js';
 import type { SubmitOptions } from './options.js';
@@ -170,6 +171,7 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
       forceOcr: o.forceOcr,
       minConfidence: setting(o.minConfidence, '--min-confidence', 'OCRQ_MIN_CONFIDENCE', 'defaults.min_confidence', parseConfidence, DEFAULT_MIN_CONFIDENCE),
       rotate: setting(o.rotate, '--rotate', 'OCRQ_ROTATE', 'defaults.rotate', parseSwitch, DEFAULT_ROTATE),
+      psm: setting(o.psm, '--psm', 'OCRQ_PSM', 'defaults.psm', parsePageSegmentation, DEFAULT_PSM),
     };
   }
   if (!isProviderName(provider)) throw new UsageError(`unknown provider "${String(provider)}" in defaults.provider`, `ocrq config set defaults.provider ${PROVIDERS.join('|')}`);

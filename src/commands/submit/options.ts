@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_LISTEN_PORT } from '../listen/constants.js';
 import type { CommandDeps } from '../deps.js';
 import { secretOption } from '../secret-flags.js';
+import type { PageSegmentation } from '../../config/keys.js';
 import type { ProviderName } from '../../providers/registry.js';
 import type { SubmitListenOptions } from './listener.js';
 
@@ -40,6 +41,8 @@ export interface SubmitOptions {
   minConfidence?: number;
   /** `--rotate` (true) or `--no-rotate` (false): detect each OCRed page's orientation and turn it upright. */
   rotate?: boolean;
+  /** `--psm auto|block`: how Tesseract finds the text on a page. */
+  psm?: PageSegmentation;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -84,6 +87,7 @@ export type SubmitFlags = {
   maxWorkerMemory?: number;
   minConfidence?: number;
   rotate?: boolean;
+  psm?: PageSegmentation;
   lang: string;
   langPath?: string;
   dpi: number;
@@ -152,6 +156,7 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     maxWorkerMemory: raw.maxWorkerMemory,
     minConfidence: raw.minConfidence,
     rotate: raw.rotate,
+    psm: raw.psm,
     lang: raw.lang,
     langPath: raw.langPath,
     dpi: raw.dpi,

@@ -9,9 +9,11 @@ import { contentJobId } from '../../documents/hash.js';
 import type { DocumentFailure } from '../../errors.js';
 import { DEFAULT_BUDGETS, type Budgets } from '../../isolate/budgets.js';
 import { IsolatedPool, type PoolDocument, type PoolStats } from '../../isolate/pool.js';
+import type { PageSegmentation } from '../../config/keys.js';
 import type { PageResult } from '../../manifest/types.js';
 import type { DocumentOutcome, ProcessContext, Target, TargetDocument } from '../types.js';
 import { DEFAULT_MIN_CONFIDENCE } from './confidence.js';
+import { DEFAULT_PSM, pageSegmentationParameters } from './page-segmentation.js';
 import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
 import { disposeLangData, resolveLangData } from '../../isolate/ocr/lang-data.js';
@@ -38,6 +40,8 @@ export interface LocalEngineOptions {
   forceOcr: boolean;
   /** Detect each OCRed page's orientation (Tesseract OSD) and turn it upright before reading it. */
   rotate?: boolean;
+  /** How Tesseract finds the text on a page (default DEFAULT_PSM). */
+  psm?: PageSegmentation;
   /** OCRed pages below this mean word confidence are marked `low_confidence` (default DEFAULT_MIN_CONFIDENCE). */
   minConfidence?: number;
   /** Per-document page cap (LIMIT_EXCEEDED above it). */
@@ -93,7 +97,14 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const workers = options.workers > 0 ? Math.floor(options.workers) : os.availableParallelism();
   let pool: IsolatedPool;
   try {
-    pool = await IsolatedPool.start({ workers, lang: langData, rotate: options.rotate, budgets: options.budgets ?? DEFAULT_BUDGETS, onDiagnostic: options.onDiagnostic });
+    pool = await IsolatedPool.start({
+      workers,
+      lang: langData,
+      rotate: options.rotate,
+      parameters: pageSegmentationParameters(options.psm ?? DEFAULT_PSM),
+      budgets: options.budgets ?? DEFAULT_BUDGETS,
+      onDiagnostic: options.onDiagnostic,
+    });
   } catch (err) {
     await disposeLangData(langData);
     throw err;
