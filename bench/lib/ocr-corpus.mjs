@@ -60,38 +60,54 @@ export function letterCorpusSpec({ images, scanned, born = [] }) {
   return files;
 }
 
-/** Lines of one page: a short letter with a reference number unique to `pageId`, wrapped to LINE_CHARS. */
-export function letterLines(pageId) {
-  const rnd = mulberry32(0x5eed + pageId * 7919);
+/** A sentence of 6 to 13 words from WORDS, sometimes with a number, drawn from `rnd`. */
+function sentence(rnd) {
   const pick = (list) => list[Math.floor(rnd() * list.length)];
-  const sentence = () => {
-    const n = 6 + Math.floor(rnd() * 8);
-    const words = Array.from({ length: n }, () => pick(WORDS));
-    if (rnd() < 0.5) words.splice(1 + Math.floor(rnd() * (n - 1)), 0, String(10 + Math.floor(rnd() * 9000)));
-    words[0] = words[0][0].toUpperCase() + words[0].slice(1);
-    return `${words.join(' ')}${rnd() < 0.2 ? '?' : '.'}`;
-  };
-  const lines = [`Reference ${100000 + pageId * 37}, page ${pageId + 1}`, `Dear Mr. ${pick(NAMES)},`, ''];
+  const n = 6 + Math.floor(rnd() * 8);
+  const words = Array.from({ length: n }, () => pick(WORDS));
+  if (rnd() < 0.5) words.splice(1 + Math.floor(rnd() * (n - 1)), 0, String(10 + Math.floor(rnd() * 9000)));
+  words[0] = words[0][0].toUpperCase() + words[0].slice(1);
+  return `${words.join(' ')}${rnd() < 0.2 ? '?' : '.'}`;
+}
+
+/** Appends sentences from `rnd` to `lines`, wrapped to `lineChars`, until it holds `count` lines. */
+function wrapSentences(rnd, lines, lineChars, count) {
   let current = '';
-  while (lines.length < BODY_LINES) {
-    for (const word of sentence().split(' ')) {
-      if (current && current.length + 1 + word.length > LINE_CHARS) {
+  while (lines.length < count) {
+    for (const word of sentence(rnd).split(' ')) {
+      if (current && current.length + 1 + word.length > lineChars) {
         lines.push(current);
         current = word;
       } else current = current ? `${current} ${word}` : word;
     }
   }
-  lines.length = BODY_LINES;
+  lines.length = count;
+  return lines;
+}
+
+/** Lines of one page: a short letter with a reference number unique to `pageId`, wrapped to LINE_CHARS. */
+export function letterLines(pageId) {
+  const rnd = mulberry32(0x5eed + pageId * 7919);
+  const pick = (list) => list[Math.floor(rnd() * list.length)];
+  const lines = wrapSentences(rnd, [`Reference ${100000 + pageId * 37}, page ${pageId + 1}`, `Dear Mr. ${pick(NAMES)},`, ''], LINE_CHARS, BODY_LINES);
   lines.push('', 'Yours sincerely,', `${pick(NAMES)} and ${pick(NAMES)}`);
   return lines;
 }
 
+/** `count` lines of prose wrapped to `lineChars`, the same for the same `seed`. */
+export function proseLines(seed, lineChars, count) {
+  return wrapSentences(mulberry32(seed), [], lineChars, count);
+}
+
+/** Surnames the generated pages use. */
+export { NAMES };
+
 /** Text a reader expects from a page: its non-empty lines. */
 export const pageText = (lines) => lines.filter(Boolean).join('\n');
 
-/** A page rendered at SCAN_DPI with the same layout as a text page. */
-export function renderLetterCanvas(lines) {
-  const scale = SCAN_DPI / 72;
+/** A page rendered at `dpi` (SCAN_DPI unless given) with the same layout as a text page. */
+export function renderLetterCanvas(lines, dpi = SCAN_DPI) {
+  const scale = dpi / 72;
   // renderText puts the first baseline one font size below the margin, as the PDF text layer does.
   return renderText({
     width: Math.round(LETTER_WIDTH_PT * scale),

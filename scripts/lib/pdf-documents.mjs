@@ -1,6 +1,7 @@
 // Builds the fixture PDFs: small pages carrying either a Helvetica text layer or one full-page JPEG, optionally
 // with annotations (form fields, FreeText, notes) and embedded files.
 import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { addAnnotation } from './pdf-forms.mjs';
 import { PdfStream, PdfWriter, escapeLiteral, pdfString } from './pdf-writer.mjs';
 import { LINE_SPACING, renderText } from './text-canvas.mjs';
@@ -63,7 +64,8 @@ function textContent(lines, page) {
 }
 
 /**
- * `pages`: [{ lines }] for a text page or [{ jpeg }] for an image-only page; either may carry `annotations`
+ * `pages`: [{ lines }] for a text page, [{ jpeg }] or [{ gray: { width, height, data } }] (8-bit grey pixels) for an
+ * image-only page; any may carry `annotations`
  * (specs as in pdf-forms.mjs addAnnotation), in the order they are listed in the page's /Annots.
  * `attachments`: optional [{ name, data }], embedded files listed in the document's /EmbeddedFiles.
  * `security`: optional createStandardSecurity() or createCryptFilterSecurity() result built with fileIdFor(name).
@@ -88,7 +90,18 @@ export function buildPdf({
   const kids = pages.map((page) => {
     const resources = {};
     let content;
-    if (page.jpeg) {
+    if (page.gray) {
+      // Lossless: 8-bit grey pixels, deflated, so a reader gets exactly the pixels it was given.
+      const { width, height, data } = page.gray;
+      const imageRef = writer.add(
+        new PdfStream(
+          { Type: 'XObject', Subtype: 'Image', Width: width, Height: height, ColorSpace: 'DeviceGray', BitsPerComponent: 8, Filter: 'FlateDecode' },
+          deflateSync(data),
+        ),
+      );
+      resources.XObject = { Im1: imageRef };
+      content = `q\n${geometry.width} 0 0 ${geometry.height} 0 0 cm\n/Im1 Do\nQ\n`;
+    } else if (page.jpeg) {
       const { width, height, components } = readJpegInfo(page.jpeg);
       const imageRef = writer.add(
         new PdfStream(
