@@ -11,8 +11,8 @@ import { renderText } from '../scripts/lib/text-canvas.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { encodePgm, rgbaToGray } = await import(path.join(root, 'dist/documents/pdf.js'));
-const { resolveLangData } = await import(path.join(root, 'dist/targets/local/lang-data.js'));
-const { startWorker, startOsdWorker } = await import(path.join(root, 'dist/targets/local/worker.js'));
+const { resolveLangData } = await import(path.join(root, 'dist/isolate/ocr/lang-data.js'));
+const { startWorker, startOsdWorker } = await import(path.join(root, 'dist/isolate/ocr/worker.js'));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
