@@ -21,6 +21,23 @@ const LINES = [
   'Forty boxes of brass hinges, order 7713.',
   'Signed for at the loading bay on May 12.',
 ];
+/**
+ * A page of ten long lines skewed 3 degrees clockwise: each line falls by more than the line pitch from its start to
+ * its end, and Tesseract's layout analysis (`--psm auto`) loses most of them unless the page is straightened first
+ * (--rotate does).
+ */
+const PARAGRAPH = [
+  'Minutes of the harbor board, meeting 214, held at the east pier office',
+  'on Tuesday 12 March. Repairs to the north wall will cost 18,400 pounds;',
+  'the tender from Castillo and Novak was accepted by five votes to two.',
+  'Work starts in June and should end by September, weather permitting.',
+  'Mooring fees rise by 4 percent from 1 April for every vessel in the',
+  'outer basin; fishing boats under ten metres remain exempt this year.',
+  'The winter storm damaged two cranes on quay 3. Both are insured and',
+  'will be replaced in March by the same supplier at no cost to members.',
+  'A proposal to open the old customs house as a museum was deferred.',
+  'The next meeting is on the first Monday of May at half past seven.',
+];
 /** The upright page: 1000 x 500 px, 34 px type, as the image fixtures in fixtures/images. */
 const PAGE = { width: 1000, height: 500, fontSize: 34 };
 /** The sideways PDF page: 6 x 4 in scanned at 200 dpi, its image turned 90 degrees on a 4 x 6 in page. */
@@ -33,6 +50,12 @@ export const SCANS = [
   { file: 'turned-270.png', turn: 270, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 270).toBuffer('image/png') },
   { file: 'skewed-3.png', turn: 3, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), 3).toBuffer('image/png') },
   { file: 'skewed-minus-3.png', turn: -3, make: () => turnCanvas(renderText({ ...PAGE, lines: LINES }), -3).toBuffer('image/png') },
+  {
+    file: 'skewed-3-paragraph.png',
+    turn: 3,
+    text: PARAGRAPH.join('\n'),
+    make: () => turnCanvas(renderText({ width: 1400, height: 680, fontSize: 36, margin: 40, lines: PARAGRAPH }), 3).toBuffer('image/png'),
+  },
   {
     file: 'sideways-scan.pdf',
     turn: 90,
@@ -53,7 +76,7 @@ function main() {
     const file = path.join(outDir, scan.file);
     fs.writeFileSync(file, scan.make());
     // `turn`: how far the page was turned clockwise; reading it takes the opposite turn (360 - turn).
-    truth[scan.file] = { text: LINES.join('\n'), turn: scan.turn };
+    truth[scan.file] = { text: scan.text ?? LINES.join('\n'), turn: scan.turn };
     console.log(`${path.relative(root, file)}  ${fs.statSync(file).size} bytes`);
   }
   fs.writeFileSync(path.join(outDir, 'ground-truth.json'), `${JSON.stringify(truth, null, 2)}\n`);

@@ -148,7 +148,7 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
     gray = turnGray(gray, rotation);
   }
   try {
-    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { ...pageParameters, user_defined_dpi: String(used) } });
+    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { ...pageParameters, user_defined_dpi: String(used) }, deskew: rotate });
     const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
     if (used < dpi) reply.dpi = used;
     if (rotation !== undefined) reply.rotation = rotation;
@@ -192,7 +192,7 @@ async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply
         else rotation = 0;
       }
     }
-    const r = await recognizer().recognize({ prepare: async () => input, parameters: pageParameters, rotateRadians });
+    const r = await recognizer().recognize({ prepare: async () => input, parameters: pageParameters, rotateRadians, deskew: rotate && !rotateRadians });
     const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
     if (rotation !== undefined) reply.rotation = rotation;
     return reply;

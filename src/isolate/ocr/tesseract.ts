@@ -24,6 +24,11 @@ export interface OcrTask {
   parameters?: Record<string, string>;
   /** Turn the image by this angle (clockwise) before reading it; the image keeps its width and height. */
   rotateRadians?: number;
+  /**
+   * Straighten a skewed image before reading it: Tesseract measures the slope of its text lines and turns the image
+   * by it (tesseract.js's `rotateAuto`, which `rotateRadians` cannot be combined with).
+   */
+  deskew?: boolean;
   /** `grey`: recognize nothing, hand back the image as the engine decoded it (an 8-bit grayscale PNG). */
   output?: 'text' | 'grey';
   signal?: AbortSignal;
@@ -221,8 +226,8 @@ export class TesseractPool {
     job.image = undefined;
     this.stats.recognized++;
     this.stats.byWorker[slot.index]++;
-    const { parameters, rotateRadians, output } = job.task;
-    const options = rotateRadians ? { ...parameters, rotateRadians } : (parameters ?? {});
+    const { parameters, rotateRadians, deskew, output } = job.task;
+    const options = { ...parameters, ...(rotateRadians ? { rotateRadians } : {}), ...(deskew ? { rotateAuto: true } : {}) };
     slot
       .worker!.recognize(image, options, output === 'grey' ? { text: false, imageGrey: true } : { text: true })
       .then(
