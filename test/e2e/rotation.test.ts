@@ -1,6 +1,7 @@
 /**
  * `--rotate` (OCRQ_ROTATE, defaults.rotate) turns each OCRed page upright before reading it and records the turn;
- * without it (the default) pages are read as they are.
+ * without it (the default) pages are read as they are. Read as one block of text (`--psm block`), a page turned a
+ * quarter turn comes out as nonsense; test/targets/local/page-segmentation.test.ts covers layout analysis.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +27,7 @@ describe('--rotate', () => {
     await fs.copyFile(path.join(SCANS, 'turned-90.png'), path.join(dir, 'in', 'turned-90.png'));
     const text = truth['turned-90.png'].text;
     const submit = async (extra: string[], env: NodeJS.ProcessEnv = {}) => {
-      const r = await spawnOcrq(['submit', 'in', '--out', 'm.jsonl', '--workers', '1', '-q', '--force', ...extra], { cwd: dir, env }).exited;
+      const r = await spawnOcrq(['submit', 'in', '--out', 'm.jsonl', '--workers', '1', '-q', '--force', '--psm', 'block', ...extra], { cwd: dir, env }).exited;
       expect(r.code, r.stderr).toBe(0);
       return pageOf(dir);
     };
