@@ -181,7 +181,8 @@ function childrenCpuTicks() {
 
 /**
  * Runs `fn` and says how busy the machine was meanwhile and how much of that was not our children: other
- * people's work on a shared machine skews a run, and this lets a reader discount it.
+ * people's work on a shared machine skews a run, and this lets a reader discount it. `ownCpuSeconds`: the CPU time
+ * of the children that ended meanwhile (USER_HZ 100).
  */
 export async function withCpuAccounting(fn) {
   const machineBefore = machineTicks();
@@ -194,6 +195,7 @@ export async function withCpuAccounting(fn) {
     const total = machineAfter.total - machineBefore.total;
     const ours = childAfter - childBefore;
     cpu = {
+      ownCpuSeconds: round(ours / 100, 2),
       machineBusyPercent: busyPercent(machineBefore, machineAfter),
       otherCpuPercent: round(Math.max(0, (100 * (machineAfter.busy - machineBefore.busy - ours)) / total), 1),
     };

@@ -258,9 +258,13 @@ function junkPage(kind, seed) {
   return canvas;
 }
 
-/** The file list of a quality corpus; `letters` pages per letter variant and `layouts` pages per layout. */
-export function qualityCorpusSpec({ letters, layouts }) {
+/**
+ * The file list of a quality corpus: `letters` pages per letter variant, `layouts` pages per layout, and `speed` more
+ * upright letter pages that only time the reading of upright pages.
+ */
+export function qualityCorpusSpec({ letters, layouts, speed = 0 }) {
   const files = [];
+  for (let i = 0; i < speed; i++) files.push({ name: `speed/page-${i + 1}.png`, group: 'speed', variant: 'upright', pageId: 5000 + i });
   for (let i = 0; i < letters; i++) {
     for (const v of LETTER_VARIANTS) files.push({ name: `letters/${v.id}/page-${i + 1}.${v.ext ?? 'png'}`, group: 'letters', variant: v.id, pageId: 4000 + i });
   }
@@ -272,7 +276,7 @@ export function qualityCorpusSpec({ letters, layouts }) {
 }
 
 function renderFile(file) {
-  if (file.group === 'letters') {
+  if (file.group === 'letters' || file.group === 'speed') {
     const v = LETTER_VARIANTS.find((x) => x.id === file.variant);
     const lines = letterLines(file.pageId);
     let canvas = renderLetterCanvas(lines, v.dpi ?? SCAN_DPI);
