@@ -1,5 +1,5 @@
 /**
- * Pages OCRed with a mean word confidence under --min-confidence (default 50) are marked, counted in the run's
+ * Pages OCRed with a mean word confidence under --min-confidence (default 75) are marked, counted in the run's
  * summary and in `ocrq status`, and `ocrq export --low-confidence` lists their documents. The documents stay
  * completed. Read as one block of text (`--psm block`), a page of random dots reads at about 10; a clean fixture at
  * about 95. With layout analysis (the default) the dots are no text at all (test/targets/local/page-segmentation.test.ts).
