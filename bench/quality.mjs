@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DOCS_DIR } from './lib/ocr-corpus.mjs';
-import { cer, checkBuild, CORPUS_ROOT, REPO, round, runOcrq, withCpuAccounting } from './lib/ocr-measure.mjs';
+import { cer, checkBuild, CORPUS_ROOT, median, REPO, round, runOcrq, withCpuAccounting } from './lib/ocr-measure.mjs';
 import { ensureDebianTool, linkSystemConfigs, prepareTessdata, toolVersion } from './lib/ocr-tools.mjs';
 import { ensureQualityCorpus, LAYOUTS, LETTER_VARIANTS, qualityCorpusSpec } from './lib/quality-corpus.mjs';
 import {
@@ -37,9 +37,10 @@ const GOOD_WORDS = 0.05;
 /** ... and one with at least this share wrong as read badly (it should be marked), as is any text on a page without. */
 const BAD_WORDS = 0.25;
 
+/** Pages of each kind; `speed`: more upright pages, only timed; `rounds`: timed runs of each page segmentation. */
 const SIZES = {
-  quick: { letters: 1, layouts: 1, speed: 1 },
-  full: { letters: 2, layouts: 2, speed: 4 },
+  quick: { letters: 1, layouts: 1, speed: 1, rounds: 1 },
+  full: { letters: 2, layouts: 2, speed: 2, rounds: 2 },
 };
 
 const dist = (file) => import(pathToFileURL(path.join(REPO, 'dist', file)).href);
@@ -81,29 +82,41 @@ const QUALITY_ROWS = [
 /** Files of `pages`, once each, in order. */
 const filesOf = (pages) => [...new Set(pages.map((p) => p.file))];
 
-/**
- * One ocrq configuration: the upright letter pages alone (timed: wall and CPU time of the whole run, start-up
- * included), then the rest; every page's text and confidence.
- */
-async function runOcrqConfig(label, args, { upright, rest }, workers, log) {
-  const out = new Map();
-  const collect = (rows) => {
-    for (const row of rows) {
-      if (row.status !== 'completed') continue;
-      for (const source of row.sources ?? [row.source]) {
-        for (const p of row.result?.pages ?? []) out.set(`${path.resolve(REPO, source)}#${p.page}`, { text: p.text ?? '', confidence: p.confidence ?? null });
-      }
+/** Every page's text and confidence from ocrq's manifest rows, added to `out` (key: absolute file#page). */
+function collectPages(rows, out) {
+  for (const row of rows) {
+    if (row.status !== 'completed') continue;
+    for (const source of row.sources ?? [row.source]) {
+      for (const p of row.result?.pages ?? []) out.set(`${path.resolve(REPO, source)}#${p.page}`, { text: p.text ?? '', confidence: p.confidence ?? null });
     }
-  };
-  const { result: timed, cpu } = await withCpuAccounting(() => runOcrq(filesOf(upright), { workers, extraArgs: args }));
-  collect(timed.rows);
+  }
+}
+
+/**
+ * One timed ocrq run over the upright letter pages: pages/s from its summary, and the CPU time of the run's
+ * processes per page (start-up included), which others' work on a shared machine stretches less than wall time.
+ */
+async function timeUpright(label, args, upright, workers, pages, log) {
+  const { result, cpu } = await withCpuAccounting(() => runOcrq(filesOf(upright), { workers, extraArgs: args }));
+  collectPages(result.rows, pages);
   const cpuSecondsPerPage = cpu ? round(cpu.ownCpuSeconds / upright.length, 2) : null;
-  log(`quality: ocrq ${label}: ${upright.length} upright letter pages at ${timed.summary.pages_per_second} pages/s, ${cpuSecondsPerPage} CPU s/page (other processes ${cpu?.otherCpuPercent}% of the machine)`);
+  log(`quality: ocrq ${label}: ${upright.length} upright letter pages at ${result.summary.pages_per_second} pages/s, ${cpuSecondsPerPage} CPU s/page (other processes ${cpu?.otherCpuPercent}% of the machine)`);
+  return { pagesPerSecond: result.summary.pages_per_second, cpuSecondsPerPage, otherCpuPercent: cpu?.otherCpuPercent ?? null };
+}
+
+/** The rest of one ocrq configuration's pages, untimed. */
+async function readRest(label, args, rest, workers, pages, log) {
   const started = performance.now();
   const r = await runOcrq(filesOf(rest), { workers, extraArgs: args });
-  collect(r.rows);
+  collectPages(r.rows, pages);
   log(`quality: ocrq ${label}: ${rest.length} more pages in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return { pages: out, uprightPagesPerSecond: timed.summary.pages_per_second, cpuSecondsPerPage, otherCpuPercent: cpu?.otherCpuPercent ?? null, uprightPages: upright.length };
+}
+
+/** The median run of `runs` by CPU time per page, and every run's figures. */
+function medianRun(runs) {
+  const cpu = median(runs.map((r) => r.cpuSecondsPerPage));
+  const pps = median(runs.map((r) => r.pagesPerSecond));
+  return { pagesPerSecond: round(pps), cpuSecondsPerPage: round(cpu), runs };
 }
 
 export async function run({ log = (line) => process.stderr.write(`${line}\n`), quick = false } = {}) {
@@ -114,7 +127,8 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
   const otherPsm = DEFAULT_PSM === 'auto' ? 'block' : 'auto';
   const corpusDir = path.join(CORPUS_ROOT, quick ? 'quality-quick' : 'quality-full');
   const started = performance.now();
-  const truth = ensureQualityCorpus(corpusDir, qualityCorpusSpec(quick ? SIZES.quick : SIZES.full));
+  const size = quick ? SIZES.quick : SIZES.full;
+  const truth = ensureQualityCorpus(corpusDir, qualityCorpusSpec(size));
   log(`quality: corpus ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const pages = benchmarkPages(truth, path.join(corpusDir, DOCS_DIR));
   const details = {
@@ -130,10 +144,24 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
   const upright = pages.filter((p) => p.row === 'letters/upright' || p.group === 'speed');
   const notUpright = pages.filter((p) => !upright.includes(p));
   const tablePages = pages.filter((p) => QUALITY_ROWS.some((r) => r.row === p.row));
-  const ocrq = {};
-  ocrq.default = await runOcrqConfig(`default (--psm ${DEFAULT_PSM})`, [], { upright, rest: notUpright }, workers, log);
-  ocrq.otherPsm = await runOcrqConfig(`--psm ${otherPsm}`, ['--psm', otherPsm], { upright, rest: notUpright }, workers, log);
-  ocrq.rotate = await runOcrqConfig('--rotate', ['--rotate'], { upright, rest: tablePages.filter((p) => !upright.includes(p)) }, workers, log);
+  // Upright pages first, timed: the default and block alternate (default first in odd rounds, block first in even
+  // ones, so that neither always meets the same neighbours), then --rotate once.
+  const ocrq = { default: { pages: new Map() }, otherPsm: { pages: new Map() }, rotate: { pages: new Map() } };
+  const timings = { default: [], otherPsm: [] };
+  const labels = { default: `default (--psm ${DEFAULT_PSM})`, otherPsm: `--psm ${otherPsm}`, rotate: '--rotate' };
+  const args = { default: [], otherPsm: ['--psm', otherPsm], rotate: ['--rotate'] };
+  for (let r = 0; r < size.rounds; r++) {
+    for (const config of r % 2 ? ['otherPsm', 'default'] : ['default', 'otherPsm']) {
+      timings[config].push(await timeUpright(labels[config], args[config], upright, workers, ocrq[config].pages, log));
+    }
+  }
+  const rotateTiming = await timeUpright(labels.rotate, args.rotate, upright, workers, ocrq.rotate.pages, log);
+  Object.assign(ocrq.default, medianRun(timings.default));
+  Object.assign(ocrq.otherPsm, medianRun(timings.otherPsm));
+  Object.assign(ocrq.rotate, medianRun([rotateTiming]));
+  await readRest(labels.default, args.default, notUpright, workers, ocrq.default.pages, log);
+  await readRest(labels.otherPsm, args.otherPsm, notUpright, workers, ocrq.otherPsm.pages, log);
+  await readRest(labels.rotate, args.rotate, tablePages.filter((p) => !upright.includes(p)), workers, ocrq.rotate.pages, log);
 
   const tessdata = prepareTessdata(path.join(CORPUS_ROOT, 'tessdata'));
   const work = await mkdtemp(path.join(os.tmpdir(), 'ocrq-bench-quality-'));
@@ -275,14 +303,14 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
     met: DEFAULT_PSM === better,
   });
 
-  // Speed on upright pages: the default against block, the default before --psm existed. CPU time per page is the
-  // figure compared, since others' work on a shared machine stretches wall time.
+  // Speed on upright pages: the default against block, the default before --psm existed; medians of the rounds.
+  // CPU time per page is the figure compared, since others' work on a shared machine stretches wall time.
   const speed = { [DEFAULT_PSM]: ocrq.default, [otherPsm]: ocrq.otherPsm, rotate: ocrq.rotate };
-  details.speed = Object.fromEntries(Object.entries(speed).map(([k, v]) => [k, { pages: v.uprightPages, pagesPerSecond: v.uprightPagesPerSecond, cpuSecondsPerPage: v.cpuSecondsPerPage, otherCpuPercent: v.otherCpuPercent }]));
+  details.speed = { pages: upright.length, rounds: size.rounds, ...Object.fromEntries(Object.entries(speed).map(([k, v]) => [k, { pagesPerSecond: v.pagesPerSecond, cpuSecondsPerPage: v.cpuSecondsPerPage, runs: v.runs }])) };
   const speedRatio = speed.block.cpuSecondsPerPage && speed[DEFAULT_PSM].cpuSecondsPerPage ? speed.block.cpuSecondsPerPage / speed[DEFAULT_PSM].cpuSecondsPerPage : null;
-  const speedText = (v) => `${v.uprightPagesPerSecond} pages/s, ${v.cpuSecondsPerPage} CPU s/page`;
+  const speedText = (v) => `${v.pagesPerSecond} pages/s, ${v.cpuSecondsPerPage} CPU s/page`;
   rows.push({
-    case: `upright letter pages (${upright.length} p., ${workers} workers, start-up included)`,
+    case: `upright letter pages (${upright.length} p., ${workers} workers, start-up included; median of ${size.rounds})`,
     ocrq: `${speedText(speed[DEFAULT_PSM])} (default, --psm ${DEFAULT_PSM}); --rotate ${speedText(speed.rotate)}`,
     baseline: `${speedText(speed[otherPsm])} (--psm ${otherPsm})`,
     ratio: DEFAULT_PSM === 'block' ? '' : round(speedRatio),
