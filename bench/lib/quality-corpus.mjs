@@ -259,14 +259,15 @@ function junkPage(kind, seed) {
 }
 
 /**
- * The file list of a quality corpus: `letters` pages per letter variant, `layouts` pages per layout, and `speed` more
- * upright letter pages that only time the reading of upright pages.
+ * The file list of a quality corpus: `letters` pages per letter variant (of those named in `variants`, all when
+ * absent), `layouts` pages per layout, and `speed` more upright letter pages that only time the reading of upright
+ * pages.
  */
-export function qualityCorpusSpec({ letters, layouts, speed = 0 }) {
+export function qualityCorpusSpec({ letters, layouts, speed = 0, variants }) {
   const files = [];
   for (let i = 0; i < speed; i++) files.push({ name: `speed/page-${i + 1}.png`, group: 'speed', variant: 'upright', pageId: 5000 + i });
   for (let i = 0; i < letters; i++) {
-    for (const v of LETTER_VARIANTS) files.push({ name: `letters/${v.id}/page-${i + 1}.${v.ext ?? 'png'}`, group: 'letters', variant: v.id, pageId: 4000 + i });
+    for (const v of LETTER_VARIANTS.filter((x) => !variants || variants.includes(x.id))) files.push({ name: `letters/${v.id}/page-${i + 1}.${v.ext ?? 'png'}`, group: 'letters', variant: v.id, pageId: 4000 + i });
   }
   for (let i = 0; i < layouts; i++) {
     for (const layout of LAYOUTS) files.push({ name: `layout/${layout}-${i + 1}.png`, group: 'layout', variant: layout, seed: 7000 + i * 13 });

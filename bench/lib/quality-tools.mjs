@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { buildPdf } from '../../scripts/lib/pdf-documents.mjs';
 import { createCanvas, readGray } from '../../scripts/lib/text-canvas.mjs';
@@ -126,6 +127,39 @@ export async function runOcrmypdf(inputs, workers, tessdata, extra) {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The engine's own time per page for two sets of Tesseract parameters, measured in this process with ocrq's worker
+ * (`dist/isolate/ocr/worker.js`) and its language data: `workers` engines, each reading its share of `images`
+ * with `a` and with `b` back to back (which goes first alternates from page to page), so that each pair meets the
+ * same neighbours on a shared machine. Returns the milliseconds of every read, by set.
+ */
+export async function timeEngineParameters(images, { a, b }, workers, repo) {
+  const { resolveLangData, disposeLangData } = await import(pathToFileURL(path.join(repo, 'dist/isolate/ocr/lang-data.js')).href);
+  const { startWorker } = await import(pathToFileURL(path.join(repo, 'dist/isolate/ocr/worker.js')).href);
+  const lang = await resolveLangData('eng');
+  const engines = await Promise.all(Array.from({ length: Math.min(workers, images.length) }, () => startWorker(lang)));
+  const ms = { a: [], b: [] };
+  try {
+    // Warm each engine once: its first page pays for setting it up.
+    await Promise.all(engines.map((e) => e.recognize(images[0], b, { text: true })));
+    let next = 0;
+    await Promise.all(engines.map(async (engine) => {
+      while (next < images.length) {
+        const i = next++;
+        for (const set of i % 2 ? ['b', 'a'] : ['a', 'b']) {
+          const started = performance.now();
+          await engine.recognize(images[i], set === 'a' ? a : b, { text: true });
+          ms[set].push(performance.now() - started);
+        }
+      }
+    }));
+  } finally {
+    await Promise.all(engines.map((e) => e.terminate()));
+    await disposeLangData(lang);
+  }
+  return ms;
 }
 
 /**
