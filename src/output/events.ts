@@ -46,6 +46,8 @@ export interface RunSummary extends DocumentCounts {
   exit_code: number;
   /** Jobs already finished in the manifest and not processed again. */
   already_done: number;
+  /** Completed documents processed again (or, in a dry run, that would be) because their settings differ, by change. */
+  redone_for_settings: Array<{ change: string; documents: number }>;
   /** Pages OCRed in this run with a mean word confidence under `--min-confidence`. */
   low_confidence_pages: number;
   pages_per_second: number;

@@ -115,6 +115,7 @@ class JsonReporter implements Reporter {
         elapsed_ms: s.elapsed_ms,
         exit_code: s.exit_code,
         already_done: s.already_done,
+        redone_for_settings: s.redone_for_settings,
         processed: s.processed,
         low_confidence_pages: s.low_confidence_pages,
         pages_per_second: s.pages_per_second,
@@ -267,6 +268,9 @@ class TextReporter implements Reporter {
       );
       const doubtful = s.low_confidence_pages ? `, ${plural(s.low_confidence_pages, 'page')} with low confidence` : '';
       this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s)${doubtful}; manifest ${s.manifest}\n`);
+      for (const r of s.redone_for_settings) {
+        this.err.write(`ocrq: ${plural(r.documents, 'document')} done with other settings (${safe(r.change)}): ${s.dry_run ? 'would be processed again' : 'processed again'}\n`);
+      }
       const skipped = Object.entries(s.skipped_by_code);
       if (skipped.length) this.err.write(`ocrq: skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
     }

@@ -17,6 +17,7 @@ import type { Target, TargetDocument } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
 import { resultPaths } from '../manifest/result-files.js';
+import { describeChanges } from '../manifest/settings.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -44,6 +45,8 @@ export interface PipelineDeps {
 
 export interface PipelineCounts extends DocumentCounts {
   alreadyDone: number;
+  /** Completed documents processed again because their settings differ, by change (`lang eng -> fra`). */
+  redoneForSettings: Map<string, number>;
   lowConfidencePages: number;
   skippedByCode: Record<string, number>;
 }
@@ -62,6 +65,7 @@ class Pipeline {
     pending: 0,
     pages: 0,
     alreadyDone: 0,
+    redoneForSettings: new Map(),
     lowConfidencePages: 0,
     processed: 0,
     failures: [],
@@ -160,11 +164,27 @@ class Pipeline {
       await this.addSource(key, jobId, item.source, sha256);
       return;
     }
+    if (decision.reason === 'settings') {
+      const change = describeChanges(decision.changes);
+      const seen = this.counts.redoneForSettings.get(change);
+      this.counts.redoneForSettings.set(change, (seen ?? 0) + 1);
+      if (seen === undefined) {
+        const verb = this.options.dryRun ? 'would be processed again' : 'processing them again';
+        this.deps.emit({ type: 'warning', message: `documents done with other settings (${change}): ${verb}` });
+      }
+    }
     const previous = jobId !== undefined && entry ? { jobId, entry, resume: decision.reason === 'unfinished' } : undefined;
     const job = { key, source: item.source, sha256, type, data, previous, release };
     // From here on the bytes are reachable only through `job`, so they can be let go once submitted.
     data = EMPTY;
     await this.process(job);
+  }
+
+  /** The result settings to record with a completed outcome. */
+  private settingsOf(outcome: { result?: unknown }): Readonly<Record<string, string>> | undefined {
+    const settings = this.options.policy.settings;
+    if (!settings) return undefined;
+    return this.deps.target.settingsFor ? this.deps.target.settingsFor(outcome, settings) : settings;
   }
 
   /** The job id for this content: derived by local targets, looked up in the manifest for remote ones. */
@@ -318,7 +338,7 @@ class Pipeline {
     const lowConfidencePages = low > 0 || job.previous?.entry.lowConfidencePages ? low : undefined;
     let row: Row;
     if (outcome.ok) {
-      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages };
+      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages, settings: this.settingsOf(outcome) };
       row = completedRow(line, journal.doc, completed);
       if (this.deps.writeResult) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.writeResult(outcome.jobId, row) });
       this.counts.completed++;

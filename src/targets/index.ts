@@ -8,6 +8,10 @@ import { DEFAULT_RETRY_POLICY } from '../http/pacing/retry.js';
 import type { ResultBoard } from '../results/board.js';
 import type { Budgets } from '../isolate/budgets.js';
 import type { Target } from './types.js';
+import { localSettings, remoteSettings, type ResultSettings } from '../manifest/settings.js';
+
+/** `engine` of the embedded engine's results (`result.engine`). */
+export const LOCAL_ENGINE_NAME = 'tesseract.js';
 
 export interface LocalTargetOptions {
   engine: 'local';
@@ -48,6 +52,15 @@ export interface TargetEnv {
   env: NodeJS.ProcessEnv;
   config: ConfigReader;
   onNotice: (message: string) => void;
+}
+
+/**
+ * The settings a run's results depend on (recorded on each completed row; a completed job made with other ones is
+ * processed again). Workers, budgets, rates and output options are left out: they never change a result.
+ */
+export function resultSettings(options: TargetOptions): ResultSettings {
+  if (options.engine === 'remote') return remoteSettings(options.provider, options.options);
+  return { ...localSettings({ engine: LOCAL_ENGINE_NAME, lang: options.lang, dpi: options.dpi, forceOcr: options.forceOcr }), rotate: String(options.rotate) };
 }
 
 /** Picks the target for a run. A dry run gets the null engine, which counts pages and never starts OCR workers. */

@@ -58,6 +58,11 @@ export interface Target {
    * it starts, so that a document in progress whenever the process died is given up after a bounded number of runs.
    */
   readonly recordsAttempts?: boolean;
+  /**
+   * The part of the run's result settings a completed outcome depends on (default: all of them). The local engine
+   * leaves out what only OCR uses (lang, dpi, rotate) for a document read entirely from its text layer.
+   */
+  settingsFor?(outcome: { result?: unknown }, settings: Readonly<Record<string, string>>): Readonly<Record<string, string>>;
   /** Job id for a document when the target derives it from content (the local engine); remote ids come later. */
   jobIdFor?(sha256: string): string;
   process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome | PendingOutcome>;

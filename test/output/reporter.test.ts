@@ -25,6 +25,7 @@ const summary: RunSummary = {
   elapsed_ms: 1000,
   exit_code: 3,
   already_done: 0,
+  redone_for_settings: [],
   low_confidence_pages: 0,
   processed: 2,
   pages_per_second: 2,

@@ -24,7 +24,7 @@ import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
 import { resultWriter, runPipeline } from '../../submit/pipeline.js';
 import { ManifestWriter } from '../../manifest/writer.js';
-import { resolveTarget, type TargetOptions } from '../../targets/index.js';
+import { resolveTarget, resultSettings, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
@@ -94,7 +94,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     const counts = await runPipeline(
       items,
       {
-        policy: { force: options.force, retryFailed: options.retryFailed },
+        policy: { force: options.force, retryFailed: options.retryFailed, settings: resultSettings(targetOptions) },
         dryRun: options.dryRun,
         documentsInFlight: options.dryRun ? 8 : targetOptions.engine === 'local' ? targetOptions.workers * 2 + 1 : targetOptions.concurrency,
       },
@@ -131,6 +131,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       elapsed_ms: Math.round(elapsed),
       exit_code: exitCodeForRun(counts, stop),
       already_done: counts.alreadyDone,
+      redone_for_settings: [...counts.redoneForSettings].map(([change, documents]) => ({ change, documents })),
       processed: counts.processed,
       low_confidence_pages: counts.lowConfidencePages,
       pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,

@@ -117,6 +117,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   return {
     name: 'local',
     recordsAttempts: true,
+    settingsFor,
     stats,
     workers,
     jobIdFor,
@@ -151,6 +152,15 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       await disposeLangData(langData);
     },
   };
+}
+
+/** Settings only OCR uses: a document whose pages all came from their text layer does not depend on them. */
+const OCR_SETTINGS: ReadonlySet<string> = new Set(['lang', 'dpi', 'rotate']);
+
+export function settingsFor(outcome: { result?: unknown }, settings: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const pages = (outcome.result as Partial<LocalResult> | undefined)?.pages;
+  if (!Array.isArray(pages) || pages.some((p) => p.source === 'ocr')) return settings;
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !OCR_SETTINGS.has(key)));
 }
 
 /** Local job ids are derived from content, so a re-run finds them without the manifest's help. */
