@@ -51,6 +51,11 @@ export interface PipelineCounts extends DocumentCounts {
   skippedByCode: Record<string, number>;
 }
 
+/** A job id for a redo of content whose finished job is replaced: the content's id and the time, in base 36. */
+export function redoJobId(contentId: string, now: number): string {
+  return `${contentId}_${Math.floor(now).toString(36)}`;
+}
+
 export async function runPipeline(items: AsyncIterable<InputItem>, options: PipelineOptions, deps: PipelineDeps): Promise<PipelineCounts> {
   return new Pipeline(options, deps).run(items);
 }
@@ -187,10 +192,13 @@ class Pipeline {
     return this.deps.target.settingsFor ? this.deps.target.settingsFor(outcome, settings) : settings;
   }
 
-  /** The job id for this content: derived by local targets, looked up in the manifest for remote ones. */
+  /**
+   * The job id for this content: the latest recorded for it (a redo's, or a provider's), else the one local targets
+   * derive from the content.
+   */
   private jobIdOf(sha256: string): string | undefined {
     const { target, index } = this.deps;
-    return target.jobIdFor ? target.jobIdFor(sha256) : index.jobForContent(target.name, sha256);
+    return index.jobForContent(target.name, sha256) ?? target.jobIdFor?.(sha256);
   }
 
   /** A document in progress each time a run died: recorded as failed instead of being tried again. */
@@ -280,13 +288,18 @@ class Pipeline {
     // A document with an unfinished attempt behind it runs alone: if the process dies again, it is the one to blame.
     let attempt = 0;
     let leave = (): void => {};
+    // A finished job done again (--force, --retry-failed, other settings) gets a job id of its own and the old one
+    // ends superseded, as remote redos do: a plain merge of the journal then never mixes two outcomes.
+    let jobId = this.jobIdOf(sha256)!;
+    const prev = job.previous;
+    const redo = target.jobIdFor !== undefined && prev !== undefined && !prev.resume && (prev.entry.status === 'completed' || prev.entry.status === 'failed');
+    if (redo) jobId = redoJobId(target.jobIdFor!(sha256), now());
     if (target.recordsAttempts) {
-      const prev = job.previous?.entry;
-      attempt = (prev?.status === 'processing' ? (prev.unfinishedAttempts ?? 0) : 0) + 1;
+      attempt = (prev?.entry.status === 'processing' ? (prev.entry.unfinishedAttempts ?? 0) : 0) + 1;
       leave = await this.gate.enter(attempt > 1);
-      const jobId = this.jobIdOf(sha256)!;
       try {
         await journal.append(attemptRow(journal.line(jobId), journal.doc, attempt));
+        if (redo) await journal.superseded(prev!.jobId, jobId);
       } catch (err) {
         leave();
         this.inProgress.delete(key);
@@ -313,10 +326,7 @@ class Pipeline {
       if (this.deps.signal.aborted || this.stop.signal.aborted) {
         // Interrupted: the next run picks it up (a recorded remote job is polled, not submitted again). A clean stop
         // is not a crash: the attempt is taken back.
-        if (attempt > 0) {
-          const jobId = this.jobIdOf(sha256)!;
-          await journal.append(attemptTakenBackRow(journal.line(jobId), attempt - 1)).catch(() => {});
-        }
+        if (attempt > 0) await journal.append(attemptTakenBackRow(journal.line(jobId), attempt - 1)).catch(() => {});
         this.inProgress.delete(key);
         this.counts.pending++;
         return;
@@ -325,6 +335,7 @@ class Pipeline {
       throw err;
     }
     leave();
+    if (redo) outcome = { ...outcome, jobId };
     if ('pending' in outcome) {
       this.inProgress.delete(key);
       this.counts.pending++;
