@@ -363,10 +363,12 @@ class Pipeline {
     this.counts.processed++;
     // A webhook outcome was journaled by the listener before it answered the provider, with the sources the manifest
     // knew then; copies of this content met while the row was being written are recorded in one update line.
-    if (!outcome.recorded) await journal.append(row);
+    // A webhook for this job may have been stored while its result was polled: one outcome line per job.
+    const delivered = !outcome.recorded && this.deps.writer.outcomeAppended(outcome.jobId) === row.status;
+    if (!outcome.recorded && !delivered) await journal.append(row);
     const gathered = [...journal.sources];
     this.inProgress.delete(key);
-    const written = outcome.recorded ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
+    const written = outcome.recorded || delivered ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
     if (gathered.some((s) => !written.includes(s))) {
       const all = [...written, ...gathered.filter((s) => !written.includes(s))];
       await this.deps.writer.append(sourcesRow({ ...line, sources: all, ts: this.ts() }, row.status));
