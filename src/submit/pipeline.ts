@@ -206,7 +206,7 @@ class Pipeline {
     if (status === 'completed') this.counts.completed++;
     else if (status === 'failed') {
       this.counts.failed++;
-      this.counts.failures.push({ source, job_id: jobId, code: entry.errorCode ?? 'UNKNOWN', message: 'failed in an earlier run (retry with --retry-failed)' });
+      this.counts.failures.push({ source, job_id: jobId, code: entry.errorCode ?? 'UNKNOWN', message: keptFailureMessage(source, entry) });
     } else this.counts.skipped++;
     this.deps.emit({ type: 'document', job_id: jobId, status, source, outcome: 'kept' });
   }
@@ -377,6 +377,18 @@ class Pipeline {
     if (!sources) return;
     await this.deps.writer.append(sourcesRow({ jobId: jobId!, sources, sha256, target: this.deps.target.name, ts: this.ts() }, entry.status));
   }
+}
+
+/**
+ * A failure kept from an earlier run, with its original reason: `a.pdf: not a readable PDF (…) (from an earlier run;
+ * retry with --retry-failed)`. The message named the source it was met as, which may be another copy of the content.
+ */
+export function keptFailureMessage(source: string, entry: IndexEntry): string {
+  const original = entry.errorMessage;
+  if (original === undefined) return 'failed in an earlier run (retry with --retry-failed)';
+  const named = entry.sources.map((s) => `${escapeForDisplay(s)}: `).find((prefix) => original.startsWith(prefix));
+  const reason = named === undefined ? original : original.slice(named.length);
+  return `${escapeForDisplay(source)}: ${reason} (from an earlier run; retry with --retry-failed)`;
 }
 
 /**

@@ -127,6 +127,16 @@ describe('ocrq submit fixtures (local engine)', () => {
     expect(after.length).toBe(rows.length);
   });
 
+  it('a resumed run reports each kept failure with its original reason', async () => {
+    const io = captureIo(dir);
+    expect(await run(['submit', 'fixtures', '--out', 'out/m.jsonl'], io.deps)).toBe(3);
+    const failed = io.stderr().slice(io.stderr().indexOf('ocrq: failed documents:'));
+    expect(failed).toContain(
+      '  PDF_INVALID  fixtures/pdfs/corrupt.pdf: not a readable PDF (Invalid PDF structure.) (from an earlier run; retry with --retry-failed)\n',
+    );
+    expect(failed).toMatch(/^ {2}PDF_PASSWORD_PROTECTED {2}fixtures\/pdfs\/protected\.pdf: PDF is password-protected .*\(from an earlier run; retry with --retry-failed\)$/mu);
+  });
+
   it('--retry-failed CODE processes only failures with that code', async () => {
     const io = captureIo(dir);
     const code = await run(['submit', 'fixtures', '--out', 'out/m.jsonl', '--json', '--retry-failed', 'PDF_INVALID'], io.deps);

@@ -112,6 +112,13 @@ describe('runPipeline', () => {
     const kept = await runOver(items, target, first.sink);
     expect(kept.counts).toMatchObject({ completed: 1, failed: 1, processed: 0, alreadyDone: 2 });
     expect(kept.counts.failures[0]).toMatchObject({ source: 'bad.png', code: 'IMAGE_INVALID' });
+    // The reason is the original one, not only its code.
+    expect(kept.counts.failures[0].message).toBe('bad.png: bad (from an earlier run; retry with --retry-failed)');
+    // Met under another name, the content's failure is told for that name, once.
+    const moved = await runOver([doc('renamed.png', png('bad content'))], target, first.sink);
+    expect(moved.counts.failures).toEqual([
+      { source: 'renamed.png', job_id: kept.counts.failures[0].job_id, code: 'IMAGE_INVALID', message: 'renamed.png: bad (from an earlier run; retry with --retry-failed)' },
+    ]);
     const retried = await runOver(items, target, first.sink, { policy: { force: false, retryFailed: ['IMAGE_INVALID'] } });
     expect(retried.counts).toMatchObject({ processed: 1, failed: 1 });
     expect(target.processed).toEqual(['bad.png', 'good.png', 'bad.png']);
