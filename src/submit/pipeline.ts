@@ -10,14 +10,14 @@ import type { DocType } from '../documents/types.js';
 import { DigestSet } from '../manifest/compact.js';
 import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
 import { attemptRow, attemptTakenBackRow, completedRow, failedRow, skippedRow, sourcesRow, type Row } from '../manifest/rows.js';
-import type { IndexEntry, ManifestRow } from '../manifest/types.js';
+import type { IndexEntry } from '../manifest/types.js';
 import type { DocumentJournal, ManifestWriter } from '../manifest/writer.js';
 import type { DocumentCounts, RunEvent } from '../output/events.js';
 import type { Target, TargetDocument } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
-import { resultPaths } from '../manifest/result-files.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
+import type { ResultFiles } from './result-writer.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -37,7 +37,8 @@ export interface PipelineDeps {
   emit: (event: RunEvent) => void;
   signal: AbortSignal;
   now: () => number;
-  writeResult?: (jobId: string, row: ManifestRow) => Promise<string>;
+  /** With --results-dir: the files of completed documents, one set per source (or per job). */
+  results?: ResultFiles;
   /** Aborted when --timeout runs out: remote targets stop waiting and leave their jobs submitted. */
   waitSignal?: AbortSignal;
 }
@@ -320,7 +321,7 @@ class Pipeline {
     if (outcome.ok) {
       const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages };
       row = completedRow(line, journal.doc, completed);
-      if (this.deps.writeResult) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.writeResult(outcome.jobId, row) });
+      if (this.deps.results) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.results.write(outcome.jobId, row) });
       this.counts.completed++;
       this.counts.pages += outcome.pages;
       this.counts.lowConfidencePages += outcome.lowConfidencePages ?? 0;
@@ -337,8 +338,10 @@ class Pipeline {
     this.inProgress.delete(key);
     const written = outcome.recorded ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
     if (gathered.some((s) => !written.includes(s))) {
-      const all = [...written, ...gathered.filter((s) => !written.includes(s))];
+      const added = gathered.filter((s) => !written.includes(s));
+      const all = [...written, ...added];
       await this.deps.writer.append(sourcesRow({ ...line, sources: all, ts: this.ts() }, row.status));
+      if (row.status === 'completed') await this.deps.results?.addSources(added, all, row);
     }
     this.deps.emit({
       type: 'document',
@@ -376,6 +379,8 @@ class Pipeline {
     const sources = mergeSources(entry.sources, source);
     if (!sources) return;
     await this.deps.writer.append(sourcesRow({ jobId: jobId!, sources, sha256, target: this.deps.target.name, ts: this.ts() }, entry.status));
+    // A copy met after its content completed (in this run or an earlier one) gets result files of its own too.
+    if (entry.status === 'completed') await this.deps.results?.addSources([source], sources);
   }
 }
 
@@ -389,19 +394,6 @@ export function keptFailureMessage(source: string, entry: IndexEntry): string {
   const named = entry.sources.map((s) => `${escapeForDisplay(s)}: `).find((prefix) => original.startsWith(prefix));
   const reason = named === undefined ? original : original.slice(named.length);
   return `${escapeForDisplay(source)}: ${reason} (from an earlier run; retry with --retry-failed)`;
-}
-
-/**
- * Writes `<dir>/<name>.json` (the full row) and `<dir>/<name>.txt`, `name` being a safe form of the job id (see
- * result-files.ts); returns the text file's path.
- */
-export function resultWriter(dir: string, writeFileAtomic: (file: string, data: string) => Promise<void>) {
-  return async (jobId: string, row: ManifestRow): Promise<string> => {
-    const { json, txt } = resultPaths(dir, jobId);
-    await writeFileAtomic(json, JSON.stringify({ ...row, text_path: txt }, null, 2) + '\n');
-    await writeFileAtomic(txt, row.text ?? '');
-    return txt;
-  };
 }
 
 /**
