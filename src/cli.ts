@@ -10,6 +10,7 @@ import { PROVIDERS } from './providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
+import type { ResultsLayout } from './manifest/result-files.js';
 import { configOptions, type ConfigAction, type ConfigFlags, type ConfigOptions } from './commands/config/options.js';
 import { exportOptions, type ExportFlags, type ExportOptions } from './commands/export/options.js';
 import { listenOptions, type ListenFlags, type ListenOptions } from './commands/listen/options.js';
@@ -147,8 +148,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .command('submit')
     .description('walk files, folders, globs and ZIP archives (or - for paths on stdin) and OCR every document')
     .argument('[paths...]', 'files, folders, ZIP archives, globs, or - for newline-separated paths on stdin')
-    .option('--include <glob>', 'only documents matching this glob (repeatable)', collect, [])
-    .option('--exclude <glob>', 'skip files and folders matching this glob (repeatable)', collect, [])
+    .option('--include <glob>', 'only documents (files, ZIP entries by their path inside the archive) matching this glob, or in an archive it matches (repeatable)', collect, [])
+    .option('--exclude <glob>', 'leave out files, folders, whole archives and ZIP entries matching this glob (repeatable)', collect, [])
     .option('--max-file-size <size>', 'skip documents larger than this', size, parseSize(DEFAULT_MAX_FILE_SIZE)!)
     .addOption(new Option('--engine <name>', 'the embedded engine (the default when no provider is configured)').choices(['local']))
     .addOption(new Option('--provider <name>', 'submit to a remote OCR API instead').choices([...PROVIDERS]))
@@ -181,7 +182,9 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--force-ocr', 'OCR every PDF page, even those with a text layer')
     .option('-o, --out <file>', 'manifest (JSONL) to write and resume from', DEFAULT_MANIFEST)
     .option('--csv <file>', 'also write the CSV view of the manifest at the end')
-    .option('--results-dir <dir>', 'write <job_id>.json and <job_id>.txt for each completed job')
+    .option('--results-dir <dir>', 'write <source>.txt and <source>.json for each completed document (see --results-layout)')
+    .addOption(new Option('--results-layout <layout>', 'lay --results-dir out by source path (the default), or by job id: <job_id>.txt').choices(['source', 'job'] satisfies ResultsLayout[]))
+    .addOption(new Option('--csv-text <what>', "what the CSV's text column holds: the text (the default), or the path of its file in --results-dir").choices(['text', 'path']))
     .option('--retry-failed [codes]', 'process failed documents again (all, or only these comma-separated codes)')
     .option('--force', 'process every document again, even completed ones')
     .option('--dry-run', 'walk, identify and count; report what would be processed; process nothing')

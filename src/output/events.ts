@@ -103,4 +103,6 @@ export interface ListenSummary {
   interrupted: boolean;
   timed_out: boolean;
   exit_code: number;
+  /** The manifest deliveries were stored in, as given with --out. */
+  manifest: string;
 }

@@ -201,7 +201,7 @@ class TextReporter implements Reporter {
         }
         break;
       case 'warning':
-        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')} ${safe(event.message)}`);
+        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')}: ${safe(event.message)}`);
         return;
       case 'ready':
         if (!this.opts.quiet) this.log(`listening for webhooks on ${safe(event.url)}`);

@@ -10,15 +10,15 @@ import type { DocType } from '../documents/types.js';
 import { DigestSet } from '../manifest/compact.js';
 import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
 import { attemptRow, attemptTakenBackRow, completedRow, failedRow, skippedRow, sourcesRow, type Row } from '../manifest/rows.js';
-import type { IndexEntry, ManifestRow } from '../manifest/types.js';
+import type { IndexEntry } from '../manifest/types.js';
 import type { DocumentJournal, ManifestWriter } from '../manifest/writer.js';
 import type { DocumentCounts, RunEvent } from '../output/events.js';
 import type { Target, TargetDocument } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
-import { resultPaths } from '../manifest/result-files.js';
 import { describeChanges } from '../manifest/settings.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
+import type { ResultFiles } from './result-writer.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -38,7 +38,8 @@ export interface PipelineDeps {
   emit: (event: RunEvent) => void;
   signal: AbortSignal;
   now: () => number;
-  writeResult?: (jobId: string, row: ManifestRow) => Promise<string>;
+  /** With --results-dir: the files of completed documents, one set per source (or per job). */
+  results?: ResultFiles;
   /** Aborted when --timeout runs out: remote targets stop waiting and leave their jobs submitted. */
   waitSignal?: AbortSignal;
 }
@@ -234,7 +235,7 @@ class Pipeline {
     if (status === 'completed') this.counts.completed++;
     else if (status === 'failed') {
       this.counts.failed++;
-      this.counts.failures.push({ source, job_id: jobId, code: entry.errorCode ?? 'UNKNOWN', message: 'failed in an earlier run (retry with --retry-failed)' });
+      this.counts.failures.push({ source, job_id: jobId, code: entry.errorCode ?? 'UNKNOWN', message: keptFailureMessage(source, entry) });
     } else this.counts.skipped++;
     this.deps.emit({ type: 'document', job_id: jobId, status, source, outcome: 'kept' });
   }
@@ -351,7 +352,7 @@ class Pipeline {
     if (outcome.ok) {
       const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages, settings: this.settingsOf(outcome) };
       row = completedRow(line, journal.doc, completed);
-      if (this.deps.writeResult) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.writeResult(outcome.jobId, row) });
+      if (this.deps.results) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.results.write(outcome.jobId, row) });
       this.counts.completed++;
       this.counts.pages += outcome.pages;
       this.counts.lowConfidencePages += outcome.lowConfidencePages ?? 0;
@@ -370,8 +371,10 @@ class Pipeline {
     this.inProgress.delete(key);
     const written = outcome.recorded || delivered ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
     if (gathered.some((s) => !written.includes(s))) {
-      const all = [...written, ...gathered.filter((s) => !written.includes(s))];
+      const added = gathered.filter((s) => !written.includes(s));
+      const all = [...written, ...added];
       await this.deps.writer.append(sourcesRow({ ...line, sources: all, ts: this.ts() }, row.status));
+      if (row.status === 'completed') await this.deps.results?.addSources(added, all, row);
     }
     this.deps.emit({
       type: 'document',
@@ -409,20 +412,21 @@ class Pipeline {
     const sources = mergeSources(entry.sources, source);
     if (!sources) return;
     await this.deps.writer.append(sourcesRow({ jobId: jobId!, sources, sha256, target: this.deps.target.name, ts: this.ts() }, entry.status));
+    // A copy met after its content completed (in this run or an earlier one) gets result files of its own too.
+    if (entry.status === 'completed') await this.deps.results?.addSources([source], sources);
   }
 }
 
 /**
- * Writes `<dir>/<name>.json` (the full row) and `<dir>/<name>.txt`, `name` being a safe form of the job id (see
- * result-files.ts); returns the text file's path.
+ * A failure kept from an earlier run, with its original reason: `a.pdf: not a readable PDF (…) (from an earlier run;
+ * retry with --retry-failed)`. The message named the source it was met as, which may be another copy of the content.
  */
-export function resultWriter(dir: string, writeFileAtomic: (file: string, data: string) => Promise<void>) {
-  return async (jobId: string, row: ManifestRow): Promise<string> => {
-    const { json, txt } = resultPaths(dir, jobId);
-    await writeFileAtomic(json, JSON.stringify({ ...row, text_path: txt }, null, 2) + '\n');
-    await writeFileAtomic(txt, row.text ?? '');
-    return txt;
-  };
+export function keptFailureMessage(source: string, entry: IndexEntry): string {
+  const original = entry.errorMessage;
+  if (original === undefined) return 'failed in an earlier run (retry with --retry-failed)';
+  const named = entry.sources.map((s) => `${escapeForDisplay(s)}: `).find((prefix) => original.startsWith(prefix));
+  const reason = named === undefined ? original : original.slice(named.length);
+  return `${escapeForDisplay(source)}: ${reason} (from an earlier run; retry with --retry-failed)`;
 }
 
 /**

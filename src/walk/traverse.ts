@@ -1,14 +1,16 @@
 /**
  * The walk itself: folders depth-first in listing order (each streamed with `opendir`, synchronously while the
  * storage is fast), the files a glob matches, single files, and ZIP archives entry by entry, with --include and
- * --exclude applied on the way.
+ * --exclude applied on the way (README "Filters"): --exclude leaves out files, folders, archives and ZIP entries it
+ * matches (an entry also when one of its folders inside the archive matches); --include keeps only the documents
+ * (files and ZIP entries) it matches, or that are inside an archive it matches, and never leaves out an archive
+ * before its entries are looked at. What is met and what the filters leave out is counted (found.ts).
  */
 import fsSync, { type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import picomatch from 'picomatch';
 import { DocumentError, ErrorCodes } from '../errors.js';
 import { escapeForDisplay } from '../output/display.js';
 import { formatBytes } from '../output/format.js';
@@ -17,6 +19,8 @@ import { HEAD_BYTES, PROBE_AHEAD, PROBE_WINDOW, SLOW_PROBE_MS, probeFile, probeF
 import { resolveLink } from './symlinks.js';
 import type { InputItem } from './types.js';
 import { isZip, readZip, type ZipLimits } from './zip.js';
+import { makeFilters, type Filters } from './filters.js';
+import { FoundTally, globWarning } from './found.js';
 
 /** Directory entries read per getdents call. */
 const DIR_BUFFER = 256;
@@ -33,22 +37,6 @@ export interface WalkOptions {
   overlapProbes?: boolean;
 }
 
-interface Filters {
-  isExcluded(rel: string): boolean;
-  isIncluded(rel: string): boolean;
-}
-
-function makeFilters(include: string[], exclude: string[]): Filters {
-  // Patterns without a slash match the base name anywhere, as in rsync and rclone filters.
-  const opts = { dot: true, basename: true };
-  const inc = include.length > 0 ? picomatch(include, opts) : null;
-  const exc = exclude.length > 0 ? picomatch(exclude, opts) : null;
-  return {
-    isExcluded: (rel) => (exc ? exc(rel) : false),
-    isIncluded: (rel) => (inc ? inc(rel) : true),
-  };
-}
-
 /** Joins the way the user wrote it: `docs` + `a/b.pdf` → `docs/a/b.pdf`, `./docs/` + `x` → `./docs/x`. */
 function joinSource(base: string, rel: string): string {
   if (base === '.' || base === './') return rel;
@@ -63,6 +51,8 @@ export class Walker {
   private readonly probeMs = new Float64Array(PROBE_WINDOW);
   private probes = 0;
   private slowStorage: boolean;
+  /** What was met and what the filters left out, for the warnings of a walk that yields nothing. */
+  readonly found = new FoundTally();
 
   constructor(private readonly options: WalkOptions) {
     this.filters = makeFilters(options.include, options.exclude);
@@ -80,7 +70,7 @@ export class Walker {
     if (sorted[PROBE_WINDOW / 2] > SLOW_PROBE_MS) this.slowStorage = true;
   }
 
-  private warn(message: string): void {
+  warn(message: string): void {
     this.options.onWarning?.(message);
   }
 
@@ -100,7 +90,7 @@ export class Walker {
       const source = String(entry);
       yield* this.walkPath(source, source);
     }
-    if (matched === 0) this.warn(`${escapeForDisplay(pattern)}: no file matches this pattern`);
+    if (matched === 0) this.warn(globWarning(pattern));
   }
 
   async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem> {
@@ -143,7 +133,11 @@ export class Walker {
           if (dirent === null) break;
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
-          if (this.filters.isExcluded(rel)) continue;
+          if (this.filters.isExcluded(rel)) {
+            if (dirent.isDirectory()) this.found.excludedFolders++;
+            else this.excluded();
+            continue;
+          }
           if (dirent.isFile()) {
             const absPath = absPrefix + dirent.name;
             if (this.slowStorage) {
@@ -155,7 +149,7 @@ export class Walker {
             const probe = probeFileSync(source, rel, absPath);
             this.timeProbe(performance.now() - started);
             if (probe.head && isZip(probe.head)) {
-              yield* this.walkZip(source);
+              yield* this.walkZip(source, rel);
               continue;
             }
             const item = this.probedItem(probe);
@@ -196,7 +190,7 @@ export class Walker {
 
   private async *fromProbe(p: Probe): AsyncGenerator<InputItem> {
     if (p.head && isZip(p.head)) {
-      yield* this.walkZip(p.source);
+      yield* this.walkZip(p.source, p.rel);
       return;
     }
     const item = this.probedItem(p);
@@ -224,6 +218,11 @@ export class Walker {
 
   async *walkFile(source: string, rel: string, st: Stats): AsyncGenerator<InputItem> {
     const absPath = this.abs(source);
+    // Files named as arguments or matched by a glob are filtered like files found in folders.
+    if (this.filters.isExcluded(rel)) {
+      this.excluded();
+      return;
+    }
     if (st.isFile()) {
       let head: Buffer;
       try {
@@ -233,7 +232,7 @@ export class Walker {
         return;
       }
       if (isZip(head)) {
-        yield* this.walkZip(source);
+        yield* this.walkZip(source, rel);
         return;
       }
     }
@@ -241,19 +240,41 @@ export class Walker {
     if (item) yield item;
   }
 
-  private async *walkZip(source: string): AsyncGenerator<InputItem> {
-    for await (const item of readZip(source, { path: this.abs(source) }, this.options.zipLimits)) {
-      const inner = item.source.slice(item.source.lastIndexOf('!/') + 2);
-      if (this.filters.isExcluded(inner)) continue;
-      if (item.kind === 'document' && !this.filters.isIncluded(inner)) continue;
+  private excluded(): void {
+    this.found.files++;
+    this.found.excludedFiles++;
+  }
+
+  /**
+   * An archive's entries, filtered by their paths inside it. An archive that --include matches by its own path is
+   * taken whole; otherwise an entry is kept when its path, or the path of a nested archive it is in, matches.
+   */
+  private async *walkZip(source: string, rel: string): AsyncGenerator<InputItem> {
+    const { filters, found } = this;
+    const whole = !filters.includes || filters.isIncluded(rel);
+    const exclude = (name: string): boolean => {
+      if (!filters.isEntryExcluded(name)) return false;
+      this.excluded();
+      return true;
+    };
+    for await (const item of readZip(source, { path: this.abs(source) }, this.options.zipLimits, exclude)) {
+      found.files++;
+      if (item.kind === 'document' && !whole && !item.source.slice(source.length + 2).split('!/').some((name) => filters.isIncluded(name))) {
+        found.notIncluded++;
+        continue;
+      }
       yield item;
     }
   }
 
   /** A file that is not a ZIP archive: a document to read, a skipped item, or null when --include leaves it out. */
   private fileItem(source: string, rel: string, absPath: string, st: Stats, probedData?: Buffer): InputItem | null {
+    this.found.files++;
     if (!st.isFile()) return skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
-    if (!this.filters.isIncluded(rel)) return null;
+    if (!this.filters.isIncluded(rel)) {
+      this.found.notIncluded++;
+      return null;
+    }
     if (st.size > this.options.maxFileSize) {
       return skipped(
         source,

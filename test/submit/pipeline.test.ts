@@ -9,6 +9,11 @@ import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js'
 import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
 import type { InputItem } from '../../src/walk/types.js';
 import { fold } from '../helpers/manifest.js';
+import { makeTempDir } from '../helpers/tmp.js';
+import { resultWriter } from '../../src/submit/result-writer.js';
+import { writeFileAtomic } from '../../src/manifest/atomic.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const png = (tag: string) => Buffer.concat([PNG, Buffer.from(tag)]);
@@ -112,9 +117,47 @@ describe('runPipeline', () => {
     const kept = await runOver(items, target, first.sink);
     expect(kept.counts).toMatchObject({ completed: 1, failed: 1, processed: 0, alreadyDone: 2 });
     expect(kept.counts.failures[0]).toMatchObject({ source: 'bad.png', code: 'IMAGE_INVALID' });
+    // The reason is the original one, not only its code.
+    expect(kept.counts.failures[0].message).toBe('bad.png: bad (from an earlier run; retry with --retry-failed)');
+    // Met under another name, the content's failure is told for that name, once.
+    const moved = await runOver([doc('renamed.png', png('bad content'))], target, first.sink);
+    expect(moved.counts.failures).toEqual([
+      { source: 'renamed.png', job_id: kept.counts.failures[0].job_id, code: 'IMAGE_INVALID', message: 'renamed.png: bad (from an earlier run; retry with --retry-failed)' },
+    ]);
     const retried = await runOver(items, target, first.sink, { policy: { force: false, retryFailed: ['IMAGE_INVALID'] } });
     expect(retried.counts).toMatchObject({ processed: 1, failed: 1 });
     expect(target.processed).toEqual(['bad.png', 'good.png', 'bad.png']);
+  });
+
+  it('--results-dir by source: a file per source, for copies met while processing and after completion alike', async () => {
+    const dir = await makeTempDir();
+    const results = resultWriter(dir, 'source', () => {}, writeFileAtomic);
+    const sink = memorySink();
+    async function* gen(): AsyncGenerator<InputItem> {
+      yield doc('a.png', png('one'));
+      yield doc('during/b.png', png('one'));
+      // After a.png is done: this copy becomes a sources update.
+      await new Promise((r) => setTimeout(r, 150));
+      yield doc('after/c.png', png('one'));
+    }
+    await runPipeline(gen(), options, {
+      writer: new ManifestWriter(sink),
+      index: sink.index,
+      target: echoTarget({ 'a.png': 50 }),
+      emit: () => {},
+      signal: new AbortController().signal,
+      now: Date.now,
+      results,
+    });
+    const row = [...fold(sink.rows).values()][0];
+    expect(row.sources).toEqual(['a.png', 'during/b.png', 'after/c.png']);
+    // during/b.png joined the row while a.png was processed; after/c.png came as a sources update.
+    const updates = sink.rows.filter((r) => r.status === 'completed' && r.text === undefined);
+    expect(updates.map((r) => r.sources)).toEqual([['a.png', 'during/b.png', 'after/c.png']]);
+    for (const source of row.sources!) {
+      expect(await fs.readFile(path.join(dir, `${source}.txt`), 'utf8')).toBe('one');
+      expect(JSON.parse(await fs.readFile(path.join(dir, `${source}.json`), 'utf8'))).toMatchObject({ job_id: row.job_id, text: 'one', text_path: path.join(dir, `${source}.txt`) });
+    }
   });
 
   it('a dry run counts pages and writes nothing', async () => {

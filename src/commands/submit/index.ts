@@ -22,7 +22,9 @@ import { readFoldedManifest } from '../../manifest/folded-view.js';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
-import { resultWriter, runPipeline } from '../../submit/pipeline.js';
+import { runPipeline } from '../../submit/pipeline.js';
+import { resultWriter } from '../../submit/result-writer.js';
+import { DEFAULT_RESULTS_LAYOUT } from '../../manifest/result-files.js';
 import { ManifestWriter } from '../../manifest/writer.js';
 import { resolveTarget, resultSettings, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
@@ -81,6 +83,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     }
     reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
 
+    const resultsLayout = options.resultsLayout ?? DEFAULT_RESULTS_LAYOUT;
     const waitSignal = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
     const items = walkInputs(options.paths, {
       cwd: deps.cwd,
@@ -106,7 +109,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         signal: deps.signal,
         waitSignal,
         now: deps.now,
-        writeResult: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), writeFileAtomic) : undefined,
+        results: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), resultsLayout, warn, writeFileAtomic) : undefined,
       },
     );
     await target.close();
@@ -115,7 +118,11 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     listener = null;
     await journal?.close();
     journal = null;
-    if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
+    if (options.csv && !options.dryRun) {
+      // The text column holds the text unless --csv-text path asks for the paths of the files in --results-dir.
+      const textPaths = options.csvText === 'path' ? { resultsDir: options.resultsDir, resultsLayout } : {};
+      await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), textPaths);
+    }
 
     const stop = signalStop(deps.signal) ?? (waitSignal?.aborted ? 'timeout' : null);
     const elapsed = deps.now() - started;

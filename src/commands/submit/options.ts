@@ -7,6 +7,7 @@ import { DEFAULT_LISTEN_PORT } from '../listen/constants.js';
 import type { CommandDeps } from '../deps.js';
 import { secretOption } from '../secret-flags.js';
 import type { ProviderName } from '../../providers/registry.js';
+import type { ResultsLayout } from '../../manifest/result-files.js';
 import type { SubmitListenOptions } from './listener.js';
 
 export interface SubmitOptions {
@@ -47,6 +48,10 @@ export interface SubmitOptions {
   out: string;
   csv?: string;
   resultsDir?: string;
+  /** How --results-dir lays files out; undefined: DEFAULT_RESULTS_LAYOUT. */
+  resultsLayout?: ResultsLayout;
+  /** What the CSV's `text` column holds: the text (undefined, the default) or, with --results-dir, the text file's path. */
+  csvText?: 'text' | 'path';
   retryFailed: boolean | string[];
   force: boolean;
   dryRun: boolean;
@@ -91,6 +96,8 @@ export type SubmitFlags = {
   out: string;
   csv?: string;
   resultsDir?: string;
+  resultsLayout?: ResultsLayout;
+  csvText?: 'text' | 'path';
   retryFailed?: boolean | string;
   force?: boolean;
   dryRun?: boolean;
@@ -114,6 +121,10 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
   if (raw.engine !== undefined && raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
   if (raw.engine !== undefined && raw.provider !== undefined) throw new UsageError('--engine and --provider cannot be combined', 'use --engine local, or --provider NAME');
   if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+  if (raw.resultsLayout !== undefined && raw.resultsDir === undefined) throw new UsageError('--results-layout needs --results-dir', 'add --results-dir DIR');
+  if (raw.csvText === 'path' && (raw.resultsDir === undefined || raw.csv === undefined)) {
+    throw new UsageError('--csv-text path puts the paths of the text files of --results-dir in the CSV', 'add --csv FILE and --results-dir DIR, or drop --csv-text');
+  }
   let retryFailed: boolean | string[] = false;
   if (raw.retryFailed === true) retryFailed = true;
   else if (typeof raw.retryFailed === 'string') {
@@ -159,6 +170,8 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     out: raw.out,
     csv: raw.csv,
     resultsDir: raw.resultsDir,
+    ...(raw.resultsLayout !== undefined ? { resultsLayout: raw.resultsLayout } : {}),
+    ...(raw.csvText !== undefined ? { csvText: raw.csvText } : {}),
     retryFailed,
     force: Boolean(raw.force),
     dryRun: Boolean(raw.dryRun),
