@@ -12,8 +12,10 @@ import picomatch from 'picomatch';
 import { DocumentError, ErrorCodes } from '../errors.js';
 import { escapeForDisplay } from '../output/display.js';
 import { formatBytes } from '../output/format.js';
+import type { Shard } from '../shard/index.js';
 import { codeForFsError, direntKind, fsErrorText, skipped } from './errors.js';
 import { HEAD_BYTES, PROBE_AHEAD, PROBE_WINDOW, SLOW_PROBE_MS, probeFile, probeFileSync, readHead, readStable, type Probe } from './probe.js';
+import { globBase, realKey, selects } from './shard-select.js';
 import { resolveLink } from './symlinks.js';
 import type { InputItem } from './types.js';
 import { isZip, readZip, type ZipLimits } from './zip.js';
@@ -31,6 +33,8 @@ export interface WalkOptions {
   onWarning?: (message: string) => void;
   /** Probe files PROBE_AHEAD at a time from the start, as on slow storage. */
   overlapProbes?: boolean;
+  /** `--shard K/N`: only the inputs of this shard are yielded, and only they are opened (shard-select.ts). */
+  shard?: Shard;
 }
 
 interface Filters {
@@ -84,6 +88,11 @@ export class Walker {
     this.options.onWarning?.(message);
   }
 
+  /** Whether this run takes the input with this shard key (always, without --shard). */
+  takes(key: string): boolean {
+    return selects(this.options.shard, key);
+  }
+
   async *walkGlob(pattern: string): AsyncGenerator<InputItem> {
     let matched = 0;
     // Loaded on first use: with its matcher it is a sizeable part of start-up, and most runs name folders.
@@ -95,26 +104,29 @@ export class Walker {
       followSymbolicLinks: false,
       suppressErrors: true,
     });
+    const baseAbs = this.abs(globBase(pattern));
     for await (const entry of stream) {
       matched++;
       const source = String(entry);
+      if (!this.takes(path.relative(baseAbs, this.abs(source)))) continue;
       yield* this.walkPath(source, source);
     }
     if (matched === 0) this.warn(`${escapeForDisplay(pattern)}: no file matches this pattern`);
   }
 
   async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem> {
-    // Depth-first with an explicit stack of relative directory paths; each directory is streamed with opendir.
-    const stack: string[] = [''];
+    // Depth-first with an explicit stack of relative directory paths (and their shard keys, which differ only below a
+    // link to a folder); each directory is streamed with opendir.
+    const stack: Array<{ rel: string; key: string }> = [{ rel: '', key: '' }];
     while (stack.length > 0) {
-      const relDir = stack.pop()!;
+      const { rel: relDir, key: keyDir } = stack.pop()!;
       const dirSource = relDir ? joinSource(base, relDir) : base;
       const absDir = this.abs(dirSource);
       let dirStat;
       try {
         dirStat = this.slowStorage ? await fs.stat(absDir) : fsSync.statSync(absDir);
       } catch (err) {
-        yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
         continue;
       }
       const key = `${dirStat.dev}:${dirStat.ino}`;
@@ -124,11 +136,12 @@ export class Walker {
       try {
         dir = this.slowStorage ? await fs.opendir(absDir, { bufferSize: DIR_BUFFER }) : fsSync.opendirSync(absDir, { bufferSize: DIR_BUFFER });
       } catch (err) {
+        // Every shard warns (the folder's files would be spread over all of them); one records it.
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
-        yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
         continue;
       }
-      const subdirs: string[] = [];
+      const subdirs: Array<{ rel: string; key: string }> = [];
       let probes: Array<Promise<Probe>> = [];
       const drain = async function* (this: Walker): AsyncGenerator<InputItem> {
         const batch = probes;
@@ -144,7 +157,9 @@ export class Walker {
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
           if (this.filters.isExcluded(rel)) continue;
+          const entryKey = keyDir ? `${keyDir}/${dirent.name}` : dirent.name;
           if (dirent.isFile()) {
+            if (!this.takes(entryKey)) continue;
             const absPath = absPrefix + dirent.name;
             if (this.slowStorage) {
               probes.push(probeFile(source, rel, absPath));
@@ -165,17 +180,21 @@ export class Walker {
           // Everything else keeps its place after the files listed before it.
           yield* drain.call(this);
           if (dirent.isDirectory()) {
-            subdirs.push(rel);
-          } else if (dirent.isSymbolicLink()) {
-            const target = await resolveLink(this.abs(source), source, rootReal, this.options.onWarning);
+            subdirs.push({ rel, key: entryKey });
+            continue;
+          }
+          // A link is followed by every shard when it leads to a folder (a listing); otherwise it is an input.
+          const mine = this.takes(entryKey);
+          if (dirent.isSymbolicLink()) {
+            const target = await resolveLink(this.abs(source), source, rootReal, mine ? this.options.onWarning : undefined);
             if (target.kind === 'skip') {
-              yield target.item;
+              if (mine) yield target.item;
             } else if (target.stat.isDirectory()) {
-              subdirs.push(rel);
-            } else {
+              subdirs.push({ rel, key: realKey(rootReal, target.real) });
+            } else if (mine) {
               yield* this.walkFile(source, rel, target.stat);
             }
-          } else {
+          } else if (mine) {
             yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
           }
         }

@@ -37,7 +37,10 @@ export async function* walkInputs(args: string[], options: WalkOptions): AsyncGe
   }
 }
 
-/** One argument: a file, a folder, or (when no such path exists) a glob. */
+/**
+ * One argument: a file, a folder, or (when no such path exists) a glob. With --shard, a file argument (or one that is
+ * missing) is keyed by its base name; a folder's and a glob's files by their paths below it (shard-select.ts).
+ */
 async function* walkArg(walker: Walker, arg: string): AsyncGenerator<InputItem> {
   let st;
   try {
@@ -47,13 +50,13 @@ async function* walkArg(walker: Walker, arg: string): AsyncGenerator<InputItem> 
       yield* walker.walkGlob(arg);
       return;
     }
-    yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
+    if (walker.takes(path.basename(arg))) yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
     return;
   }
   if (st.isDirectory()) {
     const root = await fs.realpath(walker.abs(arg));
     yield* walker.walkDir(arg, root);
-  } else {
+  } else if (walker.takes(path.basename(arg))) {
     yield* walker.walkFile(arg, path.basename(arg), st);
   }
 }
