@@ -43,6 +43,8 @@ export interface PipelineDeps {
 }
 
 export interface PipelineCounts extends DocumentCounts {
+  /** Bytes of the inputs read (documents, copies and files of other types alike). */
+  bytes: number;
   alreadyDone: number;
   lowConfidencePages: number;
   skippedByCode: Record<string, number>;
@@ -61,6 +63,7 @@ class Pipeline {
     duplicates: 0,
     pending: 0,
     pages: 0,
+    bytes: 0,
     alreadyDone: 0,
     lowConfidencePages: 0,
     processed: 0,
@@ -130,6 +133,7 @@ class Pipeline {
       await this.recordSkip(sourceId(item.source), item.source, null, err.toFailure());
       return;
     }
+    this.counts.bytes += data.length;
     const sha256 = sha256Hex(data);
     const type = sniffType(data.subarray(0, 1024));
     const { target, index } = this.deps;
