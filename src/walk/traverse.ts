@@ -154,12 +154,13 @@ export class Walker {
           // Listing is synchronous too while the storage is fast: a getdents call per DIR_BUFFER entries.
           const dirent = this.slowStorage ? await dir.read() : dir.readSync();
           if (dirent === null) break;
+          const entryKey = keyDir ? `${keyDir}/${dirent.name}` : dirent.name;
+          // Another shard's file is dropped first: it costs this shard one hash and nothing else.
+          if (dirent.isFile() && !this.takes(entryKey)) continue;
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
           if (this.filters.isExcluded(rel)) continue;
-          const entryKey = keyDir ? `${keyDir}/${dirent.name}` : dirent.name;
           if (dirent.isFile()) {
-            if (!this.takes(entryKey)) continue;
             const absPath = absPrefix + dirent.name;
             if (this.slowStorage) {
               probes.push(probeFile(source, rel, absPath));
