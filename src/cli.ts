@@ -160,6 +160,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--rps <n>', `requests per second to the provider, submits and polls alike (default ${DEFAULT_RPS})`, positiveNumber('--rps'))
     .option('--burst <n>', `requests allowed at once above the rate (default ${DEFAULT_BURST})`, positiveInt('--burst'))
     .option('--concurrency <n>', `provider requests in flight (default ${DEFAULT_CONCURRENCY})`, positiveInt('--concurrency'))
+    .option('--shard <K/N>', 'take only part K of N of the inputs (K from 0), chosen from their paths, e.g. 0/4; merge the shards\' manifests with ocrq merge')
+    .addOption(new Option('--shard-budget <mode>', 'under --shard: --rps, --burst and --concurrency are the totals of all shards, each taking 1/N (total), or this shard\'s own (per-shard)').choices(['total', 'per-shard']))
     .option('--retries <n>', 'retries of a failed request (network, 408, 429, 5xx)', nonNegativeInt('--retries'), DEFAULT_RETRIES)
     .option('--timeout <duration>', 'stop waiting for results after this long (e.g. 90s, 10m); pending jobs stay submitted', duration('--timeout'))
     .option('--no-wait', 'submit, record the job ids, and exit without waiting for results')
@@ -229,7 +231,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
 
   program
     .command('merge')
-    .description('join the manifests of runs over parts of one batch (shards) into one: one job per content, sources united')
+    .description('join the manifests of shards (submit --shard K/N) into one: one job per content, sources united')
     .argument('<manifests...>', 'manifest files, folders of them, or quoted globs')
     .requiredOption('-o, --out <file>', 'the merged manifest (written atomically; never one of the inputs)')
     .option('--csv <file>', 'also write the CSV view of the merged manifest')

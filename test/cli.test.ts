@@ -75,6 +75,8 @@ describe('argv → options', () => {
       { paths: ['d'], provider: 'ocrqueen', apiKey: 'pk_x', baseUrl: 'http://127.0.0.1:9', providerOptions: { a: '1', b: 'x=y' } },
     ],
     [['submit', 'd', '--provider', 'leapocr', '--rps', '0.5', '--burst', '3', '--concurrency', '4', '--retries', '0'], { paths: ['d'], provider: 'leapocr', rps: 0.5, burst: 3, concurrency: 4, retries: 0 }],
+    [['submit', 'd', '--shard', '2/4'], { paths: ['d'], shard: { index: 2, count: 4 } }],
+    [['submit', 'd', '--shard', ' 0/1 ', '--shard-budget', 'per-shard'], { paths: ['d'], shard: { index: 0, count: 1 }, shardBudget: 'per-shard' }],
     [['submit', 'd', '--provider', 'qomplement', '--timeout', '90s', '--no-wait'], { paths: ['d'], provider: 'qomplement', timeoutMs: 90_000, noWait: true }],
     [['submit', 'd', '--provider', 'ocrqueen', '--listen'], { paths: ['d'], provider: 'ocrqueen', listen: { port: 8787, host: '127.0.0.1', publicUrl: undefined, webhookSecret: undefined, callbackGraceMs: 60_000 } }],
     [
@@ -140,6 +142,9 @@ describe('argv → options', () => {
     [['submit', 'd', '--min-confidence', '101'], /expected a confidence from 0 to 100/],
     [['submit', 'd', '--timeout', 'soon'], /expects a duration/],
     [['submit', 'd', '--json', '--quiet'], /cannot be combined/],
+    [['submit', 'd', '--shard', '4/4'], /--shard 4\/4: K must be below N/],
+    [['submit', 'd', '--shard', '1'], /expected K\/N/],
+    [['submit', 'd', '--shard-budget', 'half'], /Allowed choices are total, per-shard/],
     [['submit', 'd', '--no-such-flag'], /unknown option/],
     [['frobnicate'], /unknown command/],
     [['export', 'm.jsonl', '--format', 'xml'], /Allowed choices are csv, jsonl/],

@@ -4,7 +4,8 @@ import type { ErrorInfo } from './error-info.js';
 
 /** What the submit core reports; reporters render these (TTY bar, plain lines, NDJSON, nothing). */
 export type RunEvent =
-  | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number }
+  /** `shard` (`K/N`) only under --shard. */
+  | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number; shard?: string }
   /** `submit --listen`: the listener is bound (before the first submit). */
   | { type: 'ready'; url: string }
   | { type: 'input'; source: string }
@@ -55,6 +56,10 @@ export interface RunSummary extends DocumentCounts {
   interrupted: boolean;
   manifest: string;
   skipped_by_code: Record<string, number>;
+  /** Dry runs: bytes of the inputs read. */
+  bytes?: number;
+  /** `K/N` under --shard. */
+  shard?: string;
 }
 
 /**

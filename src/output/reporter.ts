@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import chalk, { Chalk } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { RunEvent, RunSummary } from './events.js';
-import { formatDuration, plural } from './format.js';
+import { formatBytes, formatDuration, plural } from './format.js';
 import { escapeForDisplay } from './display.js';
 import { NdjsonWriter } from './ndjson.js';
 
@@ -123,6 +123,8 @@ class JsonReporter implements Reporter {
         interrupted: s.interrupted,
         manifest: s.manifest,
         failures: s.failures,
+        ...(s.bytes !== undefined ? { bytes: s.bytes } : {}),
+        ...(s.shard !== undefined ? { shard: s.shard } : {}),
       });
       this.out.flush();
       return;
@@ -263,11 +265,12 @@ class TextReporter implements Reporter {
       ];
       if (s.pending) parts.push(`${s.pending} pending`);
       this.err.write(
-        `ocrq: ${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
+        `ocrq: ${s.shard !== undefined ? `shard ${s.shard}: ` : ''}${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
           ` (${verb} ${s.processed}, ${s.already_done} already done)\n`,
       );
       const doubtful = s.low_confidence_pages ? `, ${plural(s.low_confidence_pages, 'page')} with low confidence` : '';
-      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s)${doubtful}; manifest ${s.manifest}\n`);
+      const read = s.bytes !== undefined ? `, ${formatBytes(s.bytes)} read` : '';
+      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s)${doubtful}${read}; manifest ${s.manifest}\n`);
       for (const r of s.redone_for_settings) {
         this.err.write(`ocrq: ${plural(r.documents, 'document')} done with other settings (${safe(r.change)}): ${s.dry_run ? 'would be processed again' : 'processed again'}\n`);
       }

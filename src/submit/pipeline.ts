@@ -45,6 +45,8 @@ export interface PipelineDeps {
 }
 
 export interface PipelineCounts extends DocumentCounts {
+  /** Bytes of the inputs read (documents, copies and files of other types alike). */
+  bytes: number;
   alreadyDone: number;
   /** Completed documents processed again because their settings differ, by change (`lang eng -> fra`). */
   redoneForSettings: Map<string, number>;
@@ -70,6 +72,7 @@ class Pipeline {
     duplicates: 0,
     pending: 0,
     pages: 0,
+    bytes: 0,
     alreadyDone: 0,
     redoneForSettings: new Map(),
     lowConfidencePages: 0,
@@ -140,6 +143,7 @@ class Pipeline {
       await this.recordSkip(sourceId(item.source), item.source, null, err.toFailure());
       return;
     }
+    this.counts.bytes += data.length;
     const sha256 = sha256Hex(data);
     const type = sniffType(data.subarray(0, 1024));
     const { target, index } = this.deps;

@@ -10,38 +10,23 @@ import fsSync, { type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import { DocumentError, ErrorCodes } from '../errors.js';
 import { escapeForDisplay } from '../output/display.js';
 import { formatBytes } from '../output/format.js';
 import { codeForFsError, direntKind, fsErrorText, skipped } from './errors.js';
 import { HEAD_BYTES, PROBE_AHEAD, PROBE_WINDOW, SLOW_PROBE_MS, probeFile, probeFileSync, readHead, readStable, type Probe } from './probe.js';
+import { globBase, realKey, selects } from './shard-select.js';
 import { resolveLink } from './symlinks.js';
-import type { InputItem } from './types.js';
-import { isZip, readZip, type ZipLimits } from './zip.js';
+import type { InputItem, WalkOptions } from './types.js';
+import { joinSource } from './sources.js';
+
+export type { WalkOptions } from './types.js';
+import { isZip, readZip } from './zip.js';
 import { makeFilters, type Filters } from './filters.js';
 import { FoundTally, globWarning } from './found.js';
 
 /** Directory entries read per getdents call. */
 const DIR_BUFFER = 256;
-
-export interface WalkOptions {
-  cwd: string;
-  include: string[];
-  exclude: string[];
-  maxFileSize: number;
-  zipLimits: ZipLimits;
-  stdin?: Readable;
-  onWarning?: (message: string) => void;
-  /** Probe files PROBE_AHEAD at a time from the start, as on slow storage. */
-  overlapProbes?: boolean;
-}
-
-/** Joins the way the user wrote it: `docs` + `a/b.pdf` → `docs/a/b.pdf`, `./docs/` + `x` → `./docs/x`. */
-function joinSource(base: string, rel: string): string {
-  if (base === '.' || base === './') return rel;
-  return base.endsWith('/') || base.endsWith(path.sep) ? base + rel : `${base}/${rel}`;
-}
 
 export class Walker {
   private readonly filters: Filters;
@@ -74,6 +59,11 @@ export class Walker {
     this.options.onWarning?.(message);
   }
 
+  /** Whether this run takes the input with this shard key (always, without --shard). */
+  takes(key: string): boolean {
+    return selects(this.options.shard, key);
+  }
+
   async *walkGlob(pattern: string): AsyncGenerator<InputItem> {
     let matched = 0;
     // Loaded on first use: with its matcher it is a sizeable part of start-up, and most runs name folders.
@@ -85,26 +75,29 @@ export class Walker {
       followSymbolicLinks: false,
       suppressErrors: true,
     });
+    const baseAbs = this.abs(globBase(pattern));
     for await (const entry of stream) {
       matched++;
       const source = String(entry);
+      if (!this.takes(path.relative(baseAbs, this.abs(source)))) continue;
       yield* this.walkPath(source, source);
     }
     if (matched === 0) this.warn(globWarning(pattern));
   }
 
   async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem> {
-    // Depth-first with an explicit stack of relative directory paths; each directory is streamed with opendir.
-    const stack: string[] = [''];
+    // Depth-first with an explicit stack of relative directory paths (and their shard keys, which differ only below a
+    // link to a folder); each directory is streamed with opendir.
+    const stack: Array<{ rel: string; key: string }> = [{ rel: '', key: '' }];
     while (stack.length > 0) {
-      const relDir = stack.pop()!;
+      const { rel: relDir, key: keyDir } = stack.pop()!;
       const dirSource = relDir ? joinSource(base, relDir) : base;
       const absDir = this.abs(dirSource);
       let dirStat;
       try {
         dirStat = this.slowStorage ? await fs.stat(absDir) : fsSync.statSync(absDir);
       } catch (err) {
-        yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
         continue;
       }
       const key = `${dirStat.dev}:${dirStat.ino}`;
@@ -114,11 +107,12 @@ export class Walker {
       try {
         dir = this.slowStorage ? await fs.opendir(absDir, { bufferSize: DIR_BUFFER }) : fsSync.opendirSync(absDir, { bufferSize: DIR_BUFFER });
       } catch (err) {
+        // Every shard warns (the folder's files would be spread over all of them); one records it.
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
-        yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
         continue;
       }
-      const subdirs: string[] = [];
+      const subdirs: Array<{ rel: string; key: string }> = [];
       let probes: Array<Promise<Probe>> = [];
       const drain = async function* (this: Walker): AsyncGenerator<InputItem> {
         const batch = probes;
@@ -131,6 +125,9 @@ export class Walker {
           // Listing is synchronous too while the storage is fast: a getdents call per DIR_BUFFER entries.
           const dirent = this.slowStorage ? await dir.read() : dir.readSync();
           if (dirent === null) break;
+          const entryKey = keyDir ? `${keyDir}/${dirent.name}` : dirent.name;
+          // Another shard's file is dropped first: it costs this shard one hash and nothing else.
+          if (dirent.isFile() && !this.takes(entryKey)) continue;
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
           if (this.filters.isExcluded(rel)) {
@@ -159,17 +156,21 @@ export class Walker {
           // Everything else keeps its place after the files listed before it.
           yield* drain.call(this);
           if (dirent.isDirectory()) {
-            subdirs.push(rel);
-          } else if (dirent.isSymbolicLink()) {
-            const target = await resolveLink(this.abs(source), source, rootReal, this.options.onWarning);
+            subdirs.push({ rel, key: entryKey });
+            continue;
+          }
+          // A link is followed by every shard when it leads to a folder (a listing); otherwise it is an input.
+          const mine = this.takes(entryKey);
+          if (dirent.isSymbolicLink()) {
+            const target = await resolveLink(this.abs(source), source, rootReal, mine ? this.options.onWarning : undefined);
             if (target.kind === 'skip') {
-              yield target.item;
+              if (mine) yield target.item;
             } else if (target.stat.isDirectory()) {
-              subdirs.push(rel);
-            } else {
+              subdirs.push({ rel, key: realKey(rootReal, target.real) });
+            } else if (mine) {
               yield* this.walkFile(source, rel, target.stat);
             }
-          } else {
+          } else if (mine) {
             yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
           }
         }

@@ -47,7 +47,10 @@ export async function* walkInputs(args: string[], options: WalkOptions): AsyncGe
   if (count.yielded === 0 && found.filtered > 0) options.onWarning?.(filtersWarning(found, options.include, options.exclude));
 }
 
-/** One argument: a file, a folder, or (when no such path exists) a glob. */
+/**
+ * One argument: a file, a folder, or (when no such path exists) a glob. With --shard, a file argument (or one that is
+ * missing) is keyed by its base name; a folder's and a glob's files by their paths below it (shard-select.ts).
+ */
 async function* walkArg(walker: Walker, arg: string, count: { yielded: number }): AsyncGenerator<InputItem> {
   const before = { yielded: count.yielded, met: walker.found.met };
   const found: { kind?: 'folder' | 'file' } = {};
@@ -71,14 +74,14 @@ async function* dispatch(walker: Walker, arg: string, found: { kind?: 'folder' |
       yield* walker.walkGlob(arg);
       return;
     }
-    yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
+    if (walker.takes(path.basename(arg))) yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
     return;
   }
   if (st.isDirectory()) {
     found.kind = 'folder';
     const root = await fs.realpath(walker.abs(arg));
     yield* walker.walkDir(arg, root);
-  } else {
+  } else if (walker.takes(path.basename(arg))) {
     found.kind = 'file';
     yield* walker.walkFile(arg, path.basename(arg), st);
   }

@@ -8,6 +8,8 @@ import type { CommandDeps } from '../deps.js';
 import { secretOption } from '../secret-flags.js';
 import type { ProviderName } from '../../providers/registry.js';
 import type { ResultsLayout } from '../../manifest/result-files.js';
+import { parseShard, type Shard } from '../../shard/index.js';
+import { parseShardBudget, type ShardBudget } from '../../config/keys.js';
 import type { SubmitListenOptions } from './listener.js';
 
 export interface SubmitOptions {
@@ -25,6 +27,10 @@ export interface SubmitOptions {
   rps?: number;
   burst?: number;
   concurrency?: number;
+  /** `--shard K/N`: take only this part of the inputs (also OCRQ_SHARD, defaults.shard). */
+  shard?: Shard;
+  /** Whether --rps, --burst and --concurrency are the totals of all shards (split N ways) or this shard's own. */
+  shardBudget?: ShardBudget;
   retries: number;
   /** Stop waiting for remote results after this long; pending jobs stay `submitted` (exit 7). */
   timeoutMs?: number;
@@ -74,6 +80,8 @@ export type SubmitFlags = {
   rps?: number;
   burst?: number;
   concurrency?: number;
+  shard?: string;
+  shardBudget?: string;
   retries: number;
   timeout?: number;
   wait: boolean;
@@ -153,6 +161,8 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     rps: raw.rps,
     burst: raw.burst,
     concurrency: raw.concurrency,
+    shard: raw.shard === undefined ? undefined : parseShard(raw.shard),
+    shardBudget: raw.shardBudget === undefined ? undefined : parseShardBudget(raw.shardBudget),
     retries: raw.retries,
     timeoutMs: raw.timeout,
     noWait: raw.wait === false,
