@@ -19,7 +19,7 @@ import type { InputItem } from './types.js';
 import { isZip, readZip, type ZipLimits } from './zip.js';
 
 /** Directory entries read per getdents call. */
-const DIR_BUFFER = 256;
+export const DIR_BUFFER = 256;
 
 export interface WalkOptions {
   cwd: string;
@@ -33,12 +33,12 @@ export interface WalkOptions {
   overlapProbes?: boolean;
 }
 
-interface Filters {
+export interface Filters {
   isExcluded(rel: string): boolean;
   isIncluded(rel: string): boolean;
 }
 
-function makeFilters(include: string[], exclude: string[]): Filters {
+export function makeFilters(include: string[], exclude: string[]): Filters {
   // Patterns without a slash match the base name anywhere, as in rsync and rclone filters.
   const opts = { dot: true, basename: true };
   const inc = include.length > 0 ? picomatch(include, opts) : null;
@@ -50,7 +50,7 @@ function makeFilters(include: string[], exclude: string[]): Filters {
 }
 
 /** Joins the way the user wrote it: `docs` + `a/b.pdf` → `docs/a/b.pdf`, `./docs/` + `x` → `./docs/x`. */
-function joinSource(base: string, rel: string): string {
+export function joinSource(base: string, rel: string): string {
   if (base === '.' || base === './') return rel;
   return base.endsWith('/') || base.endsWith(path.sep) ? base + rel : `${base}/${rel}`;
 }
