@@ -99,6 +99,8 @@ class JsonReporter implements Reporter {
       this.progress();
       return;
     }
+    // Progress only: the count so far, and duplicates (the summary counts them).
+    if (event.type === 'found' || event.type === 'duplicate') return;
     if (event.type === 'document') this.done++;
     if (event.type === 'summary') {
       const s = event.summary;

@@ -28,6 +28,7 @@ import { resolveTarget, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import { countInputs } from '../../walk/count.js';
 import type { CommandDeps } from '../deps.js';
 import type { CommandResult } from '../result.js';
 import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
@@ -41,7 +42,8 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   const started = deps.now();
   await checkArguments(options, deps);
   if (!options.dryRun) await checkOutputs(options, deps);
-  const reporter = createReporter(chooseReporterKind(options, deps), deps, deps.now);
+  const reporterKind = chooseReporterKind(options, deps);
+  const reporter = createReporter(reporterKind, deps, deps.now);
   const warn = (message: string) => reporter.emit({ type: 'warning', message });
   const manifest = path.resolve(deps.cwd, options.out);
   let journal: Journal | null = null;
@@ -82,15 +84,20 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
 
     const waitSignal = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
-    const items = walkInputs(options.paths, {
+    const walkOptions = {
       cwd: deps.cwd,
       include: options.include,
       exclude: options.exclude,
       maxFileSize: options.maxFileSize,
       zipLimits: { ...DEFAULT_ZIP_LIMITS, maxEntrySize: options.maxFileSize },
       stdin: deps.stdin,
-      onWarning: warn,
-    });
+    };
+    const items = walkInputs(options.paths, { ...walkOptions, onWarning: warn });
+    // Progress gets its total from a count that runs ahead of the walk; nobody reads it under --quiet.
+    const countAhead =
+      reporterKind === 'silent'
+        ? undefined
+        : (onCount: (files: number) => void, signal: AbortSignal) => countInputs(options.paths, { ...walkOptions, signal }, onCount);
     const counts = await runPipeline(
       items,
       {
@@ -107,6 +114,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         waitSignal,
         now: deps.now,
         writeResult: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), writeFileAtomic) : undefined,
+        countAhead,
       },
     );
     await target.close();
