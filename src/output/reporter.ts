@@ -175,10 +175,11 @@ interface TextOptions {
   interval: number;
 }
 
-/** The hand-drawn bar's width in cells, and how often it is redrawn at most (and at least, for the clock). */
+/** The hand-drawn bar's width in cells, and how often it is redrawn at most. */
 const LINE_BAR_WIDTH = 20;
 const LINE_BAR_MS = 200;
-const LINE_BAR_TICK_MS = 1_000;
+/** Bars are redrawn at least this often, so that the rate and the time left move during a long page. */
+const BAR_TICK_MS = 1_000;
 
 class TextReporter implements Reporter {
   private readonly c: InstanceType<typeof Chalk>;
@@ -213,9 +214,10 @@ class TextReporter implements Reporter {
         cliProgress.Presets.shades_classic,
       );
       this.bar = this.multibar.create(1, 0, { status: barText(this.tally.snapshot(this.started)) });
+      this.timer = setInterval(() => this.progress(), BAR_TICK_MS).unref();
     } else if (opts.progress === 'line-bar') {
       this.lineBar = new LineBar(err);
-      this.timer = setInterval(() => this.drawLineBar(true), LINE_BAR_TICK_MS).unref();
+      this.timer = setInterval(() => this.drawLineBar(true), BAR_TICK_MS).unref();
     } else if (opts.progress === 'lines') {
       // A long page sends no events: the line still comes every interval, so a log shows the run is alive.
       this.timer = setInterval(() => this.plainLine(), opts.interval).unref();
@@ -276,7 +278,7 @@ class TextReporter implements Reporter {
     if (this.opts.progress === 'lines') this.plainLine();
   }
 
-  /** At most every LINE_BAR_MS; `force` from the clock, so that the rate and time left move during a long page. */
+  /** At most every LINE_BAR_MS, or `force`d by the clock. */
   private drawLineBar(force: boolean): void {
     if (!this.lineBar) return;
     const t = this.now();
