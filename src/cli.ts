@@ -130,11 +130,17 @@ export const defaultRunners: CommandRunners = {
   },
 };
 
-export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (result: CommandResult) => void): Command {
+export function buildProgram(given: CommandDeps, runners: CommandRunners, done: (result: CommandResult) => void): Command {
+  // The commands' view of the process: --no-color reaches them as NO_COLOR (no-color.org), which every reporter honours.
+  const deps: CommandDeps = { ...given };
   const program = new Command('ocrq')
     .description('OCR every document under folders and ZIP archives into a resumable manifest')
     .version(VERSION, '-V, --version')
     .option('--verbose', 'show stack traces for errors')
+    .option('--no-color', 'no colour and no terminal control codes in the output (as NO_COLOR=1 does)')
+    .hook('preAction', () => {
+      if (program.opts().color === false) deps.env = { ...given.env, NO_COLOR: '1' };
+    })
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({

@@ -169,6 +169,27 @@ describe('argv → options', () => {
     expect(io2.stdout()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it.each([
+    [['--no-color', 'submit', 'd'], '1'],
+    [['submit', 'd', '--no-color'], '1'],
+    [['status', 'm.jsonl', '--no-color'], '1'],
+    [['submit', 'd'], undefined],
+  ])('%j: --no-color reaches every command as NO_COLOR=1', async (argv, noColor) => {
+    const io = captureIo('/', { env: { TERM: 'xterm', FORCE_COLOR: '1' } });
+    const seen: Array<NodeJS.ProcessEnv> = [];
+    const runners: CommandRunners = {
+      ...recordingRunners().runners,
+      submit: async (_options, deps) => (seen.push(deps.env), { exitCode: 0 }),
+      status: async (_options, deps) => (seen.push(deps.env), { exitCode: 0 }),
+    };
+    expect(await run(argv, io.deps, runners)).toBe(0);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].NO_COLOR).toBe(noColor);
+    expect(seen[0]).toMatchObject({ TERM: 'xterm', FORCE_COLOR: '1' });
+    // The caller's environment is left as it was.
+    expect(io.deps.env.NO_COLOR).toBeUndefined();
+  });
+
   it('turns an unexpected exception into exit 1 with a request to report it', async () => {
     const io = captureIo('/');
     const runners: CommandRunners = {

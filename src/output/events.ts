@@ -8,7 +8,14 @@ export type RunEvent =
   | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number; shard?: string }
   /** `submit --listen`: the listener is bound (before the first submit). */
   | { type: 'ready'; url: string }
+  /** The pipeline took the next input from the walk. */
   | { type: 'input'; source: string }
+  /** Inputs found so far by counting ahead of the walk (see walk/count.ts); reporters only, not in --json. */
+  | { type: 'found'; files: number }
+  /**
+   * The count of inputs is final: counting ahead got to the end (`files` is its count), or the walk itself did
+   * (`files` is exact). Usually long before the last document is processed.
+   */
   | { type: 'walk_done'; files: number }
   | {
       type: 'document';
@@ -21,7 +28,10 @@ export type RunEvent =
       error?: DocumentFailure;
       elapsed_ms?: number;
     }
-  | { type: 'page'; source: string; page: number; page_source: 'text-layer' | 'ocr' }
+  /** An input whose content was already met in this run: done without a document event of its own. Not in --json. */
+  | { type: 'duplicate'; source: string }
+  /** A page read; `pages_in_document` once the engine knows the document's page count. Not in --json. */
+  | { type: 'page'; source: string; page: number; page_source: 'text-layer' | 'ocr'; pages_in_document?: number }
   | { type: 'warning'; message: string }
   | { type: 'summary'; summary: RunSummary };
 

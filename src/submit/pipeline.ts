@@ -42,6 +42,12 @@ export interface PipelineDeps {
   results?: ResultFiles;
   /** Aborted when --timeout runs out: remote targets stop waiting and leave their jobs submitted. */
   waitSignal?: AbortSignal;
+  /**
+   * Counts the inputs ahead of the walk (walk/count.ts), so that progress has a total long before the walk, which
+   * keeps pace with processing, ends: tells the count as it grows, and resolves to the final count, or null when it
+   * cannot be known ahead. Stopped through `signal` once the walk itself is over.
+   */
+  countAhead?: (onCount: (files: number) => void, signal: AbortSignal) => Promise<number | null>;
 }
 
 export interface PipelineCounts extends DocumentCounts {
@@ -88,6 +94,7 @@ class Pipeline {
   private fatal: unknown = null;
   private readonly stop = new AbortController();
   private readonly gate = new ExclusiveGate();
+  private walkDone = false;
 
   constructor(
     private readonly options: PipelineOptions,
@@ -101,27 +108,57 @@ class Pipeline {
     const tasks = new Set<Promise<void>>();
     const limit = Math.max(1, this.options.documentsInFlight);
     const stopped = () => this.deps.signal.aborted || this.stop.signal.aborted;
-    for await (const item of items) {
-      if (stopped()) break;
-      this.counts.files++;
-      this.deps.emit({ type: 'input', source: item.source });
-      let release!: () => void;
-      const slot: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => slots.delete(slot));
-      slots.add(slot);
-      const task: Promise<void> = this.handle(item, release)
-        .catch((err) => this.fail(err))
-        .finally(() => {
-          release();
-          tasks.delete(task);
-        });
-      tasks.add(task);
-      while (slots.size >= limit) await Promise.race(slots);
-      if (stopped()) break;
+    const counting = new AbortController();
+    const counted = this.countAhead(counting.signal);
+    try {
+      for await (const item of items) {
+        if (stopped()) break;
+        this.counts.files++;
+        this.deps.emit({ type: 'input', source: item.source });
+        let release!: () => void;
+        const slot: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => slots.delete(slot));
+        slots.add(slot);
+        const task: Promise<void> = this.handle(item, release)
+          .catch((err) => this.fail(err))
+          .finally(() => {
+            release();
+            tasks.delete(task);
+          });
+        tasks.add(task);
+        while (slots.size >= limit) await Promise.race(slots);
+        if (stopped()) break;
+      }
+    } finally {
+      counting.abort();
     }
+    // The walk is over: its own count is exact (unless counting ahead got there first).
+    this.finishWalk(this.counts.files);
     await Promise.all(tasks);
-    if (!stopped()) this.deps.emit({ type: 'walk_done', files: this.counts.files });
+    await counted;
     if (this.fatal) throw this.fatal;
     return this.counts;
+  }
+
+  /** Runs the count ahead of the walk, if there is one; it never fails the run (it only feeds progress). */
+  private async countAhead(signal: AbortSignal): Promise<void> {
+    const count = this.deps.countAhead;
+    if (!count) return;
+    const onCount = (files: number): void => {
+      if (!this.walkDone) this.deps.emit({ type: 'found', files });
+    };
+    try {
+      const files = await count(onCount, AbortSignal.any([signal, this.deps.signal, this.stop.signal]));
+      if (files !== null) this.finishWalk(files);
+    } catch {
+      // Progress goes on with the inputs found by the walk itself.
+    }
+  }
+
+  /** `walk_done`, once: when counting ahead or the walk itself gets to the end, whichever is first. */
+  private finishWalk(files: number): void {
+    if (this.walkDone || this.deps.signal.aborted || this.stop.signal.aborted) return;
+    this.walkDone = true;
+    this.deps.emit({ type: 'walk_done', files });
   }
 
   /** A journal failure or a bug stops the whole run; document failures never come here. */
@@ -151,6 +188,7 @@ class Pipeline {
     if (!(type ? this.seen : this.seenUnsupported).add(sha256)) {
       this.counts.duplicates++;
       await this.addSource(key, type ? this.jobIdOf(sha256) : skippedContentId(sha256), item.source, sha256);
+      this.deps.emit({ type: 'duplicate', source: item.source });
       return;
     }
     if (!type) {
@@ -313,11 +351,20 @@ class Pipeline {
     }
     const started = now();
     let outcome;
+    let pagesInDocument: number | undefined;
     try {
       outcome = await target.process(doc, {
         signal: AbortSignal.any([this.deps.signal, this.stop.signal]),
         waitSignal: this.deps.waitSignal,
-        onPage: (page) => this.deps.emit({ type: 'page', source, page: page.page, page_source: page.source }),
+        onPageCount: (pages) => (pagesInDocument = pages),
+        onPage: (page) =>
+          this.deps.emit({
+            type: 'page',
+            source,
+            page: page.page,
+            page_source: page.source,
+            ...(pagesInDocument === undefined ? {} : { pages_in_document: pagesInDocument }),
+          }),
         previous: job.previous,
         journal,
         onSubmitted: () => {

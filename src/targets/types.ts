@@ -32,6 +32,8 @@ export interface ProcessContext {
   waitSignal?: AbortSignal;
   /** Called as each page finishes, for progress. */
   onPage?: (page: PageResult) => void;
+  /** Called once the document's page count is known, before its pages, so that progress can tell how far it is. */
+  onPageCount?: (pages: number) => void;
   /**
    * What the manifest already says about this content on this target. `resume` is true when that job was left
    * unfinished (poll it, or resend an intent with its key); false when it is being redone (--retry-failed, --force).

@@ -26,7 +26,7 @@ import { makeFilters, type Filters } from './filters.js';
 import { FoundTally, globWarning } from './found.js';
 
 /** Directory entries read per getdents call. */
-const DIR_BUFFER = 256;
+export const DIR_BUFFER = 256;
 
 export class Walker {
   private readonly filters: Filters;

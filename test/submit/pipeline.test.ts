@@ -8,8 +8,11 @@ import type { RunEvent } from '../../src/output/events.js';
 import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js';
 import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
 import type { InputItem } from '../../src/walk/types.js';
+import { countInputs } from '../../src/walk/count.js';
+import { walkInputs } from '../../src/walk/walk.js';
+import { DEFAULT_ZIP_LIMITS } from '../../src/walk/zip.js';
 import { fold } from '../helpers/manifest.js';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, writeTree } from '../helpers/tmp.js';
 import { resultWriter } from '../../src/submit/result-writer.js';
 import { writeFileAtomic } from '../../src/manifest/atomic.js';
 import fs from 'node:fs/promises';
@@ -216,5 +219,68 @@ describe('runPipeline', () => {
     expect(pulled.length).toBeLessThanOrEqual(5);
     expect(sink.rows.map((r) => r.source).sort()).toEqual(['d0.png', 'd1.png']);
     expect(counts.pending).toBeGreaterThan(0);
+  });
+
+  describe('walk_done', () => {
+    /** Eight images on disk (the last a copy of the first) and a target that takes 150 ms over each document. */
+    async function slowRun(withCount: 'count ahead' | 'walk only' | 'count fails') {
+      const dir = await makeTempDir();
+      const files: Record<string, Buffer> = {};
+      for (let i = 0; i < 7; i++) files[`in/d${i}.png`] = png(`doc ${i}`);
+      files['in/d7.png'] = png('doc 0');
+      await writeTree(dir, files);
+      const walkOptions = { cwd: dir, include: [], exclude: [], maxFileSize: 1e9, zipLimits: DEFAULT_ZIP_LIMITS };
+      const target = echoTarget(Object.fromEntries(Object.keys(files).map((f) => [f, 150])));
+      const sink = memorySink();
+      const events: RunEvent[] = [];
+      const countAhead =
+        withCount === 'walk only'
+          ? undefined
+          : withCount === 'count fails'
+            ? () => Promise.reject(new Error('a bug in counting'))
+            : (onCount: (n: number) => void, signal: AbortSignal) => countInputs(['in'], { ...walkOptions, signal }, onCount);
+      const counts = await runPipeline(walkInputs(['in'], walkOptions), { ...options, documentsInFlight: 1 }, {
+        writer: new ManifestWriter(sink),
+        index: sink.index,
+        target,
+        emit: (e) => events.push(e),
+        signal: new AbortController().signal,
+        now: Date.now,
+        countAhead,
+      });
+      const types = events.map((e) => e.type);
+      const walkDone = types.indexOf('walk_done');
+      return { counts, events, types, walkDone, lastDocument: types.lastIndexOf('document'), lastInput: types.lastIndexOf('input') };
+    }
+
+    it('comes from counting ahead, before the walk (which keeps pace with processing) has found the last input', async () => {
+      const run = await slowRun('count ahead');
+      expect(run.counts).toMatchObject({ files: 8, completed: 7, duplicates: 1 });
+      expect(run.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+      expect(run.walkDone).toBeLessThan(run.lastInput);
+      expect(run.walkDone).toBeLessThan(run.lastDocument);
+      // The count is told before it is final, and never after.
+      const found = run.events.flatMap((e, i) => (e.type === 'found' ? [i] : []));
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((i) => i < run.walkDone)).toBe(true);
+      // Whichever of d0 and its copy d7 comes second in listing order is done without a document event of its own.
+      const duplicates = run.events.filter((e) => e.type === 'duplicate');
+      expect(duplicates).toHaveLength(1);
+      expect(['in/d0.png', 'in/d7.png']).toContain((duplicates[0] as { source: string }).source);
+      expect(run.events.filter((e) => e.type === 'document')).toHaveLength(7);
+    });
+
+    it('without counting ahead, comes when the walk ends, still before the last document is done', async () => {
+      const run = await slowRun('walk only');
+      expect(run.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+      expect(run.walkDone).toBeGreaterThan(run.lastInput);
+      expect(run.types.includes('found')).toBe(false);
+    });
+
+    it('a count that fails does not fail the run: the walk tells the total', async () => {
+      const run = await slowRun('count fails');
+      expect(run.counts).toMatchObject({ files: 8, completed: 7 });
+      expect(run.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+    });
   });
 });

@@ -31,6 +31,7 @@ import { resolveTarget, resultSettings, type RemoteTargetSettings, type TargetOp
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import { countInputs } from '../../walk/count.js';
 import type { CommandDeps } from '../deps.js';
 import type { CommandResult } from '../result.js';
 import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
@@ -51,7 +52,8 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   const targetOptions = resolveTargetOptions(options, deps.env, config, shard && shardBudget === 'total' ? shard.count : 1);
   // Said before any progress is drawn: under --shard, the pace this run keeps with the provider.
   if (shard && targetOptions.engine === 'remote' && !options.quiet) deps.stderr.write(`ocrq: ${shardBudgetLine(shard, shardBudget, targetOptions)}\n`);
-  const reporter = createReporter(chooseReporterKind(options, deps), deps, deps.now);
+  const reporterKind = chooseReporterKind(options, deps);
+  const reporter = createReporter(reporterKind, deps, deps.now);
   const warn = (message: string) => reporter.emit({ type: 'warning', message });
   const manifest = path.resolve(deps.cwd, options.out);
   let journal: Journal | null = null;
@@ -92,16 +94,21 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
 
     const resultsLayout = options.resultsLayout ?? DEFAULT_RESULTS_LAYOUT;
     const waitSignal = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
-    const items = walkInputs(options.paths, {
+    const walkOptions = {
       cwd: deps.cwd,
       include: options.include,
       exclude: options.exclude,
       maxFileSize: options.maxFileSize,
       zipLimits: { ...DEFAULT_ZIP_LIMITS, maxEntrySize: options.maxFileSize },
       stdin: deps.stdin,
-      onWarning: warn,
       shard,
-    });
+    };
+    const items = walkInputs(options.paths, { ...walkOptions, onWarning: warn });
+    // Progress gets its total from a count that runs ahead of the walk; nobody reads it under --quiet.
+    const countAhead =
+      reporterKind === 'silent'
+        ? undefined
+        : (onCount: (files: number) => void, signal: AbortSignal) => countInputs(options.paths, { ...walkOptions, signal }, onCount);
     const counts = await runPipeline(
       items,
       {
@@ -118,6 +125,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         waitSignal,
         now: deps.now,
         results: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), resultsLayout, warn, writeFileAtomic) : undefined,
+        countAhead,
       },
     );
     await target.close();
