@@ -2,20 +2,24 @@
  * Document workers: child processes (child.ts) that do all work on a document's bytes, so that nothing a document
  * contains can block, exhaust or crash the run. Budgets are enforced from here, outside the worker:
  * - time: each task (opening a PDF, one page, one image) has a wall-clock budget; past it the worker is killed;
- * - memory: each worker runs with a V8 heap cap, and its resident memory is sampled; past the budget it is killed.
+ * - memory: each worker runs with a V8 heap cap, and its resident memory is sampled, with that of the processes it
+ *   started (the system's tesseract, with `--engine native`); past the budget it is killed.
  * A killed or crashed worker is replaced and its task fails with LIMIT_EXCEEDED (reason `time` or `memory`), or, after
  * a second crash that no budget explains, ENGINE_CRASHED. Tasks wait in one FIFO queue, so a long PDF's pages spread
  * over every worker while other documents' pages interleave.
  *
  * Processes rather than worker threads: a native crash (the canvas library, a decoder) ends only the worker, and a
- * process's resident memory can be read from outside it.
+ * process's resident memory can be read from outside it. Each worker leads a process group of its own, and a worker
+ * is stopped by signalling its group, so that nothing it started outlives it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DocumentError, ErrorCodes, UsageError } from '../errors.js';
 import type { LangData } from './ocr/lang-data.js';
+import type { NativeTesseract } from './ocr/native-binary.js';
+import { makeScratchDir, removeScratchDir } from './ocr/native.js';
 import type { Budgets } from './budgets.js';
 import type { ChildMessage, ParentMessage, Task, TaskReplies } from './protocol.js';
 
@@ -42,6 +46,8 @@ export interface IsolatedPoolOptions {
   lang: LangData | null;
   /** Detect each OCRed page's orientation and turn it upright first (an OSD worker beside the OCR one). */
   rotate?: boolean;
+  /** Read pages with the system's tesseract (one process per worker) instead of tesseract.js; `lang` is then null. */
+  native?: NativeTesseract;
   budgets: Budgets;
   /** Library diagnostics and worker stderr; dropped when absent. Never written to stdout. */
   onDiagnostic?: (text: string) => void;
@@ -115,7 +121,11 @@ export class IsolatedPool {
     const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) {
       await pool.close();
-      const what = options.lang ? `the OCR engine with language '${options.lang.langs.join('+')}' from ${options.lang.langPath}` : 'the document workers';
+      const what = options.native
+        ? `tesseract ${options.native.version} (${options.native.binary}) with language '${options.native.langs.join('+')}'`
+        : options.lang
+          ? `the OCR engine with language '${options.lang.langs.join('+')}' from ${options.lang.langPath}`
+          : 'the document workers';
       throw new UsageError(`cannot start ${what}: ${String((failure.reason as Error)?.message ?? failure.reason)}`);
     }
     return pool;
@@ -196,7 +206,7 @@ export class IsolatedPool {
         slot.killedFor = 'close';
         return new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
-          child.kill('SIGKILL');
+          killGroup(child);
         });
       }),
     );
@@ -206,11 +216,22 @@ export class IsolatedPool {
     this.starting++;
     slot.killedFor = undefined;
     slot.stderrTail = '';
+    // A native worker's folder for page images: made before it starts, removed when it ends.
+    let scratch: string | undefined;
+    try {
+      scratch = this.options.native ? makeScratchDir() : undefined;
+    } catch (err) {
+      this.starting--;
+      return Promise.reject(err as Error);
+    }
     const heapMb = Math.max(64, Math.floor(this.options.budgets.workerMemory / (1024 * 1024)));
     const child = fork(CHILD_SCRIPT, [], {
       execArgv: [`--max-old-space-size=${heapMb}`],
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // A process group of its own (see killGroup). The run stops its workers itself on SIGINT, so the terminal's
+      // signal not reaching them changes nothing.
+      detached: true,
     });
     slot.child = child;
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -225,7 +246,7 @@ export class IsolatedPool {
       let started = false;
       const timer = setTimeout(() => {
         fail(new Error(`a document worker did not start within ${START_TIMEOUT_MS / 1000} s`));
-        child.kill('SIGKILL');
+        killGroup(child);
       }, START_TIMEOUT_MS);
       timer.unref();
       const fail = (err: Error): void => {
@@ -246,7 +267,7 @@ export class IsolatedPool {
           this.pump();
         } else if (message.type === 'init-failed') {
           fail(new Error(message.message));
-          child.kill('SIGKILL');
+          killGroup(child);
         } else if (message.type === 'result') {
           this.onResult(slot, message);
         }
@@ -256,6 +277,9 @@ export class IsolatedPool {
         this.options.onDiagnostic?.(`document worker ${slot.index}: ${err.message}\n`);
       });
       child.on('exit', (code, signal) => {
+        // What the worker started and left behind (it crashed, say) goes with it.
+        killGroup(child);
+        if (scratch) removeScratchDir(scratch);
         if (slot.child !== child) return;
         if (!started) {
           // Never started: the caller of spawn() hears of it (no restart loop on a worker that cannot start).
@@ -266,7 +290,7 @@ export class IsolatedPool {
         }
         this.onExit(slot, code, signal);
       });
-      this.send(slot, { type: 'init', lang: this.options.lang, rotate: Boolean(this.options.rotate) });
+      this.send(slot, { type: 'init', lang: this.options.native ? null : this.options.lang, rotate: Boolean(this.options.rotate), native: this.options.native, scratch });
     });
   }
 
@@ -324,7 +348,7 @@ export class IsolatedPool {
     if (message.ok) job.resolve({ value: message.value, worker: slot.index });
     else job.reject(DocumentError.fromFailure(message.failure));
     // Memory a worker keeps after a big page (the OCR engine's heap never shrinks) must not count against the next one.
-    const rss = residentBytes(slot.child?.pid);
+    const rss = treeResidentBytes(slot.child?.pid);
     if (rss !== null && rss > this.options.budgets.workerMemory * RECYCLE_SHARE) this.kill(slot, 'recycle');
     this.idleCheck();
     this.pump();
@@ -334,7 +358,7 @@ export class IsolatedPool {
     if (!slot.child || slot.killedFor) return;
     slot.killedFor = reason;
     slot.ready = false;
-    slot.child.kill('SIGKILL');
+    killGroup(slot.child);
   }
 
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
@@ -386,7 +410,7 @@ export class IsolatedPool {
   private checkMemory(): void {
     for (const slot of this.slots) {
       if (!slot.child || slot.killedFor) continue;
-      const rss = residentBytes(slot.child.pid);
+      const rss = treeResidentBytes(slot.child.pid);
       if (rss === null) continue;
       this.stats.peakWorkerRss = Math.max(this.stats.peakWorkerRss, rss);
       if (slot.job && rss > this.options.budgets.workerMemory) this.kill(slot, 'memory');
@@ -409,6 +433,61 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 function lastLine(text: string): string {
   const lines = text.trim().split('\n');
   return lines[lines.length - 1]?.trim() || 'no message';
+}
+
+/**
+ * SIGKILL to the worker's process group (the worker and whatever it started); to the worker alone where there is no
+ * such group. Once the worker has exited, this ends what it left behind.
+ */
+function killGroup(child: ChildProcess): void {
+  if (child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+      return;
+    } catch {
+      // No group (never started, or everything in it has already ended).
+    }
+  }
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * Resident memory of a process and of every process it started, from /proc (Linux): a worker's memory includes the
+ * tesseract it runs. Null where it cannot be read, leaving the heap cap alone.
+ */
+export function treeResidentBytes(pid: number | undefined): number | null {
+  const own = residentBytes(pid);
+  if (own === null || pid === undefined) return own;
+  let total = own;
+  const stack = childrenOf(pid);
+  const seen = new Set<number>([pid]);
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    total += residentBytes(next) ?? 0;
+    stack.push(...childrenOf(next));
+  }
+  return total;
+}
+
+/** Child processes of `pid`, started by any of its threads. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return children;
+  }
+  for (const tid of threads) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim().split(/\s+/u)) if (child) children.push(Number(child));
+    } catch {
+      // The thread ended, or the kernel does not list children.
+    }
+  }
+  return children;
 }
 
 /** Resident memory of a process from /proc (Linux); null where it cannot be read, leaving the heap cap alone. */

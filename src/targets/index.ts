@@ -7,10 +7,13 @@ import { limiterOptions } from '../http/pacing/policy.js';
 import { DEFAULT_RETRY_POLICY } from '../http/pacing/retry.js';
 import type { ResultBoard } from '../results/board.js';
 import type { Budgets } from '../isolate/budgets.js';
+import type { OcrEngineChoice } from './local/engine.js';
 import type { Target } from './types.js';
 
 export interface LocalTargetOptions {
   engine: 'local';
+  /** What reads page images (`--engine local|native|auto`); default embedded. */
+  ocrEngine?: OcrEngineChoice;
   dryRun: boolean;
   workers: number;
   budgets: Budgets;
@@ -59,6 +62,9 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
   }
   const { createLocalEngine } = await import('./local/engine.js');
   return createLocalEngine({
+    ocrEngine: options.ocrEngine,
+    env: ctx.env,
+    onNotice: ctx.onNotice,
     workers: options.workers,
     budgets: options.budgets,
     lang: options.lang,

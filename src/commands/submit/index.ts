@@ -158,6 +158,7 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
   if (!provider) {
     return {
       engine: 'local',
+      ocrEngine: o.engine === 'native' || o.engine === 'auto' ? o.engine : 'embedded',
       dryRun: o.dryRun,
       workers: setting(o.workers, '--workers', 'OCRQ_WORKERS', 'defaults.workers', parsePositiveInteger, Math.max(1, os.availableParallelism())),
       budgets: {
