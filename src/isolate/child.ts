@@ -36,13 +36,21 @@ const send = (message: ChildMessage): void => {
 /**
  * A worker busy in a long synchronous render never sees its IPC channel close, so a thread of its own watches the
  * parent and ends the process when the parent is gone (killed with SIGKILL, say), instead of rendering on as an orphan.
- * The worker leads its own process group (pool.ts), so the group goes with it: a native tesseract it started, too.
+ * The processes it started (a native tesseract) go first, found through /proc.
  */
 const WATCHDOG = `
+const fs = require('node:fs');
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid === parent) return;
-  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+  const self = '/proc/' + process.pid + '/task';
+  let threads = [];
+  try { threads = fs.readdirSync(self); } catch {}
+  for (const tid of threads) {
+    let children = [];
+    try { children = fs.readFileSync(self + '/' + tid + '/children', 'latin1').trim().split(/\\s+/); } catch {}
+    for (const child of children) if (child) try { process.kill(Number(child), 'SIGKILL'); } catch {}
+  }
   process.kill(process.pid, 'SIGKILL');
 }, 500);
 `;

@@ -9,8 +9,8 @@
  * over every worker while other documents' pages interleave.
  *
  * Processes rather than worker threads: a native crash (the canvas library, a decoder) ends only the worker, and a
- * process's resident memory can be read from outside it. Each worker leads a process group of its own, and a worker
- * is stopped by signalling its group, so that nothing it started outlives it.
+ * process's resident memory can be read from outside it. What a worker starts itself (the system's tesseract, with
+ * `--engine native`) is found through /proc and stopped with it, so that nothing it started outlives it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -91,6 +91,14 @@ interface Slot {
   timer?: NodeJS.Timeout;
   killedFor?: 'time' | 'memory' | 'recycle' | 'abandoned' | 'close';
   stderrTail: string;
+  /** The processes the current worker started, as last seen (see killWorker). */
+  descendants: Descendant[];
+}
+
+/** A process a worker started, with its start time, so that a pid used again by another process is never signalled. */
+interface Descendant {
+  pid: number;
+  start: string;
 }
 
 let nextJobId = 1;
@@ -111,6 +119,7 @@ export class IsolatedPool {
       job: null,
       docs: new Set<string>(),
       stderrTail: '',
+      descendants: [],
     }));
   }
 
@@ -206,7 +215,7 @@ export class IsolatedPool {
         slot.killedFor = 'close';
         return new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
-          killGroup(child);
+          killWorker(child, slot.descendants);
         });
       }),
     );
@@ -216,6 +225,7 @@ export class IsolatedPool {
     this.starting++;
     slot.killedFor = undefined;
     slot.stderrTail = '';
+    slot.descendants = [];
     // A native worker's folder for page images: made before it starts, removed when it ends.
     let scratch: string | undefined;
     try {
@@ -229,9 +239,6 @@ export class IsolatedPool {
       execArgv: [`--max-old-space-size=${heapMb}`],
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      // A process group of its own (see killGroup). The run stops its workers itself on SIGINT, so the terminal's
-      // signal not reaching them changes nothing.
-      detached: true,
     });
     slot.child = child;
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -246,7 +253,7 @@ export class IsolatedPool {
       let started = false;
       const timer = setTimeout(() => {
         fail(new Error(`a document worker did not start within ${START_TIMEOUT_MS / 1000} s`));
-        killGroup(child);
+        killWorker(child, slot.descendants);
       }, START_TIMEOUT_MS);
       timer.unref();
       const fail = (err: Error): void => {
@@ -263,11 +270,13 @@ export class IsolatedPool {
           clearTimeout(timer);
           this.starting--;
           slot.ready = true;
+          // A native worker has started its tesseract by now.
+          slot.descendants = processTree(child.pid).descendants;
           resolve();
           this.pump();
         } else if (message.type === 'init-failed') {
           fail(new Error(message.message));
-          killGroup(child);
+          killWorker(child, slot.descendants);
         } else if (message.type === 'result') {
           this.onResult(slot, message);
         }
@@ -277,8 +286,11 @@ export class IsolatedPool {
         this.options.onDiagnostic?.(`document worker ${slot.index}: ${err.message}\n`);
       });
       child.on('exit', (code, signal) => {
-        // What the worker started and left behind (it crashed, say) goes with it.
-        killGroup(child);
+        if (slot.child === child) {
+          // What the worker started and left behind (it crashed, say) goes with it.
+          killWorker(child, slot.descendants);
+          slot.descendants = [];
+        }
         if (scratch) removeScratchDir(scratch);
         if (slot.child !== child) return;
         if (!started) {
@@ -348,8 +360,9 @@ export class IsolatedPool {
     if (message.ok) job.resolve({ value: message.value, worker: slot.index });
     else job.reject(DocumentError.fromFailure(message.failure));
     // Memory a worker keeps after a big page (the OCR engine's heap never shrinks) must not count against the next one.
-    const rss = treeResidentBytes(slot.child?.pid);
-    if (rss !== null && rss > this.options.budgets.workerMemory * RECYCLE_SHARE) this.kill(slot, 'recycle');
+    const tree = processTree(slot.child?.pid);
+    if (tree.rss !== null) slot.descendants = tree.descendants;
+    if (tree.rss !== null && tree.rss > this.options.budgets.workerMemory * RECYCLE_SHARE) this.kill(slot, 'recycle');
     this.idleCheck();
     this.pump();
   }
@@ -358,7 +371,7 @@ export class IsolatedPool {
     if (!slot.child || slot.killedFor) return;
     slot.killedFor = reason;
     slot.ready = false;
-    killGroup(slot.child);
+    killWorker(slot.child, slot.descendants);
   }
 
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
@@ -410,8 +423,9 @@ export class IsolatedPool {
   private checkMemory(): void {
     for (const slot of this.slots) {
       if (!slot.child || slot.killedFor) continue;
-      const rss = treeResidentBytes(slot.child.pid);
+      const { rss, descendants } = processTree(slot.child.pid);
       if (rss === null) continue;
+      slot.descendants = descendants;
       this.stats.peakWorkerRss = Math.max(this.stats.peakWorkerRss, rss);
       if (slot.job && rss > this.options.budgets.workerMemory) this.kill(slot, 'memory');
     }
@@ -436,39 +450,49 @@ function lastLine(text: string): string {
 }
 
 /**
- * SIGKILL to the worker's process group (the worker and whatever it started); to the worker alone where there is no
- * such group. Once the worker has exited, this ends what it left behind.
+ * SIGKILL to a worker and to the processes it started: those found now and those seen before (`known`), which a worker
+ * that already died has left to others. A process is signalled only if it is still the one seen (same start time).
  */
-function killGroup(child: ChildProcess): void {
-  if (child.pid !== undefined) {
+function killWorker(child: ChildProcess, known: readonly Descendant[]): void {
+  const found = child.exitCode === null && child.signalCode === null ? processTree(child.pid).descendants : [];
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const { pid, start } of [...found, ...known]) {
+    if (startTime(pid) !== start) continue;
     try {
-      process.kill(-child.pid, 'SIGKILL');
-      return;
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // No group (never started, or everything in it has already ended).
+      // Ended meanwhile.
     }
   }
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** Resident memory of a process and of every process it started; the total is null when the process cannot be read. */
+export function treeResidentBytes(pid: number | undefined): number | null {
+  return processTree(pid).rss;
 }
 
 /**
- * Resident memory of a process and of every process it started, from /proc (Linux): a worker's memory includes the
- * tesseract it runs. Null where it cannot be read, leaving the heap cap alone.
+ * A process's descendants from /proc (Linux) and the resident memory of the whole tree: a worker's memory includes
+ * the tesseract it runs. Elsewhere, or where the kernel does not list children, the process alone.
  */
-export function treeResidentBytes(pid: number | undefined): number | null {
+function processTree(pid: number | undefined): { rss: number | null; descendants: Descendant[] } {
   const own = residentBytes(pid);
-  if (own === null || pid === undefined) return own;
-  let total = own;
-  const stack = childrenOf(pid);
+  if (own === null || pid === undefined) return { rss: own, descendants: [] };
+  let rss = own;
+  const descendants: Descendant[] = [];
   const seen = new Set<number>([pid]);
+  const stack = childrenOf(pid);
   while (stack.length > 0) {
     const next = stack.pop()!;
     if (seen.has(next)) continue;
     seen.add(next);
-    total += residentBytes(next) ?? 0;
+    const start = startTime(next);
+    if (start === null) continue;
+    descendants.push({ pid: next, start });
+    rss += residentBytes(next) ?? 0;
     stack.push(...childrenOf(next));
   }
-  return total;
+  return { rss, descendants };
 }
 
 /** Child processes of `pid`, started by any of its threads. */
@@ -488,6 +512,16 @@ function childrenOf(pid: number): number[] {
     }
   }
   return children;
+}
+
+/** When a process started (field 22 of /proc/PID/stat, in clock ticks since boot); null when it is gone. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Resident memory of a process from /proc (Linux); null where it cannot be read, leaving the heap cap alone. */

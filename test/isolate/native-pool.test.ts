@@ -106,6 +106,19 @@ describe('native document workers', () => {
     await expect.poll(() => pool.stats.restarts).toBe(1);
   }, 60_000);
 
+  it('fail the page whose tesseract dies, and start another tesseract for the next page in the same worker', async () => {
+    const fake = await fakeTesseract(await makeTempDir(), { mode: 'crash-first' });
+    const pool = await startPool(fake);
+    const doc = await image();
+    await expect(pool.run(doc, { kind: 'image', type: 'png' }, { label: 'first' })).rejects.toMatchObject({
+      code: 'OCR_FAILED',
+      message: 'invoice.png: OCR failed (tesseract stopped (signal SIGSEGV))',
+    });
+    expect((await pool.run(doc, { kind: 'image', type: 'png' }, { label: 'second' })).value).toMatchObject({ text: 'fake', confidence: 91 });
+    expect(await fake.pids()).toHaveLength(2);
+    expect(pool.stats.restarts).toBe(0);
+  }, 60_000);
+
   it('do not start when tesseract does not run, and say why', async () => {
     const dir = await makeTempDir();
     const fake = await fakeTesseract(dir);

@@ -5,8 +5,8 @@
  * it is read. A process per page would pay the start-up (loading the model, about 0.1 s of CPU) and the first page's
  * warm-up again on every page: about 9% more CPU per letter page (README "Native Tesseract").
  *
- * The process is the worker's child, in the worker's process group: the run measures the memory of both together and
- * a budget kill ends both (pool.ts). Each page image is written to the worker's scratch folder (rendered pages as
+ * The process is the worker's child: the run measures the memory of both together, and a budget kill, the worker's
+ * death or the end of the run ends both (pool.ts; the worker's watchdog in child.ts when the run itself is killed). Each page image is written to the worker's scratch folder (rendered pages as
  * uncompressed TIFF carrying their dpi, image files as they are) and overwritten by the next. The run makes that
  * folder for the worker and removes it when the worker ends, however it ends (pool.ts); folders of runs that were
  * killed are removed by the next run that starts native workers.
