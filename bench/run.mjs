@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export const MODULES = ['walk', 'rate', 'webhook-intake', 'memory', 'merge', 'shard', 'ocr', 'ocrmypdf', 'isolation'];
+export const MODULES = ['walk', 'rate', 'webhook-intake', 'memory', 'merge', 'shard', 'ocr', 'engines', 'ocrmypdf', 'isolation'];
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(benchDir, '..');
 const resultsFile = path.join(benchDir, 'results.json');

@@ -157,7 +157,7 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
     .option('--include <glob>', 'only documents (files, ZIP entries by their path inside the archive) matching this glob, or in an archive it matches (repeatable)', collect, [])
     .option('--exclude <glob>', 'leave out files, folders, whole archives and ZIP entries matching this glob (repeatable)', collect, [])
     .option('--max-file-size <size>', 'skip documents larger than this', size, parseSize(DEFAULT_MAX_FILE_SIZE)!)
-    .addOption(new Option('--engine <name>', 'the embedded engine (the default when no provider is configured)').choices(['local']))
+    .addOption(new Option('--engine <name>', "local: the embedded engine (the default when no provider is configured); native: the system's tesseract 4.1+ (OCRQ_TESSERACT names another binary); auto: native when installed").choices(['local', 'native', 'auto']))
     .addOption(new Option('--provider <name>', 'submit to a remote OCR API instead').choices([...PROVIDERS]))
     .option('--api-key-file <file>', 'read the provider API key from this file (- = standard input)')
     .option('--api-key <key>', 'provider API key; visible in the process list, prefer --api-key-file, the provider\'s own variable, OCRQ_API_KEY or the config file')

@@ -65,6 +65,8 @@ export interface Target {
    * leaves out what only OCR uses (lang, dpi, rotate) for a document read entirely from its text layer.
    */
   settingsFor?(outcome: { result?: unknown }, settings: Readonly<Record<string, string>>): Readonly<Record<string, string>>;
+  /** The engine reading page images, as `result.engine` and the recorded settings name it (local targets). */
+  readonly ocrEngineName?: string;
   /** Job id for a document when the target derives it from content (the local engine); remote ids come later. */
   jobIdFor?(sha256: string): string;
   process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome | PendingOutcome>;

@@ -112,7 +112,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     const counts = await runPipeline(
       items,
       {
-        policy: { force: options.force, retryFailed: options.retryFailed, settings: resultSettings(targetOptions) },
+        policy: { force: options.force, retryFailed: options.retryFailed, settings: runSettings(targetOptions, target) },
         dryRun: options.dryRun,
         documentsInFlight: options.dryRun ? 8 : targetOptions.engine === 'local' ? targetOptions.workers * 2 + 1 : targetOptions.concurrency,
       },
@@ -204,6 +204,12 @@ function shardBudgetLine(shard: Shard, mode: ShardBudget, t: RemoteTargetSetting
   return `${name}: using 1/${shard.count} of the provider budget: ${figures}`;
 }
 
+/** The settings this run's results depend on, with the engine the local target actually started. */
+function runSettings(targetOptions: TargetOptions, target: Target): Readonly<Record<string, string>> {
+  const settings = resultSettings(targetOptions);
+  return target.ocrEngineName !== undefined && targetOptions.engine === 'local' ? { ...settings, engine: target.ocrEngineName } : settings;
+}
+
 /** Settings with precedence flag > environment > config file > default (README "ocrq config"). */
 function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader, budgetShares: number): TargetOptions {
   const setting = <T>(flag: T | undefined, flagName: string, envName: string, configKey: string, parse: (s: string) => T, fallback: T): T =>
@@ -212,6 +218,7 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
   if (!provider) {
     return {
       engine: 'local',
+      ocrEngine: o.engine === 'native' || o.engine === 'auto' ? o.engine : 'embedded',
       dryRun: o.dryRun,
       workers: setting(o.workers, '--workers', 'OCRQ_WORKERS', 'defaults.workers', parsePositiveInteger, Math.max(1, os.availableParallelism())),
       budgets: {

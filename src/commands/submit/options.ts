@@ -17,8 +17,11 @@ export interface SubmitOptions {
   include: string[];
   exclude: string[];
   maxFileSize: number;
-  /** `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given). */
-  engine?: 'local';
+  /**
+   * `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given);
+   * `native` and `auto` are the local pipeline with the system's tesseract reading the pages.
+   */
+  engine?: 'local' | 'native' | 'auto';
   provider?: ProviderName;
   apiKey?: string;
   baseUrl?: string;
@@ -65,6 +68,9 @@ export interface SubmitOptions {
   json: boolean;
   quiet: boolean;
 }
+
+/** `--engine` values: the embedded engine, the system's tesseract, or the latter when it is usable. */
+export const ENGINES: readonly string[] = ['local', 'native', 'auto'];
 
 /** Submit's flags as commander parses them. */
 export type SubmitFlags = {
@@ -126,7 +132,7 @@ function listenOptions(raw: SubmitFlags): SubmitOptions['listen'] {
 
 /** Checks and converts parsed flags (secrets already read). */
 export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): SubmitOptions {
-  if (raw.engine !== undefined && raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
+  if (raw.engine !== undefined && !ENGINES.includes(raw.engine)) throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local; the system\'s tesseract is --engine native (or auto)');
   if (raw.engine !== undefined && raw.provider !== undefined) throw new UsageError('--engine and --provider cannot be combined', 'use --engine local, or --provider NAME');
   if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
   if (raw.resultsLayout !== undefined && raw.resultsDir === undefined) throw new UsageError('--results-layout needs --results-dir', 'add --results-dir DIR');
@@ -153,7 +159,7 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     include: raw.include,
     exclude: raw.exclude,
     maxFileSize: raw.maxFileSize,
-    engine: raw.engine === 'local' ? 'local' : undefined,
+    engine: raw.engine as SubmitOptions['engine'],
     provider: raw.provider as SubmitOptions['provider'],
     apiKey: raw.apiKey,
     baseUrl: raw.baseUrl,
