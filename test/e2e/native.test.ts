@@ -166,6 +166,17 @@ describe('--engine native without a usable tesseract', () => {
     expect(row.result).not.toHaveProperty('engine_version');
   }, 120_000);
 
+  it('--engine auto with --rotate picks the embedded engine, which detects orientation', async () => {
+    const dir = await corpus();
+    const fake = await fakeTesseract(await makeTempDir());
+    const r = await spawnOcrq(['submit', 'note.bmp', '--engine', 'auto', '--rotate', '--workers', '1'], { cwd: dir, env: { OCRQ_TESSERACT: fake.binary } }).exited;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('--engine auto picked the embedded engine (tesseract.js): --rotate needs it');
+    const [row] = [...fold(await readRows(path.join(dir, 'ocrq-manifest.jsonl'))).values()];
+    expect(row.result).toMatchObject({ engine: 'tesseract.js', pages: [{ rotation: 0 }] });
+    expect(await fake.pids()).toEqual([]);
+  }, 120_000);
+
   it('a run killed with SIGKILL takes its workers\' tesseract processes with it', async () => {
     const dir = await corpus();
     const fake = await fakeTesseract(await makeTempDir(), { mode: 'hang' });
