@@ -2,6 +2,13 @@
 # The image holds Node 20, ocrq's compiled code and its production dependencies only (the English OCR data comes
 # with them); nothing is downloaded at run time. README "Running on many machines" shows it in a Kubernetes
 # Indexed Job (deploy/kubernetes/) and a CI matrix (deploy/github-actions/).
+#
+# `--engine native` needs the system's Tesseract (4.1 or later), which this image leaves out to stay small. Build an
+# image on top of it that adds Debian's packages (one tesseract-ocr-<lang> per extra language):
+#   FROM ocrq
+#   USER root
+#   RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr && rm -rf /var/lib/apt/lists/*
+#   USER node
 
 # Build stage: every dependency, the TypeScript compiler, and the package packed as npm would publish it.
 FROM node:20-slim AS build

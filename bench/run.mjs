@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export const MODULES = ['walk', 'rate', 'webhook-intake', 'memory', 'merge', 'ocr', 'ocrmypdf', 'isolation', 'quality'];
+export const MODULES = ['walk', 'rate', 'webhook-intake', 'memory', 'merge', 'shard', 'ocr', 'engines', 'ocrmypdf', 'isolation', 'quality'];
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(benchDir, '..');
 const resultsFile = path.join(benchDir, 'results.json');

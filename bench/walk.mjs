@@ -10,7 +10,7 @@ import { median, round } from './lib/stats.mjs';
 export const name = 'walk';
 export const description = 'ocrq submit --dry-run over 100,000 small files vs find | xargs sha256sum';
 
-const FILES_PER_DIR = 100;
+export const FILES_PER_DIR = 100;
 const ROUNDS = 3;
 const TARGET_RATIO = 1.3;
 const BASELINE_SCRIPT = 'find "$1" -type f -print0 | xargs -0 sha256sum > /dev/null';
@@ -20,9 +20,9 @@ const BASELINE_SCRIPT = 'find "$1" -type f -print0 | xargs -0 sha256sum > /dev/n
  */
 const WARM_SCRIPT = 'find "$1" -type f -print0 | xargs -0 cat > /dev/null';
 
-/** Half PNG headers, half text, a few hundred bytes each, every content distinct. */
-const fileName = (i) => (i % 2 === 0 ? `scan-${i}.png` : `note-${i}.txt`);
-const content = (i) => {
+/** Half PNG headers, half text, a few hundred bytes each, every content distinct (the shard benchmark walks it too). */
+export const fileName = (i) => (i % 2 === 0 ? `scan-${i}.png` : `note-${i}.txt`);
+export const content = (i) => {
   const length = 200 + ((i * 37) % 300);
   return i % 2 === 0 ? pngHeaderFile(i, length) : Buffer.from(fillerText(i, length), 'latin1');
 };

@@ -11,6 +11,7 @@ import { PROVIDERS } from './providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from './isolate/budgets.js';
 import { formatBytes, parseDuration, parseSize } from './output/format.js';
 import type { CommandDeps } from './commands/deps.js';
+import type { ResultsLayout } from './manifest/result-files.js';
 import { configOptions, type ConfigAction, type ConfigFlags, type ConfigOptions } from './commands/config/options.js';
 import { exportOptions, type ExportFlags, type ExportOptions } from './commands/export/options.js';
 import { listenOptions, type ListenFlags, type ListenOptions } from './commands/listen/options.js';
@@ -130,11 +131,17 @@ export const defaultRunners: CommandRunners = {
   },
 };
 
-export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (result: CommandResult) => void): Command {
+export function buildProgram(given: CommandDeps, runners: CommandRunners, done: (result: CommandResult) => void): Command {
+  // The commands' view of the process: --no-color reaches them as NO_COLOR (no-color.org), which every reporter honours.
+  const deps: CommandDeps = { ...given };
   const program = new Command('ocrq')
     .description('OCR every document under folders and ZIP archives into a resumable manifest')
     .version(VERSION, '-V, --version')
     .option('--verbose', 'show stack traces for errors')
+    .option('--no-color', 'no colour and no terminal control codes in the output (as NO_COLOR=1 does)')
+    .hook('preAction', () => {
+      if (program.opts().color === false) deps.env = { ...given.env, NO_COLOR: '1' };
+    })
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
@@ -148,10 +155,10 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .command('submit')
     .description('walk files, folders, globs and ZIP archives (or - for paths on stdin) and OCR every document')
     .argument('[paths...]', 'files, folders, ZIP archives, globs, or - for newline-separated paths on stdin')
-    .option('--include <glob>', 'only documents matching this glob (repeatable)', collect, [])
-    .option('--exclude <glob>', 'skip files and folders matching this glob (repeatable)', collect, [])
+    .option('--include <glob>', 'only documents (files, ZIP entries by their path inside the archive) matching this glob, or in an archive it matches (repeatable)', collect, [])
+    .option('--exclude <glob>', 'leave out files, folders, whole archives and ZIP entries matching this glob (repeatable)', collect, [])
     .option('--max-file-size <size>', 'skip documents larger than this', size, parseSize(DEFAULT_MAX_FILE_SIZE)!)
-    .addOption(new Option('--engine <name>', 'the embedded engine (the default when no provider is configured)').choices(['local']))
+    .addOption(new Option('--engine <name>', "local: the embedded engine (the default when no provider is configured); native: the system's tesseract 4.1+ (OCRQ_TESSERACT names another binary); auto: native when installed").choices(['local', 'native', 'auto']))
     .addOption(new Option('--provider <name>', 'submit to a remote OCR API instead').choices([...PROVIDERS]))
     .option('--api-key-file <file>', 'read the provider API key from this file (- = standard input)')
     .option('--api-key <key>', 'provider API key; visible in the process list, prefer --api-key-file, the provider\'s own variable, OCRQ_API_KEY or the config file')
@@ -160,6 +167,8 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--rps <n>', `requests per second to the provider, submits and polls alike (default ${DEFAULT_RPS})`, positiveNumber('--rps'))
     .option('--burst <n>', `requests allowed at once above the rate (default ${DEFAULT_BURST})`, positiveInt('--burst'))
     .option('--concurrency <n>', `provider requests in flight (default ${DEFAULT_CONCURRENCY})`, positiveInt('--concurrency'))
+    .option('--shard <K/N>', 'take only part K of N of the inputs (K from 0), chosen from their paths, e.g. 0/4; merge the shards\' manifests with ocrq merge')
+    .addOption(new Option('--shard-budget <mode>', 'under --shard: --rps, --burst and --concurrency are the totals of all shards, each taking 1/N (total), or this shard\'s own (per-shard)').choices(['total', 'per-shard']))
     .option('--retries <n>', 'retries of a failed request (network, 408, 429, 5xx)', nonNegativeInt('--retries'), DEFAULT_RETRIES)
     .option('--timeout <duration>', 'stop waiting for results after this long (e.g. 90s, 10m); pending jobs stay submitted', duration('--timeout'))
     .option('--no-wait', 'submit, record the job ids, and exit without waiting for results')
@@ -185,7 +194,9 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
     .option('--force-ocr', 'OCR every PDF page, even those with a text layer')
     .option('-o, --out <file>', 'manifest (JSONL) to write and resume from', DEFAULT_MANIFEST)
     .option('--csv <file>', 'also write the CSV view of the manifest at the end')
-    .option('--results-dir <dir>', 'write <job_id>.json and <job_id>.txt for each completed job')
+    .option('--results-dir <dir>', 'write <source>.txt and <source>.json for each completed document (see --results-layout)')
+    .addOption(new Option('--results-layout <layout>', 'lay --results-dir out by source path (the default), or by job id: <job_id>.txt').choices(['source', 'job'] satisfies ResultsLayout[]))
+    .addOption(new Option('--csv-text <what>', "what the CSV's text column holds: the text (the default), or the path of its file in --results-dir").choices(['text', 'path']))
     .option('--retry-failed [codes]', 'process failed documents again (all, or only these comma-separated codes)')
     .option('--force', 'process every document again, even completed ones')
     .option('--dry-run', 'walk, identify and count; report what would be processed; process nothing')
@@ -230,7 +241,7 @@ export function buildProgram(deps: CommandDeps, runners: CommandRunners, done: (
 
   program
     .command('merge')
-    .description('join the manifests of runs over parts of one batch (shards) into one: one job per content, sources united')
+    .description('join the manifests of shards (submit --shard K/N) into one: one job per content, sources united')
     .argument('<manifests...>', 'manifest files, folders of them, or quoted globs')
     .requiredOption('-o, --out <file>', 'the merged manifest (written atomically; never one of the inputs)')
     .option('--csv <file>', 'also write the CSV view of the merged manifest')

@@ -130,4 +130,16 @@ describe('architecture', () => {
       .filter((f) => f.lines > MAX_WALK_FILE_LINES);
     expect(long).toEqual([]);
   });
+
+  it('names every folder and root file of src/ in ARCHITECTURE.md, and nothing that is gone', () => {
+    const doc = readFileSync(path.join(SRC, '..', 'ARCHITECTURE.md'), 'utf8');
+    const nodes = new Set(sourceFiles().map((file) => (file.includes('/') ? `src/${nodeOf(file)}/` : `src/${file}`)));
+    for (const node of nodes) expect(doc, node).toContain(`\`${node}\``);
+    for (const m of doc.matchAll(/`(src\/[\w./<>-]+)`/g)) {
+      const named = m[1];
+      if (named.includes('<')) continue;
+      const exists = named.endsWith('/') ? sourceFiles().some((f) => `src/${f}`.startsWith(named)) : sourceFiles().includes(named.slice(4));
+      expect(exists, `ARCHITECTURE.md names ${named}, which is not in src/`).toBe(true);
+    }
+  });
 });

@@ -59,6 +59,9 @@ describe('argv → options', () => {
     [['submit', 'd', '--max-file-size', '1.5GiB'], { paths: ['d'], maxFileSize: 1.5 * 1024 ** 3 }],
     [['submit', 'd', '--workers', '3', '--lang', 'eng+deu', '--lang-path', '/td', '--dpi', '200', '--force-ocr'], { paths: ['d'], workers: 3, lang: 'eng+deu', langPath: '/td', dpi: 200, forceOcr: true }],
     [['submit', 'd', '--out', 'm.jsonl', '--csv', 'm.csv', '--results-dir', 'r'], { paths: ['d'], out: 'm.jsonl', csv: 'm.csv', resultsDir: 'r' }],
+    [['submit', 'd', '--results-dir', 'r', '--results-layout', 'job'], { paths: ['d'], resultsDir: 'r', resultsLayout: 'job' }],
+    [['submit', 'd', '--results-dir', 'r', '--csv', 'm.csv', '--csv-text', 'path'], { paths: ['d'], resultsDir: 'r', csv: 'm.csv', csvText: 'path' }],
+    [['submit', 'd', '--csv', 'm.csv', '--csv-text', 'text'], { paths: ['d'], csv: 'm.csv', csvText: 'text' }],
     [['submit', 'd', '--retry-failed'], { paths: ['d'], retryFailed: true }],
     [['submit', 'd', '--retry-failed', 'OCR_FAILED,PDF_INVALID'], { paths: ['d'], retryFailed: ['OCR_FAILED', 'PDF_INVALID'] }],
     [['submit', 'd', '--force', '--dry-run', '--repair', '--json'], { paths: ['d'], force: true, dryRun: true, repair: true, json: true }],
@@ -74,6 +77,8 @@ describe('argv → options', () => {
       { paths: ['d'], provider: 'ocrqueen', apiKey: 'pk_x', baseUrl: 'http://127.0.0.1:9', providerOptions: { a: '1', b: 'x=y' } },
     ],
     [['submit', 'd', '--provider', 'leapocr', '--rps', '0.5', '--burst', '3', '--concurrency', '4', '--retries', '0'], { paths: ['d'], provider: 'leapocr', rps: 0.5, burst: 3, concurrency: 4, retries: 0 }],
+    [['submit', 'd', '--shard', '2/4'], { paths: ['d'], shard: { index: 2, count: 4 } }],
+    [['submit', 'd', '--shard', ' 0/1 ', '--shard-budget', 'per-shard'], { paths: ['d'], shard: { index: 0, count: 1 }, shardBudget: 'per-shard' }],
     [['submit', 'd', '--provider', 'qomplement', '--timeout', '90s', '--no-wait'], { paths: ['d'], provider: 'qomplement', timeoutMs: 90_000, noWait: true }],
     [['submit', 'd', '--provider', 'ocrqueen', '--listen'], { paths: ['d'], provider: 'ocrqueen', listen: { port: 8787, host: '127.0.0.1', publicUrl: undefined, webhookSecret: undefined, callbackGraceMs: 60_000 } }],
     [
@@ -140,6 +145,9 @@ describe('argv → options', () => {
     [['submit', 'd', '--psm', '3'], /Allowed choices are auto, block/],
     [['submit', 'd', '--timeout', 'soon'], /expects a duration/],
     [['submit', 'd', '--json', '--quiet'], /cannot be combined/],
+    [['submit', 'd', '--shard', '4/4'], /--shard 4\/4: K must be below N/],
+    [['submit', 'd', '--shard', '1'], /expected K\/N/],
+    [['submit', 'd', '--shard-budget', 'half'], /Allowed choices are total, per-shard/],
     [['submit', 'd', '--no-such-flag'], /unknown option/],
     [['frobnicate'], /unknown command/],
     [['export', 'm.jsonl', '--format', 'xml'], /Allowed choices are csv, jsonl/],
@@ -162,6 +170,27 @@ describe('argv → options', () => {
     const io2 = captureIo('/');
     expect(await run(['--version'], io2.deps)).toBe(0);
     expect(io2.stdout()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    [['--no-color', 'submit', 'd'], '1'],
+    [['submit', 'd', '--no-color'], '1'],
+    [['status', 'm.jsonl', '--no-color'], '1'],
+    [['submit', 'd'], undefined],
+  ])('%j: --no-color reaches every command as NO_COLOR=1', async (argv, noColor) => {
+    const io = captureIo('/', { env: { TERM: 'xterm', FORCE_COLOR: '1' } });
+    const seen: Array<NodeJS.ProcessEnv> = [];
+    const runners: CommandRunners = {
+      ...recordingRunners().runners,
+      submit: async (_options, deps) => (seen.push(deps.env), { exitCode: 0 }),
+      status: async (_options, deps) => (seen.push(deps.env), { exitCode: 0 }),
+    };
+    expect(await run(argv, io.deps, runners)).toBe(0);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].NO_COLOR).toBe(noColor);
+    expect(seen[0]).toMatchObject({ TERM: 'xterm', FORCE_COLOR: '1' });
+    // The caller's environment is left as it was.
+    expect(io.deps.env.NO_COLOR).toBeUndefined();
   });
 
   it('turns an unexpected exception into exit 1 with a request to report it', async () => {

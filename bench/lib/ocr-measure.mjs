@@ -33,17 +33,17 @@ export function checkBuild(name, log) {
 }
 
 /**
- * One `ocrq submit INPUTS --engine local --json` run into a fresh manifest. Returns the summary event, the
- * wall time of the whole process (start-up included), the manifest rows and the CPU profile dir when asked.
+ * One `ocrq submit INPUTS --engine ENGINE --json` run (default `local`) into a fresh manifest. Returns the summary
+ * event, the wall time of the whole process (start-up included), the manifest rows and the CPU profile dir when asked.
  */
-export async function runOcrq(inputs, { workers, extraArgs = [], cpuProfDir } = {}) {
+export async function runOcrq(inputs, { workers, extraArgs = [], cpuProfDir, engine = 'local' } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ocrq-bench-ocr-'));
   try {
     const manifest = path.join(dir, 'manifest.jsonl');
     const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
     const args = [
       ...nodeArgs, path.join(REPO, 'bin', 'ocrq.js'), 'submit', ...inputs,
-      '--engine', 'local', '--workers', String(workers), '--out', manifest, '--json', ...extraArgs,
+      '--engine', engine, '--workers', String(workers), '--out', manifest, '--json', ...extraArgs,
     ];
     const r = await runProcess(process.execPath, args, { cwd: REPO });
     const events = r.stdout.split('\n').filter(Boolean).map((l) => {

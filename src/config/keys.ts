@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import { parseSize } from '../output/format.js';
 import { isProviderName, PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from '../providers/registry.js';
+import { parseShard } from '../shard/index.js';
 
 /** Each provider's own key variable (`keyEnv` in its folder); it wins over `OCRQ_API_KEY`, which covers every provider. */
 export const PROVIDER_KEY_ENV = Object.fromEntries(PROVIDERS.map((name) => [name, PROVIDER_REGISTRY[name].keyEnv])) as Record<ProviderName, string>;
@@ -12,7 +13,20 @@ export const PROVIDER_KEY_ENV = Object.fromEntries(PROVIDERS.map((name) => [name
 export const GLOBAL_KEY_ENV = 'OCRQ_API_KEY';
 
 export const PROVIDER_FIELDS = ['api_key', 'base_url', 'webhook_secret'] as const;
-export const DEFAULT_FIELDS = ['provider', 'rps', 'burst', 'concurrency', 'workers', 'max_page_seconds', 'max_worker_memory', 'min_confidence', 'rotate', 'psm'] as const;
+export const DEFAULT_FIELDS = [
+  'provider',
+  'rps',
+  'burst',
+  'concurrency',
+  'workers',
+  'max_page_seconds',
+  'max_worker_memory',
+  'min_confidence',
+  'rotate',
+  'psm',
+  'shard',
+  'shard_budget',
+] as const;
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['api_key', 'webhook_secret']);
 
 /** Every valid key, in the order `config list` prints them. */
@@ -88,6 +102,10 @@ export function parserFor(key: string): (value: string) => unknown {
       return parseSwitch;
     case 'psm':
       return parsePageSegmentation;
+    case 'shard':
+      return parseShardSetting;
+    case 'shard_budget':
+      return parseShardBudget;
     default:
       return parsePositiveInteger;
   }
@@ -151,6 +169,24 @@ export function parsePageSegmentation(value: string): PageSegmentation {
   const mode = PAGE_SEGMENTATIONS.find((m) => m === s);
   if (!mode) throw new UsageError(`expected auto or block, got ${quote(value.trim())}`, 'use auto (columns, forms, receipts) or block (one block of text)');
   return mode;
+}
+
+/** A shard as stored in the config file: `K/N`, checked as `--shard` is. */
+export function parseShardSetting(value: string): string {
+  const { index, count } = parseShard(value);
+  return `${index}/${count}`;
+}
+
+/** What --rps, --burst and --concurrency mean under --shard: the totals of all N shards, or each shard's own. */
+export const SHARD_BUDGETS = ['total', 'per-shard'] as const;
+export type ShardBudget = (typeof SHARD_BUDGETS)[number];
+
+export function parseShardBudget(value: string): ShardBudget {
+  const s = value.trim();
+  if (!(SHARD_BUDGETS as readonly string[]).includes(s)) {
+    throw new UsageError(`expected total or per-shard, got ${quote(s)}`, 'use total (the figures are for all shards together, each takes 1/N) or per-shard');
+  }
+  return s as ShardBudget;
 }
 
 /** Smallest worker memory budget: a document worker with its OCR engine needs about this much before any page. */

@@ -8,6 +8,7 @@ import type Tesseract from 'tesseract.js';
 import { encodePgm, imagesLeftOutSoFar, PdfDocument, type GrayImage } from '../documents/pdf.js';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { decodeBmpToGray } from './ocr/bmp.js';
+import { NativeRecognizeError, NativeRecognizer } from './ocr/native.js';
 import { decodeGrayPng, detectRotation, shrinkGray, turnGray, type Rotation } from './ocr/orientation.js';
 import { RecognizeError, TesseractPool } from './ocr/tesseract.js';
 import { isRealTextLayer } from './ocr/text-layer.js';
@@ -22,6 +23,8 @@ interface HeldDocument {
 
 const docs = new Map<string, HeldDocument>();
 let ocr: TesseractPool | null = null;
+/** With `--engine native`: the system's tesseract, in place of `ocr`. */
+let native: NativeRecognizer | null = null;
 /** Orientation detection, when the run asked for it: started with the worker, started again if its thread dies. */
 let osd: Promise<Tesseract.Worker> | null = null;
 let rotate = false;
@@ -35,10 +38,23 @@ const send = (message: ChildMessage): void => {
 /**
  * A worker busy in a long synchronous render never sees its IPC channel close, so a thread of its own watches the
  * parent and ends the process when the parent is gone (killed with SIGKILL, say), instead of rendering on as an orphan.
+ * The processes it started (a native tesseract) go first, found through /proc.
  */
 const WATCHDOG = `
+const fs = require('node:fs');
 const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500);
+setInterval(() => {
+  if (process.ppid === parent) return;
+  const self = '/proc/' + process.pid + '/task';
+  let threads = [];
+  try { threads = fs.readdirSync(self); } catch {}
+  for (const tid of threads) {
+    let children = [];
+    try { children = fs.readFileSync(self + '/' + tid + '/children', 'latin1').trim().split(/\\s+/); } catch {}
+    for (const child of children) if (child) try { process.kill(Number(child), 'SIGKILL'); } catch {}
+  }
+  process.kill(process.pid, 'SIGKILL');
+}, 500);
 `;
 
 function main(): void {
@@ -62,7 +78,9 @@ async function handle(message: ParentMessage): Promise<void> {
   switch (message.type) {
     case 'init':
       try {
-        if (message.lang) {
+        if (message.native && message.scratch) {
+          native = await NativeRecognizer.start(message.native, message.scratch, (text) => process.stderr.write(text));
+        } else if (message.lang) {
           ocr = await TesseractPool.start({ ...message.lang, workers: 1, onDiagnostic: (text) => process.stderr.write(text) });
           rotate = Boolean(message.rotate);
           pageParameters = message.parameters ?? {};
@@ -148,13 +166,15 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
     gray = turnGray(gray, rotation);
   }
   try {
-    const r = await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { ...pageParameters, user_defined_dpi: String(used) }, deskew: rotate });
+    const r = native
+      ? await native.page(gray, used)
+      : await recognizer().recognize({ prepare: async () => encodePgm(gray), parameters: { ...pageParameters, user_defined_dpi: String(used) }, deskew: rotate });
     const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: scanned ? 'scanned' : 'rendered' };
     if (used < dpi) reply.dpi = used;
     if (rotation !== undefined) reply.rotation = rotation;
     return reply;
   } catch (err) {
-    if (err instanceof RecognizeError) {
+    if (err instanceof RecognizeError || err instanceof NativeRecognizeError) {
       throw new DocumentError(ErrorCodes.OCR_FAILED, `${held.source}: page ${page}: OCR failed (${err.message})`, 'engine');
     }
     throw err;
@@ -175,6 +195,15 @@ async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply
       input = encodePgm(gray);
     } else if (bmp.reason === 'invalid') throw invalid();
     else engineDecodesBmp = true;
+  }
+  if (native) {
+    try {
+      const r = await native.image(input);
+      return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
+    } catch (err) {
+      if (err instanceof NativeRecognizeError && (err.unreadable || engineDecodesBmp)) throw invalid();
+      throw err;
+    }
   }
   try {
     let rotation: Rotation | undefined;

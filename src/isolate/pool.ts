@@ -2,20 +2,24 @@
  * Document workers: child processes (child.ts) that do all work on a document's bytes, so that nothing a document
  * contains can block, exhaust or crash the run. Budgets are enforced from here, outside the worker:
  * - time: each task (opening a PDF, one page, one image) has a wall-clock budget; past it the worker is killed;
- * - memory: each worker runs with a V8 heap cap, and its resident memory is sampled; past the budget it is killed.
+ * - memory: each worker runs with a V8 heap cap, and its resident memory is sampled, with that of the processes it
+ *   started (the system's tesseract, with `--engine native`); past the budget it is killed.
  * A killed or crashed worker is replaced and its task fails with LIMIT_EXCEEDED (reason `time` or `memory`), or, after
  * a second crash that no budget explains, ENGINE_CRASHED. Tasks wait in one FIFO queue, so a long PDF's pages spread
  * over every worker while other documents' pages interleave.
  *
  * Processes rather than worker threads: a native crash (the canvas library, a decoder) ends only the worker, and a
- * process's resident memory can be read from outside it.
+ * process's resident memory can be read from outside it. What a worker starts itself (the system's tesseract, with
+ * `--engine native`) is found through /proc and stopped with it, so that nothing it started outlives it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DocumentError, ErrorCodes, UsageError } from '../errors.js';
 import type { LangData } from './ocr/lang-data.js';
+import type { NativeTesseract } from './ocr/native-binary.js';
+import { makeScratchDir, removeScratchDir } from './ocr/native.js';
 import type { Budgets } from './budgets.js';
 import type { ChildMessage, ParentMessage, Task, TaskReplies } from './protocol.js';
 
@@ -44,6 +48,8 @@ export interface IsolatedPoolOptions {
   rotate?: boolean;
   /** Tesseract parameters for every page the workers OCR (the page segmentation mode, say). */
   parameters?: Record<string, string>;
+  /** Read pages with the system's tesseract (one process per worker) instead of tesseract.js; `lang` is then null. */
+  native?: NativeTesseract;
   budgets: Budgets;
   /** Library diagnostics and worker stderr; dropped when absent. Never written to stdout. */
   onDiagnostic?: (text: string) => void;
@@ -87,6 +93,14 @@ interface Slot {
   timer?: NodeJS.Timeout;
   killedFor?: 'time' | 'memory' | 'recycle' | 'abandoned' | 'close';
   stderrTail: string;
+  /** The processes the current worker started, as last seen (see killWorker). */
+  descendants: Descendant[];
+}
+
+/** A process a worker started, with its start time, so that a pid used again by another process is never signalled. */
+interface Descendant {
+  pid: number;
+  start: string;
 }
 
 let nextJobId = 1;
@@ -107,6 +121,7 @@ export class IsolatedPool {
       job: null,
       docs: new Set<string>(),
       stderrTail: '',
+      descendants: [],
     }));
   }
 
@@ -117,7 +132,11 @@ export class IsolatedPool {
     const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) {
       await pool.close();
-      const what = options.lang ? `the OCR engine with language '${options.lang.langs.join('+')}' from ${options.lang.langPath}` : 'the document workers';
+      const what = options.native
+        ? `tesseract ${options.native.version} (${options.native.binary}) with language '${options.native.langs.join('+')}'`
+        : options.lang
+          ? `the OCR engine with language '${options.lang.langs.join('+')}' from ${options.lang.langPath}`
+          : 'the document workers';
       throw new UsageError(`cannot start ${what}: ${String((failure.reason as Error)?.message ?? failure.reason)}`);
     }
     return pool;
@@ -198,7 +217,7 @@ export class IsolatedPool {
         slot.killedFor = 'close';
         return new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
-          child.kill('SIGKILL');
+          killWorker(child, slot.descendants);
         });
       }),
     );
@@ -208,6 +227,15 @@ export class IsolatedPool {
     this.starting++;
     slot.killedFor = undefined;
     slot.stderrTail = '';
+    slot.descendants = [];
+    // A native worker's folder for page images: made before it starts, removed when it ends.
+    let scratch: string | undefined;
+    try {
+      scratch = this.options.native ? makeScratchDir() : undefined;
+    } catch (err) {
+      this.starting--;
+      return Promise.reject(err as Error);
+    }
     const heapMb = Math.max(64, Math.floor(this.options.budgets.workerMemory / (1024 * 1024)));
     const child = fork(CHILD_SCRIPT, [], {
       execArgv: [`--max-old-space-size=${heapMb}`],
@@ -227,7 +255,7 @@ export class IsolatedPool {
       let started = false;
       const timer = setTimeout(() => {
         fail(new Error(`a document worker did not start within ${START_TIMEOUT_MS / 1000} s`));
-        child.kill('SIGKILL');
+        killWorker(child, slot.descendants);
       }, START_TIMEOUT_MS);
       timer.unref();
       const fail = (err: Error): void => {
@@ -244,11 +272,13 @@ export class IsolatedPool {
           clearTimeout(timer);
           this.starting--;
           slot.ready = true;
+          // A native worker has started its tesseract by now.
+          slot.descendants = processTree(child.pid).descendants;
           resolve();
           this.pump();
         } else if (message.type === 'init-failed') {
           fail(new Error(message.message));
-          child.kill('SIGKILL');
+          killWorker(child, slot.descendants);
         } else if (message.type === 'result') {
           this.onResult(slot, message);
         }
@@ -258,6 +288,12 @@ export class IsolatedPool {
         this.options.onDiagnostic?.(`document worker ${slot.index}: ${err.message}\n`);
       });
       child.on('exit', (code, signal) => {
+        if (slot.child === child) {
+          // What the worker started and left behind (it crashed, say) goes with it.
+          killWorker(child, slot.descendants);
+          slot.descendants = [];
+        }
+        if (scratch) removeScratchDir(scratch);
         if (slot.child !== child) return;
         if (!started) {
           // Never started: the caller of spawn() hears of it (no restart loop on a worker that cannot start).
@@ -268,7 +304,7 @@ export class IsolatedPool {
         }
         this.onExit(slot, code, signal);
       });
-      this.send(slot, { type: 'init', lang: this.options.lang, rotate: Boolean(this.options.rotate), parameters: this.options.parameters });
+      this.send(slot, { type: 'init', lang: this.options.native ? null : this.options.lang, rotate: Boolean(this.options.rotate), native: this.options.native, scratch, parameters: this.options.parameters });
     });
   }
 
@@ -326,8 +362,9 @@ export class IsolatedPool {
     if (message.ok) job.resolve({ value: message.value, worker: slot.index });
     else job.reject(DocumentError.fromFailure(message.failure));
     // Memory a worker keeps after a big page (the OCR engine's heap never shrinks) must not count against the next one.
-    const rss = residentBytes(slot.child?.pid);
-    if (rss !== null && rss > this.options.budgets.workerMemory * RECYCLE_SHARE) this.kill(slot, 'recycle');
+    const tree = processTree(slot.child?.pid);
+    if (tree.rss !== null) slot.descendants = tree.descendants;
+    if (tree.rss !== null && tree.rss > this.options.budgets.workerMemory * RECYCLE_SHARE) this.kill(slot, 'recycle');
     this.idleCheck();
     this.pump();
   }
@@ -336,7 +373,7 @@ export class IsolatedPool {
     if (!slot.child || slot.killedFor) return;
     slot.killedFor = reason;
     slot.ready = false;
-    slot.child.kill('SIGKILL');
+    killWorker(slot.child, slot.descendants);
   }
 
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
@@ -388,8 +425,9 @@ export class IsolatedPool {
   private checkMemory(): void {
     for (const slot of this.slots) {
       if (!slot.child || slot.killedFor) continue;
-      const rss = residentBytes(slot.child.pid);
+      const { rss, descendants } = processTree(slot.child.pid);
       if (rss === null) continue;
+      slot.descendants = descendants;
       this.stats.peakWorkerRss = Math.max(this.stats.peakWorkerRss, rss);
       if (slot.job && rss > this.options.budgets.workerMemory) this.kill(slot, 'memory');
     }
@@ -411,6 +449,81 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 function lastLine(text: string): string {
   const lines = text.trim().split('\n');
   return lines[lines.length - 1]?.trim() || 'no message';
+}
+
+/**
+ * SIGKILL to a worker and to the processes it started: those found now and those seen before (`known`), which a worker
+ * that already died has left to others. A process is signalled only if it is still the one seen (same start time).
+ */
+function killWorker(child: ChildProcess, known: readonly Descendant[]): void {
+  const found = child.exitCode === null && child.signalCode === null ? processTree(child.pid).descendants : [];
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const { pid, start } of [...found, ...known]) {
+    if (startTime(pid) !== start) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+}
+
+/** Resident memory of a process and of every process it started; the total is null when the process cannot be read. */
+export function treeResidentBytes(pid: number | undefined): number | null {
+  return processTree(pid).rss;
+}
+
+/**
+ * A process's descendants from /proc (Linux) and the resident memory of the whole tree: a worker's memory includes
+ * the tesseract it runs. Elsewhere, or where the kernel does not list children, the process alone.
+ */
+function processTree(pid: number | undefined): { rss: number | null; descendants: Descendant[] } {
+  const own = residentBytes(pid);
+  if (own === null || pid === undefined) return { rss: own, descendants: [] };
+  let rss = own;
+  const descendants: Descendant[] = [];
+  const seen = new Set<number>([pid]);
+  const stack = childrenOf(pid);
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    const start = startTime(next);
+    if (start === null) continue;
+    descendants.push({ pid: next, start });
+    rss += residentBytes(next) ?? 0;
+    stack.push(...childrenOf(next));
+  }
+  return { rss, descendants };
+}
+
+/** Child processes of `pid`, started by any of its threads. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return children;
+  }
+  for (const tid of threads) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim().split(/\s+/u)) if (child) children.push(Number(child));
+    } catch {
+      // The thread ended, or the kernel does not list children.
+    }
+  }
+  return children;
+}
+
+/** When a process started (field 22 of /proc/PID/stat, in clock ticks since boot); null when it is gone. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Resident memory of a process from /proc (Linux); null where it cannot be read, leaving the heap cap alone. */

@@ -6,6 +6,7 @@
 import type { DocType } from '../documents/types.js';
 import type { DocumentFailure } from '../errors.js';
 import type { LangData } from './ocr/lang-data.js';
+import type { NativeTesseract } from './ocr/native-binary.js';
 
 /** Opens a PDF and reports its page count (failures: PDF_INVALID, PDF_PASSWORD_PROTECTED). */
 export interface OpenTask {
@@ -60,7 +61,9 @@ export interface TaskReplies {
 }
 
 export type ParentMessage =
-  | { type: 'init'; lang: LangData | null; rotate?: boolean; parameters?: Record<string, string> }
+  // `native`: pages are read by the system's tesseract (ocr/native.ts) instead of tesseract.js, with page images in
+  // `scratch`, a folder the run made for this worker; `lang` is then null.
+  | { type: 'init'; lang: LangData | null; rotate?: boolean; native?: NativeTesseract; scratch?: string; parameters?: Record<string, string> }
   | { type: 'task'; id: number; doc: string; source: string; data?: Uint8Array; task: Task }
   | { type: 'release'; doc: string };
 

@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { basename, dirname, join } from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
-import { resultFileBase } from './result-files.js';
+import { resultFileBase, sourceResultSegments, type ResultsLayout } from './result-files.js';
 import type { ManifestRow } from './types.js';
 
 export { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
@@ -29,8 +29,10 @@ export const CSV_BATCH_ROWS = 256;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 export interface CsvOptions {
-  /** When set, the `text` column holds the path of the job's text file instead of the text. */
+  /** When set (`submit --csv-text path`), the `text` column holds the path of the job's text file instead of the text. */
   resultsDir?: string;
+  /** The layout of `resultsDir`, for rows that do not record their `text_path`; by job id unless told. */
+  resultsLayout?: ResultsLayout;
 }
 
 export function neutraliseFormula(cell: string): string {
@@ -53,7 +55,12 @@ function sourcesOf(row: ManifestRow): string[] {
 function textCell(row: ManifestRow, options: CsvOptions): unknown {
   if (options.resultsDir === undefined) return row.text;
   if (typeof row.text_path === 'string') return row.text_path;
-  return typeof row.text === 'string' ? join(options.resultsDir, `${resultFileBase(row.job_id)}.txt`) : '';
+  if (typeof row.text !== 'string') return '';
+  if (options.resultsLayout === 'source') {
+    const segments = typeof row.source === 'string' ? sourceResultSegments(row.source) : null;
+    return segments ? `${join(options.resultsDir, ...segments)}.txt` : '';
+  }
+  return join(options.resultsDir, `${resultFileBase(row.job_id)}.txt`);
 }
 
 export function rowToCsvRecord(row: ManifestRow, options: CsvOptions = {}): string[] {

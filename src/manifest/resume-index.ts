@@ -15,6 +15,8 @@ const SUPERSEDED = 0x80;
 const INITIAL_SLOTS = 1024;
 const MIN_ROW_BYTES = 200;
 const MAX_EXPECTED_JOBS = 64 * 1024 * 1024;
+/** Longest error message kept per failed job: enough for the reason, bounded even for a manifest of failures. */
+export const ERROR_MESSAGE_CHARS = 300;
 
 /**
  * The resume state in memory: what each job's status is (by job id), and which job holds a given content on a given
@@ -22,7 +24,8 @@ const MAX_EXPECTED_JOBS = 64 * 1024 * 1024;
  *
  * It holds every job of the manifest, so it is kept as columns rather than an object per job: a million-row
  * manifest costs the job ids (about 40 bytes each when made from content), one byte of status per job and the
- * first source path of each. Further sources, error codes and idempotency keys are rare and kept in side maps.
+ * first source path of each. Further sources, error codes, failed jobs' messages and idempotency keys are rare and
+ * kept in side maps.
  * `get` builds an IndexEntry on demand.
  */
 export class ResumeIndex {
@@ -34,6 +37,8 @@ export class ResumeIndex {
   private readonly moreSources = new Map<number, string[]>();
   private readonly otherStatuses = new Map<number, string>();
   private readonly errorCodes = new Map<number, string>();
+  /** Error messages of failed jobs only (skipped inputs can be many; their summary shows counts, not messages). */
+  private readonly errorMessages = new Map<number, string>();
   private readonly idempotencyKeys = new Map<number, string>();
   /** `low_confidence_pages` of the latest outcome, for jobs where it is above 0. */
   private readonly lowConfidencePages = new Map<number, number>();
@@ -104,6 +109,8 @@ export class ResumeIndex {
     this.addSource(slot, row.source);
     if (Array.isArray(row.sources)) for (const source of row.sources) if (source !== row.source) this.addSource(slot, source);
     if ('error' in row) setOrDelete(this.errorCodes, slot, errorCodeOf(row.error));
+    if (row.status !== 'failed') this.errorMessages.delete(slot);
+    else if ('error' in row) setOrDelete(this.errorMessages, slot, errorMessageOf(row.error));
     // A new outcome replaces the settings of the previous one.
     if ('text' in row || 'error' in row || 'settings' in row) this.settingsColumn[slot] = this.settingsId(settingsOfRow(row));
     if (typeof row.idempotency_key === 'string') this.idempotencyKeys.set(slot, row.idempotency_key);
@@ -180,6 +187,8 @@ export class ResumeIndex {
     };
     const errorCode = this.errorCodes.get(slot);
     if (errorCode !== undefined) entry.errorCode = errorCode;
+    const errorMessage = this.errorMessages.get(slot);
+    if (errorMessage !== undefined) entry.errorMessage = errorMessage;
     const key = this.idempotencyKeys.get(slot);
     if (key !== undefined) entry.idempotencyKey = key;
     const low = this.lowConfidencePages.get(slot);
@@ -208,6 +217,18 @@ export async function expectedJobs(path: string): Promise<number> {
 /** Content identity: the target and the first 128 bits of the SHA-256, as in job ids made from content. */
 export function contentKey(target: string, sha256: string): string {
   return `${target}:${sha256.slice(0, 32)}`;
+}
+
+/** An error's message as kept for resume: at most ERROR_MESSAGE_CHARS, cut with an ellipsis. */
+function errorMessageOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const message = (error as { message?: unknown }).message;
+  if (typeof message !== 'string' || message === '') return undefined;
+  if (message.length <= ERROR_MESSAGE_CHARS) return message;
+  let cut = ERROR_MESSAGE_CHARS - 1;
+  // Never half of a surrogate pair; and a copy, since a slice of a string would keep the whole message alive.
+  if (/[\uD800-\uDBFF]/u.test(message[cut - 1])) cut--;
+  return Buffer.from(`${message.slice(0, cut)}…`, 'utf8').toString('utf8');
 }
 
 function setOrDelete(map: Map<number, string>, slot: number, value: string | undefined): void {

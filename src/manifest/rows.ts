@@ -47,6 +47,8 @@ export interface CompletedOutcome {
   textPath?: string;
   /** Pages marked low confidence; written when above 0, and as 0 over an earlier outcome's count. */
   lowConfidencePages?: number;
+  /** The settings the result was made with (src/manifest/settings.ts). */
+  settings?: Readonly<Record<string, string>>;
 }
 
 export interface FailedOutcome {
@@ -127,6 +129,7 @@ export function completedRow(line: ContentLine, doc: DocumentFacts, outcome: Com
   set(row, 'text', outcome.text);
   set(row, 'text_path', outcome.textPath);
   set(row, 'low_confidence_pages', outcome.lowConfidencePages);
+  set(row, 'settings', outcome.settings);
   return row as Row;
 }
 

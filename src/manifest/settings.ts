@@ -38,11 +38,13 @@ export function settingsOfRow(row: Readonly<Record<string, unknown>>): ResultSet
   }
   const result = row.result;
   if (row.status !== 'completed' || typeof result !== 'object' || result === null) return null;
-  const { engine, lang, dpi } = result as { engine?: unknown; lang?: unknown; dpi?: unknown };
+  const { engine, lang, dpi, pages } = result as { engine?: unknown; lang?: unknown; dpi?: unknown; pages?: unknown };
   const settings: Record<string, string> = {};
   if (typeof engine === 'string') settings.engine = engine;
-  if (typeof lang === 'string') settings.lang = lang;
-  if (typeof dpi === 'number') settings.dpi = String(dpi);
+  // A document read entirely from its text layer did not depend on the OCR language or resolution.
+  const ocred = !Array.isArray(pages) || pages.some((p) => (p as { source?: unknown } | null)?.source === 'ocr');
+  if (ocred && typeof lang === 'string') settings.lang = lang;
+  if (ocred && typeof dpi === 'number') settings.dpi = String(dpi);
   return Object.keys(settings).length > 0 ? settings : null;
 }
 

@@ -62,6 +62,11 @@ export interface IndexEntry {
   status: JobStatus;
   sources: string[];
   errorCode?: string;
+  /**
+   * For a failed job: its error's message, shortened to ERROR_MESSAGE_CHARS (resume-index.ts), so that a failure kept
+   * from an earlier run is reported with its reason.
+   */
+  errorMessage?: string;
   /** Idempotency key of a remote submit (intents and the jobs they became). */
   idempotencyKey?: string;
   /**

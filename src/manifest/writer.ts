@@ -7,7 +7,7 @@
  * far), so that a webhook delivery for one of their jobs is written with the same `sha256` and `sources` as the
  * pipeline's own lines.
  */
-import type { ManifestRow } from './types.js';
+import type { JobStatus, ManifestRow } from './types.js';
 import {
   intentRow,
   submittedRow,
@@ -37,6 +37,12 @@ export interface SubmissionJournal {
 export class ManifestWriter {
   /** Job id -> the document in progress it belongs to (every job id a document's lines were written under). */
   private readonly documents = new Map<string, DocumentJournal>();
+  /**
+   * Job id -> the status of the outcome line (completed or failed, with its text or error) appended for it by this
+   * process, set when the append is made, before it is written: the pipeline (a polled result) and the listener (a
+   * webhook) ask it so that a job gets one outcome line, whichever of them comes second.
+   */
+  private readonly outcomes = new Map<string, JobStatus>();
 
   constructor(private readonly sink: ManifestSink) {}
 
@@ -47,7 +53,15 @@ export class ManifestWriter {
 
   /** Appends the row; resolves once it is written (not yet fsynced). */
   append(row: Row): Promise<void> {
+    if ((row.status === 'completed' || row.status === 'failed') && ('text' in row || 'error' in row || 'result' in row) && !('conflict' in row)) {
+      this.outcomes.set(row.job_id, row.status);
+    }
     return this.sink.append(row);
+  }
+
+  /** The status of the outcome line this process has appended for the job, if any (see `outcomes`). */
+  outcomeAppended(jobId: string): JobStatus | undefined {
+    return this.outcomes.get(jobId);
   }
 
   /** Fsyncs the rows already written: what a webhook's 2xx waits for. */

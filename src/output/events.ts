@@ -4,10 +4,18 @@ import type { ErrorInfo } from './error-info.js';
 
 /** What the submit core reports; reporters render these (TTY bar, plain lines, NDJSON, nothing). */
 export type RunEvent =
-  | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number }
+  /** `shard` (`K/N`) only under --shard. */
+  | { type: 'start'; manifest: string; target: string; dry_run: boolean; resumed_jobs: number; shard?: string }
   /** `submit --listen`: the listener is bound (before the first submit). */
   | { type: 'ready'; url: string }
+  /** The pipeline took the next input from the walk. */
   | { type: 'input'; source: string }
+  /** Inputs found so far by counting ahead of the walk (see walk/count.ts); reporters only, not in --json. */
+  | { type: 'found'; files: number }
+  /**
+   * The count of inputs is final: counting ahead got to the end (`files` is its count), or the walk itself did
+   * (`files` is exact). Usually long before the last document is processed.
+   */
   | { type: 'walk_done'; files: number }
   | {
       type: 'document';
@@ -20,7 +28,10 @@ export type RunEvent =
       error?: DocumentFailure;
       elapsed_ms?: number;
     }
-  | { type: 'page'; source: string; page: number; page_source: 'text-layer' | 'ocr' }
+  /** An input whose content was already met in this run: done without a document event of its own. Not in --json. */
+  | { type: 'duplicate'; source: string }
+  /** A page read; `pages_in_document` once the engine knows the document's page count. Not in --json. */
+  | { type: 'page'; source: string; page: number; page_source: 'text-layer' | 'ocr'; pages_in_document?: number }
   | { type: 'warning'; message: string }
   | { type: 'summary'; summary: RunSummary };
 
@@ -46,6 +57,8 @@ export interface RunSummary extends DocumentCounts {
   exit_code: number;
   /** Jobs already finished in the manifest and not processed again. */
   already_done: number;
+  /** Completed documents processed again (or, in a dry run, that would be) because their settings differ, by change. */
+  redone_for_settings: Array<{ change: string; documents: number }>;
   /** Pages OCRed in this run with a mean word confidence under `--min-confidence`. */
   low_confidence_pages: number;
   pages_per_second: number;
@@ -53,6 +66,10 @@ export interface RunSummary extends DocumentCounts {
   interrupted: boolean;
   manifest: string;
   skipped_by_code: Record<string, number>;
+  /** Dry runs: bytes of the inputs read. */
+  bytes?: number;
+  /** `K/N` under --shard. */
+  shard?: string;
 }
 
 /**
@@ -101,4 +118,6 @@ export interface ListenSummary {
   interrupted: boolean;
   timed_out: boolean;
   exit_code: number;
+  /** The manifest deliveries were stored in, as given with --out. */
+  manifest: string;
 }

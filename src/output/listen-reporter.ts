@@ -5,7 +5,9 @@
  * stderr in every mode: the batch is about to stall and someone must see it.
  */
 import type { Writable } from 'node:stream';
+import { ExitCode } from '../errors.js';
 import { escapeForDisplay } from './display.js';
+import { plural } from './format.js';
 import type { ListenEvent, ListenSummary } from './events.js';
 import { NdjsonWriter } from './ndjson.js';
 import { redact } from './redact.js';
@@ -141,17 +143,34 @@ function summaryLine(s: ListenSummary): Record<string, unknown> {
     interrupted: s.interrupted,
     timed_out: s.timed_out,
     exit_code: s.exit_code,
+    manifest: s.manifest,
   };
 }
 
-function summaryText(s: ListenSummary): string {
-  const pending = s.pending === null ? '' : `, ${s.pending} jobs still pending`;
-  const conflicts = s.conflicts > 0 ? `, ${s.conflicts} conflicting results kept beside the first` : '';
-  const stop = s.interrupted ? 'interrupted' : s.timed_out ? 'timed out' : 'done';
-  return (
-    `${stop}: ${s.deliveries} deliveries, ${s.stored} stored, ${s.duplicates} duplicates, ${s.unmatched} unmatched, ` +
-    `${s.events} events, ${s.rejected} rejected, ${s.failed} not stored (write failed)${conflicts}${pending}`
-  );
+/**
+ * One line, in submit's style: how listening ended, what was stored, and where.
+ * `listen: stopped on SIGINT; 12 deliveries stored of 14 received (1 duplicate, 1 rejected); manifest run.jsonl`
+ */
+export function summaryText(s: ListenSummary): string {
+  const stop =
+    s.exit_code === ExitCode.Interrupted ? 'stopped on SIGINT'
+    : s.exit_code === ExitCode.Terminated ? 'stopped on SIGTERM'
+    : s.timed_out ? 'stopped: --timeout ran out'
+    : s.interrupted ? 'stopped'
+    : 'done: every job finished (--until-done)';
+  const others = [
+    s.duplicates > 0 ? plural(s.duplicates, 'duplicate') : '',
+    s.conflicts > 0 ? `${plural(s.conflicts, 'conflicting result')} kept beside the first` : '',
+    s.unmatched > 0 ? `${s.unmatched} unmatched` : '',
+    s.events > 0 ? plural(s.events, 'provider event') : '',
+    s.rejected > 0 ? `${s.rejected} rejected` : '',
+    s.failed > 0 ? `${s.failed} not stored (write failed)` : '',
+  ].filter(Boolean);
+  const received = s.deliveries === s.stored ? '' : ` of ${s.deliveries} received`;
+  const detail = others.length > 0 ? ` (${others.join(', ')})` : '';
+  const pending = s.pending ? `; ${plural(s.pending, 'job')} still pending` : '';
+  const stored = `${s.stored} ${s.stored === 1 ? 'delivery' : 'deliveries'} stored`;
+  return `listen: ${stop}; ${stored}${received}${detail}${pending}; manifest ${escapeForDisplay(s.manifest)}`;
 }
 
 /** In every mode: a delivery that could not be stored is an error someone must see. */

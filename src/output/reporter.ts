@@ -2,9 +2,11 @@ import type { Writable } from 'node:stream';
 import chalk, { Chalk } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { RunEvent, RunSummary } from './events.js';
-import { formatDuration, plural } from './format.js';
+import { formatBytes, formatDuration, plural } from './format.js';
 import { escapeForDisplay } from './display.js';
+import { LineBar } from './line-bar.js';
 import { NdjsonWriter } from './ndjson.js';
+import { barGraphic, barText, plainText, Progress } from './progress.js';
 
 export type ReporterKind = 'tty' | 'plain' | 'json' | 'silent';
 
@@ -16,12 +18,19 @@ export interface Reporter<E = RunEvent> {
 
 export interface ReporterStreams {
   stdout: Writable & { isTTY?: boolean };
-  stderr: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
 }
 
-/** Plain progress lines at most this often when there is no terminal (CI logs, cron mail). */
+/** Plain progress lines (and `--json` progress events) this often when there is no terminal (CI logs, cron mail). */
 export const PLAIN_INTERVAL_MS = 5_000;
+
+/** `OCRQ_PROGRESS_INTERVAL_MS` overrides PLAIN_INTERVAL_MS (a whole number of milliseconds, at least 1). */
+export function progressInterval(env: NodeJS.ProcessEnv): number {
+  const text = env.OCRQ_PROGRESS_INTERVAL_MS;
+  const n = text === undefined ? NaN : Number(text);
+  return Number.isInteger(n) && n >= 1 ? n : PLAIN_INTERVAL_MS;
+}
 
 /**
  * Bars only when both streams are terminals, `CI` is unset and `TERM` is not `dumb` (npm's rule); otherwise plain
@@ -44,21 +53,26 @@ export function colorsAllowed(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function createReporter(kind: ReporterKind, io: ReporterStreams, now: () => number = Date.now): Reporter {
+  const interval = progressInterval(io.env);
   switch (kind) {
     case 'json':
-      return new JsonReporter(io.stdout, now);
+      return new JsonReporter(io.stdout, now, interval);
     case 'silent':
-      return new TextReporter(io.stderr, { progress: 'none', colors: false, quiet: true }, now);
-    case 'tty':
-      return new TextReporter(io.stderr, { progress: 'bar', colors: colorsAllowed(io.env), quiet: false }, now);
+      return new TextReporter(io.stderr, { progress: 'none', colors: false, quiet: true, interval }, now);
+    case 'tty': {
+      // A terminal that asked for no colour gets no control codes at all: the bar is then drawn with \r and spaces.
+      const colors = colorsAllowed(io.env);
+      return new TextReporter(io.stderr, { progress: colors ? 'bar' : 'line-bar', colors, quiet: false, interval }, now);
+    }
     default:
-      return new TextReporter(io.stderr, { progress: 'lines', colors: false, quiet: false }, now);
+      return new TextReporter(io.stderr, { progress: 'lines', colors: false, quiet: false, interval }, now);
   }
 }
 
 class JsonReporter implements Reporter {
   private readonly started: number;
   private readonly out: NdjsonWriter;
+  private readonly tally: Progress;
   private lastProgress: number;
   private files = 0;
   private done = 0;
@@ -67,18 +81,21 @@ class JsonReporter implements Reporter {
   constructor(
     stdout: Writable,
     private readonly now: () => number,
+    private readonly interval: number,
   ) {
     this.out = new NdjsonWriter(stdout);
     this.started = now();
+    this.tally = new Progress(this.started);
     this.lastProgress = this.started;
   }
 
-  /** A `progress` event at most every PLAIN_INTERVAL_MS, so long runs show life without flooding the stream. */
+  /** A `progress` event at most once an interval, so long runs show life without flooding the stream. */
   private progress(): void {
     const t = this.now();
-    if (t - this.lastProgress < PLAIN_INTERVAL_MS) return;
+    if (t - this.lastProgress < this.interval) return;
     this.lastProgress = t;
     const elapsed = t - this.started;
+    const s = this.tally.snapshot(t);
     this.write({
       type: 'progress',
       inputs: this.files,
@@ -86,16 +103,26 @@ class JsonReporter implements Reporter {
       pages: this.pages,
       pages_per_second: Math.round((this.pages / Math.max(0.001, elapsed / 1000)) * 100) / 100,
       elapsed_ms: Math.round(elapsed),
+      files_found: s.found,
+      files_done: s.done,
+      walk_done: s.walkDone,
+      eta_ms: s.etaMs === null ? null : Math.round(s.etaMs),
     });
   }
 
   emit(event: RunEvent): void {
+    this.tally.apply(event);
     if (event.type === 'input') {
       this.files++;
       return;
     }
     if (event.type === 'page') {
       this.pages++;
+      this.progress();
+      return;
+    }
+    // Progress only: the count so far, and duplicates (the summary counts them).
+    if (event.type === 'found' || event.type === 'duplicate') {
       this.progress();
       return;
     }
@@ -115,6 +142,7 @@ class JsonReporter implements Reporter {
         elapsed_ms: s.elapsed_ms,
         exit_code: s.exit_code,
         already_done: s.already_done,
+        redone_for_settings: s.redone_for_settings,
         processed: s.processed,
         low_confidence_pages: s.low_confidence_pages,
         pages_per_second: s.pages_per_second,
@@ -122,6 +150,8 @@ class JsonReporter implements Reporter {
         interrupted: s.interrupted,
         manifest: s.manifest,
         failures: s.failures,
+        ...(s.bytes !== undefined ? { bytes: s.bytes } : {}),
+        ...(s.shard !== undefined ? { shard: s.shard } : {}),
       });
       this.out.flush();
       return;
@@ -140,67 +170,72 @@ class JsonReporter implements Reporter {
 }
 
 interface TextOptions {
-  progress: 'bar' | 'lines' | 'none';
+  /** `bar`: cli-progress (cursor control codes); `line-bar`: one line redrawn with \r and spaces only. */
+  progress: 'bar' | 'line-bar' | 'lines' | 'none';
   colors: boolean;
   quiet: boolean;
+  /** Plain lines this often (ms). */
+  interval: number;
 }
+
+/** The hand-drawn bar's width in cells, and how often it is redrawn at most. */
+const LINE_BAR_WIDTH = 20;
+const LINE_BAR_MS = 200;
+/** Bars are redrawn at least this often, so that the rate and the time left move during a long page. */
+const BAR_TICK_MS = 1_000;
 
 class TextReporter implements Reporter {
   private readonly c: InstanceType<typeof Chalk>;
   private readonly started: number;
-  private files = 0;
-  private walkDone = false;
-  private docsDone = 0;
-  private pages = 0;
+  private readonly tally: Progress;
   private lastLine = 0;
   private multibar: cliProgress.MultiBar | null = null;
   private bar: cliProgress.SingleBar | null = null;
+  private lineBar: LineBar | null = null;
+  private lastDrawn = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly err: Writable,
+    private readonly err: Writable & { columns?: number },
     private readonly opts: TextOptions,
     private readonly now: () => number,
   ) {
     // On a terminal that allows colour, at least the basic 16 even when detection found none (a pty, say).
     this.c = new Chalk({ level: opts.colors ? chalk.level || 1 : 0 });
     this.started = now();
+    this.tally = new Progress(this.started);
     this.lastLine = this.started;
     if (opts.progress === 'bar') {
       this.multibar = new cliProgress.MultiBar(
         {
           stream: err as NodeJS.WriteStream,
-          format: ' {bar} {value}/{total} documents | {pages} pages | {rate} pages/s | ETA {eta_text}',
+          format: ' {bar} {status}',
           hideCursor: true,
           clearOnComplete: true,
-          etaBuffer: 20,
           fps: 5,
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar = this.multibar.create(0, 0, { pages: 0, rate: '0.0', eta_text: '…' });
+      this.bar = this.multibar.create(1, 0, { status: barText(this.tally.snapshot(this.started)) });
+      this.timer = setInterval(() => this.progress(), BAR_TICK_MS).unref();
+    } else if (opts.progress === 'line-bar') {
+      this.lineBar = new LineBar(err);
+      this.timer = setInterval(() => this.drawLineBar(true), BAR_TICK_MS).unref();
+    } else if (opts.progress === 'lines') {
+      // A long page sends no events: the line still comes every interval, so a log shows the run is alive.
+      this.timer = setInterval(() => this.plainLine(), opts.interval).unref();
     }
   }
 
   emit(event: RunEvent): void {
     switch (event.type) {
-      case 'input':
-        this.files++;
-        break;
-      case 'walk_done':
-        this.walkDone = true;
-        this.files = event.files;
-        break;
-      case 'page':
-        this.pages++;
-        break;
       case 'document':
-        this.docsDone++;
         if (event.outcome === 'processed' && event.status === 'failed' && event.error) {
           this.log(`${this.c.red('failed')} ${safe(event.error.code)}: ${withSource(event.source, event.error.message)}`);
         }
         break;
       case 'warning':
-        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')} ${safe(event.message)}`);
+        if (!this.opts.quiet) this.log(`${this.c.yellow('warning')}: ${safe(event.message)}`);
         return;
       case 'ready':
         if (!this.opts.quiet) this.log(`listening for webhooks on ${safe(event.url)}`);
@@ -209,44 +244,61 @@ class TextReporter implements Reporter {
         this.finish(event.summary);
         return;
       default:
-        return;
+        break;
     }
-    this.progress();
+    if (this.tally.apply(event)) this.progress();
   }
 
   close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     this.multibar?.stop();
     this.multibar = null;
     this.bar = null;
+    this.lineBar?.clear();
+    this.lineBar = null;
   }
 
   private log(line: string): void {
     // With a bar on screen, lines go above it so the bar is redrawn intact.
     if (this.multibar) this.multibar.log(`ocrq: ${line}\n`);
+    else if (this.lineBar) this.lineBar.log(`ocrq: ${line}\n`);
     else this.err.write(`ocrq: ${line}\n`);
   }
 
-  private rate(): number {
-    const secs = (this.now() - this.started) / 1000;
-    return secs > 0 ? this.pages / secs : 0;
-  }
-
   private progress(): void {
-    const total = this.files;
     if (this.bar) {
-      const remaining = Math.max(0, total - this.docsDone);
-      const docRate = this.docsDone / Math.max(0.001, (this.now() - this.started) / 1000);
-      const eta = this.walkDone && docRate > 0 ? formatDuration((remaining / docRate) * 1000) : '…';
-      this.bar.setTotal(total);
-      this.bar.update(this.docsDone, { pages: this.pages, rate: this.rate().toFixed(1), eta_text: eta });
+      const s = this.tally.snapshot(this.now());
+      // Never 0: cli-progress draws 0 of 0 as a full bar.
+      this.bar.setTotal(Math.max(1, s.found));
+      this.bar.update(s.done, { status: barText(s) });
       return;
     }
-    if (this.opts.progress !== 'lines') return;
+    if (this.lineBar) {
+      this.drawLineBar(false);
+      return;
+    }
+    if (this.opts.progress === 'lines') this.plainLine();
+  }
+
+  /** At most every LINE_BAR_MS, or `force`d by the clock. */
+  private drawLineBar(force: boolean): void {
+    if (!this.lineBar) return;
     const t = this.now();
-    if (t - this.lastLine < PLAIN_INTERVAL_MS) return;
+    if (!force && t - this.lastDrawn < LINE_BAR_MS) return;
+    this.lastDrawn = t;
+    const s = this.tally.snapshot(t);
+    this.lineBar.draw(` ${barGraphic(s, LINE_BAR_WIDTH)} ${barText(s)}`);
+  }
+
+  /** One plain line at most every interval, once the walk has found something. */
+  private plainLine(): void {
+    const t = this.now();
+    if (t - this.lastLine < this.opts.interval) return;
+    const s = this.tally.snapshot(t);
+    if (s.found === 0) return;
     this.lastLine = t;
-    const of = this.walkDone ? `/${total}` : ` (${total} found so far)`;
-    this.err.write(`ocrq: ${this.docsDone}${of} inputs done, ${this.pages} pages, ${this.rate().toFixed(1)} pages/s, ${formatDuration(t - this.started)} elapsed\n`);
+    this.err.write(`ocrq: ${plainText(s)}\n`);
   }
 
   private finish(s: RunSummary): void {
@@ -262,11 +314,15 @@ class TextReporter implements Reporter {
       ];
       if (s.pending) parts.push(`${s.pending} pending`);
       this.err.write(
-        `ocrq: ${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
+        `ocrq: ${s.shard !== undefined ? `shard ${s.shard}: ` : ''}${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
           ` (${verb} ${s.processed}, ${s.already_done} already done)\n`,
       );
       const doubtful = s.low_confidence_pages ? `, ${plural(s.low_confidence_pages, 'page')} with low confidence` : '';
-      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s)${doubtful}; manifest ${s.manifest}\n`);
+      const read = s.bytes !== undefined ? `, ${formatBytes(s.bytes)} read` : '';
+      this.err.write(`ocrq: ${plural(s.pages, 'page')} in ${formatDuration(s.elapsed_ms)} (${s.pages_per_second.toFixed(2)} pages/s)${doubtful}${read}; manifest ${s.manifest}\n`);
+      for (const r of s.redone_for_settings) {
+        this.err.write(`ocrq: ${plural(r.documents, 'document')} done with other settings (${safe(r.change)}): ${s.dry_run ? 'would be processed again' : 'processed again'}\n`);
+      }
       const skipped = Object.entries(s.skipped_by_code);
       if (skipped.length) this.err.write(`ocrq: skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
     }

@@ -60,7 +60,10 @@ export class DeliveryStore {
     const { index, writer } = this.options;
     const eventKey = d.eventId === null ? null : `${d.provider}:${d.eventId}`;
     if (eventKey !== null && this.seenEvents.has(eventKey)) return this.duplicate(d.jobId);
-    const entry = index.get(d.jobId);
+    const indexed = index.get(d.jobId);
+    // An outcome the pipeline has appended (a polled result) but not yet written counts as the job's status.
+    const appended = writer.outcomeAppended(d.jobId);
+    const entry = appended && indexed && !TERMINAL_STATUSES.has(indexed.status) ? { ...indexed, status: appended } : indexed;
     const known = this.options.knownJob ? this.options.knownJob(d.jobId) : entry !== undefined;
     if (!known && (requireKnown || this.options.knownJob)) return 'unmatched';
 

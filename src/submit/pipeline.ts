@@ -10,14 +10,15 @@ import type { DocType } from '../documents/types.js';
 import { DigestSet } from '../manifest/compact.js';
 import { contentKey, type ResumeIndex } from '../manifest/resume-index.js';
 import { attemptRow, attemptTakenBackRow, completedRow, failedRow, skippedRow, sourcesRow, type Row } from '../manifest/rows.js';
-import type { IndexEntry, ManifestRow } from '../manifest/types.js';
+import type { IndexEntry } from '../manifest/types.js';
 import type { DocumentJournal, ManifestWriter } from '../manifest/writer.js';
 import type { DocumentCounts, RunEvent } from '../output/events.js';
 import type { Target, TargetDocument } from '../targets/types.js';
 import type { InputItem } from '../walk/types.js';
 import { escapeForDisplay } from '../output/display.js';
-import { resultPaths } from '../manifest/result-files.js';
+import { describeChanges } from '../manifest/settings.js';
 import { mergeSources, planDocument, type ResumePolicy } from './plan.js';
+import type { ResultFiles } from './result-writer.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -37,15 +38,31 @@ export interface PipelineDeps {
   emit: (event: RunEvent) => void;
   signal: AbortSignal;
   now: () => number;
-  writeResult?: (jobId: string, row: ManifestRow) => Promise<string>;
+  /** With --results-dir: the files of completed documents, one set per source (or per job). */
+  results?: ResultFiles;
   /** Aborted when --timeout runs out: remote targets stop waiting and leave their jobs submitted. */
   waitSignal?: AbortSignal;
+  /**
+   * Counts the inputs ahead of the walk (walk/count.ts), so that progress has a total long before the walk, which
+   * keeps pace with processing, ends: tells the count as it grows, and resolves to the final count, or null when it
+   * cannot be known ahead. Stopped through `signal` once the walk itself is over.
+   */
+  countAhead?: (onCount: (files: number) => void, signal: AbortSignal) => Promise<number | null>;
 }
 
 export interface PipelineCounts extends DocumentCounts {
+  /** Bytes of the inputs read (documents, copies and files of other types alike). */
+  bytes: number;
   alreadyDone: number;
+  /** Completed documents processed again because their settings differ, by change (`lang eng -> fra`). */
+  redoneForSettings: Map<string, number>;
   lowConfidencePages: number;
   skippedByCode: Record<string, number>;
+}
+
+/** A job id for a redo of content whose finished job is replaced: the content's id and the time, in base 36. */
+export function redoJobId(contentId: string, now: number): string {
+  return `${contentId}_${Math.floor(now).toString(36)}`;
 }
 
 export async function runPipeline(items: AsyncIterable<InputItem>, options: PipelineOptions, deps: PipelineDeps): Promise<PipelineCounts> {
@@ -61,7 +78,9 @@ class Pipeline {
     duplicates: 0,
     pending: 0,
     pages: 0,
+    bytes: 0,
     alreadyDone: 0,
+    redoneForSettings: new Map(),
     lowConfidencePages: 0,
     processed: 0,
     failures: [],
@@ -75,6 +94,7 @@ class Pipeline {
   private fatal: unknown = null;
   private readonly stop = new AbortController();
   private readonly gate = new ExclusiveGate();
+  private walkDone = false;
 
   constructor(
     private readonly options: PipelineOptions,
@@ -88,27 +108,57 @@ class Pipeline {
     const tasks = new Set<Promise<void>>();
     const limit = Math.max(1, this.options.documentsInFlight);
     const stopped = () => this.deps.signal.aborted || this.stop.signal.aborted;
-    for await (const item of items) {
-      if (stopped()) break;
-      this.counts.files++;
-      this.deps.emit({ type: 'input', source: item.source });
-      let release!: () => void;
-      const slot: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => slots.delete(slot));
-      slots.add(slot);
-      const task: Promise<void> = this.handle(item, release)
-        .catch((err) => this.fail(err))
-        .finally(() => {
-          release();
-          tasks.delete(task);
-        });
-      tasks.add(task);
-      while (slots.size >= limit) await Promise.race(slots);
-      if (stopped()) break;
+    const counting = new AbortController();
+    const counted = this.countAhead(counting.signal);
+    try {
+      for await (const item of items) {
+        if (stopped()) break;
+        this.counts.files++;
+        this.deps.emit({ type: 'input', source: item.source });
+        let release!: () => void;
+        const slot: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => slots.delete(slot));
+        slots.add(slot);
+        const task: Promise<void> = this.handle(item, release)
+          .catch((err) => this.fail(err))
+          .finally(() => {
+            release();
+            tasks.delete(task);
+          });
+        tasks.add(task);
+        while (slots.size >= limit) await Promise.race(slots);
+        if (stopped()) break;
+      }
+    } finally {
+      counting.abort();
     }
+    // The walk is over: its own count is exact (unless counting ahead got there first).
+    this.finishWalk(this.counts.files);
     await Promise.all(tasks);
-    if (!stopped()) this.deps.emit({ type: 'walk_done', files: this.counts.files });
+    await counted;
     if (this.fatal) throw this.fatal;
     return this.counts;
+  }
+
+  /** Runs the count ahead of the walk, if there is one; it never fails the run (it only feeds progress). */
+  private async countAhead(signal: AbortSignal): Promise<void> {
+    const count = this.deps.countAhead;
+    if (!count) return;
+    const onCount = (files: number): void => {
+      if (!this.walkDone) this.deps.emit({ type: 'found', files });
+    };
+    try {
+      const files = await count(onCount, AbortSignal.any([signal, this.deps.signal, this.stop.signal]));
+      if (files !== null) this.finishWalk(files);
+    } catch {
+      // Progress goes on with the inputs found by the walk itself.
+    }
+  }
+
+  /** `walk_done`, once: when counting ahead or the walk itself gets to the end, whichever is first. */
+  private finishWalk(files: number): void {
+    if (this.walkDone || this.deps.signal.aborted || this.stop.signal.aborted) return;
+    this.walkDone = true;
+    this.deps.emit({ type: 'walk_done', files });
   }
 
   /** A journal failure or a bug stops the whole run; document failures never come here. */
@@ -130,6 +180,7 @@ class Pipeline {
       await this.recordSkip(sourceId(item.source), item.source, null, err.toFailure());
       return;
     }
+    this.counts.bytes += data.length;
     const sha256 = sha256Hex(data);
     const type = sniffType(data.subarray(0, 1024));
     const { target, index } = this.deps;
@@ -137,6 +188,7 @@ class Pipeline {
     if (!(type ? this.seen : this.seenUnsupported).add(sha256)) {
       this.counts.duplicates++;
       await this.addSource(key, type ? this.jobIdOf(sha256) : skippedContentId(sha256), item.source, sha256);
+      this.deps.emit({ type: 'duplicate', source: item.source });
       return;
     }
     if (!type) {
@@ -160,6 +212,15 @@ class Pipeline {
       await this.addSource(key, jobId, item.source, sha256);
       return;
     }
+    if (decision.reason === 'settings') {
+      const change = describeChanges(decision.changes);
+      const seen = this.counts.redoneForSettings.get(change);
+      this.counts.redoneForSettings.set(change, (seen ?? 0) + 1);
+      if (seen === undefined) {
+        const verb = this.options.dryRun ? 'would be processed again' : 'processing them again';
+        this.deps.emit({ type: 'warning', message: `documents done with other settings (${change}): ${verb}` });
+      }
+    }
     const previous = jobId !== undefined && entry ? { jobId, entry, resume: decision.reason === 'unfinished' } : undefined;
     const job = { key, source: item.source, sha256, type, data, previous, release };
     // From here on the bytes are reachable only through `job`, so they can be let go once submitted.
@@ -167,10 +228,20 @@ class Pipeline {
     await this.process(job);
   }
 
-  /** The job id for this content: derived by local targets, looked up in the manifest for remote ones. */
+  /** The result settings to record with a completed outcome. */
+  private settingsOf(outcome: { result?: unknown }): Readonly<Record<string, string>> | undefined {
+    const settings = this.options.policy.settings;
+    if (!settings) return undefined;
+    return this.deps.target.settingsFor ? this.deps.target.settingsFor(outcome, settings) : settings;
+  }
+
+  /**
+   * The job id for this content: the latest recorded for it (a redo's, or a provider's), else the one local targets
+   * derive from the content.
+   */
   private jobIdOf(sha256: string): string | undefined {
     const { target, index } = this.deps;
-    return target.jobIdFor ? target.jobIdFor(sha256) : index.jobForContent(target.name, sha256);
+    return index.jobForContent(target.name, sha256) ?? target.jobIdFor?.(sha256);
   }
 
   /** A document in progress each time a run died: recorded as failed instead of being tried again. */
@@ -206,7 +277,7 @@ class Pipeline {
     if (status === 'completed') this.counts.completed++;
     else if (status === 'failed') {
       this.counts.failed++;
-      this.counts.failures.push({ source, job_id: jobId, code: entry.errorCode ?? 'UNKNOWN', message: 'failed in an earlier run (retry with --retry-failed)' });
+      this.counts.failures.push({ source, job_id: jobId, code: entry.errorCode ?? 'UNKNOWN', message: keptFailureMessage(source, entry) });
     } else this.counts.skipped++;
     this.deps.emit({ type: 'document', job_id: jobId, status, source, outcome: 'kept' });
   }
@@ -260,13 +331,18 @@ class Pipeline {
     // A document with an unfinished attempt behind it runs alone: if the process dies again, it is the one to blame.
     let attempt = 0;
     let leave = (): void => {};
+    // A finished job done again (--force, --retry-failed, other settings) gets a job id of its own and the old one
+    // ends superseded, as remote redos do: a plain merge of the journal then never mixes two outcomes.
+    let jobId = this.jobIdOf(sha256)!;
+    const prev = job.previous;
+    const redo = target.jobIdFor !== undefined && prev !== undefined && !prev.resume && (prev.entry.status === 'completed' || prev.entry.status === 'failed');
+    if (redo) jobId = redoJobId(target.jobIdFor!(sha256), now());
     if (target.recordsAttempts) {
-      const prev = job.previous?.entry;
-      attempt = (prev?.status === 'processing' ? (prev.unfinishedAttempts ?? 0) : 0) + 1;
+      attempt = (prev?.entry.status === 'processing' ? (prev.entry.unfinishedAttempts ?? 0) : 0) + 1;
       leave = await this.gate.enter(attempt > 1);
-      const jobId = this.jobIdOf(sha256)!;
       try {
         await journal.append(attemptRow(journal.line(jobId), journal.doc, attempt));
+        if (redo) await journal.superseded(prev!.jobId, jobId);
       } catch (err) {
         leave();
         this.inProgress.delete(key);
@@ -275,11 +351,20 @@ class Pipeline {
     }
     const started = now();
     let outcome;
+    let pagesInDocument: number | undefined;
     try {
       outcome = await target.process(doc, {
         signal: AbortSignal.any([this.deps.signal, this.stop.signal]),
         waitSignal: this.deps.waitSignal,
-        onPage: (page) => this.deps.emit({ type: 'page', source, page: page.page, page_source: page.source }),
+        onPageCount: (pages) => (pagesInDocument = pages),
+        onPage: (page) =>
+          this.deps.emit({
+            type: 'page',
+            source,
+            page: page.page,
+            page_source: page.source,
+            ...(pagesInDocument === undefined ? {} : { pages_in_document: pagesInDocument }),
+          }),
         previous: job.previous,
         journal,
         onSubmitted: () => {
@@ -293,10 +378,7 @@ class Pipeline {
       if (this.deps.signal.aborted || this.stop.signal.aborted) {
         // Interrupted: the next run picks it up (a recorded remote job is polled, not submitted again). A clean stop
         // is not a crash: the attempt is taken back.
-        if (attempt > 0) {
-          const jobId = this.jobIdOf(sha256)!;
-          await journal.append(attemptTakenBackRow(journal.line(jobId), attempt - 1)).catch(() => {});
-        }
+        if (attempt > 0) await journal.append(attemptTakenBackRow(journal.line(jobId), attempt - 1)).catch(() => {});
         this.inProgress.delete(key);
         this.counts.pending++;
         return;
@@ -305,6 +387,7 @@ class Pipeline {
       throw err;
     }
     leave();
+    if (redo) outcome = { ...outcome, jobId };
     if ('pending' in outcome) {
       this.inProgress.delete(key);
       this.counts.pending++;
@@ -318,9 +401,9 @@ class Pipeline {
     const lowConfidencePages = low > 0 || job.previous?.entry.lowConfidencePages ? low : undefined;
     let row: Row;
     if (outcome.ok) {
-      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages };
+      const completed = { elapsedMs, pages: outcome.pages, result: outcome.result, text: outcome.text, lowConfidencePages, settings: this.settingsOf(outcome) };
       row = completedRow(line, journal.doc, completed);
-      if (this.deps.writeResult) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.writeResult(outcome.jobId, row) });
+      if (this.deps.results) row = completedRow(line, journal.doc, { ...completed, textPath: await this.deps.results.write(outcome.jobId, row) });
       this.counts.completed++;
       this.counts.pages += outcome.pages;
       this.counts.lowConfidencePages += outcome.lowConfidencePages ?? 0;
@@ -332,13 +415,17 @@ class Pipeline {
     this.counts.processed++;
     // A webhook outcome was journaled by the listener before it answered the provider, with the sources the manifest
     // knew then; copies of this content met while the row was being written are recorded in one update line.
-    if (!outcome.recorded) await journal.append(row);
+    // A webhook for this job may have been stored while its result was polled: one outcome line per job.
+    const delivered = !outcome.recorded && this.deps.writer.outcomeAppended(outcome.jobId) === row.status;
+    if (!outcome.recorded && !delivered) await journal.append(row);
     const gathered = [...journal.sources];
     this.inProgress.delete(key);
-    const written = outcome.recorded ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
+    const written = outcome.recorded || delivered ? (this.deps.index.get(outcome.jobId)?.sources ?? []) : line.sources;
     if (gathered.some((s) => !written.includes(s))) {
-      const all = [...written, ...gathered.filter((s) => !written.includes(s))];
+      const added = gathered.filter((s) => !written.includes(s));
+      const all = [...written, ...added];
       await this.deps.writer.append(sourcesRow({ ...line, sources: all, ts: this.ts() }, row.status));
+      if (row.status === 'completed') await this.deps.results?.addSources(added, all, row);
     }
     this.deps.emit({
       type: 'document',
@@ -376,20 +463,21 @@ class Pipeline {
     const sources = mergeSources(entry.sources, source);
     if (!sources) return;
     await this.deps.writer.append(sourcesRow({ jobId: jobId!, sources, sha256, target: this.deps.target.name, ts: this.ts() }, entry.status));
+    // A copy met after its content completed (in this run or an earlier one) gets result files of its own too.
+    if (entry.status === 'completed') await this.deps.results?.addSources([source], sources);
   }
 }
 
 /**
- * Writes `<dir>/<name>.json` (the full row) and `<dir>/<name>.txt`, `name` being a safe form of the job id (see
- * result-files.ts); returns the text file's path.
+ * A failure kept from an earlier run, with its original reason: `a.pdf: not a readable PDF (…) (from an earlier run;
+ * retry with --retry-failed)`. The message named the source it was met as, which may be another copy of the content.
  */
-export function resultWriter(dir: string, writeFileAtomic: (file: string, data: string) => Promise<void>) {
-  return async (jobId: string, row: ManifestRow): Promise<string> => {
-    const { json, txt } = resultPaths(dir, jobId);
-    await writeFileAtomic(json, JSON.stringify({ ...row, text_path: txt }, null, 2) + '\n');
-    await writeFileAtomic(txt, row.text ?? '');
-    return txt;
-  };
+export function keptFailureMessage(source: string, entry: IndexEntry): string {
+  const original = entry.errorMessage;
+  if (original === undefined) return 'failed in an earlier run (retry with --retry-failed)';
+  const named = entry.sources.map((s) => `${escapeForDisplay(s)}: `).find((prefix) => original.startsWith(prefix));
+  const reason = named === undefined ? original : original.slice(named.length);
+  return `${escapeForDisplay(source)}: ${reason} (from an earlier run; retry with --retry-failed)`;
 }
 
 /**

@@ -8,10 +8,19 @@ import { limiterOptions } from '../http/pacing/policy.js';
 import { DEFAULT_RETRY_POLICY } from '../http/pacing/retry.js';
 import type { ResultBoard } from '../results/board.js';
 import type { Budgets } from '../isolate/budgets.js';
+import type { OcrEngineChoice } from './local/engine.js';
 import type { Target } from './types.js';
+import { localSettings, remoteSettings, type ResultSettings } from '../manifest/settings.js';
+
+/** `engine` of the embedded engine's results (`result.engine`). */
+export const LOCAL_ENGINE_NAME = 'tesseract.js';
+/** `engine` of results read by the system's tesseract (`--engine native`). */
+export const NATIVE_ENGINE_NAME = 'tesseract';
 
 export interface LocalTargetOptions {
   engine: 'local';
+  /** What reads page images (`--engine local|native|auto`); default embedded. */
+  ocrEngine?: OcrEngineChoice;
   dryRun: boolean;
   workers: number;
   budgets: Budgets;
@@ -53,6 +62,19 @@ export interface TargetEnv {
   onNotice: (message: string) => void;
 }
 
+/**
+ * The settings a run's results depend on (recorded on each completed row; a completed job made with other ones is
+ * processed again). Workers, budgets, rates and output options are left out: they never change a result.
+ */
+export function resultSettings(options: TargetOptions): ResultSettings {
+  if (options.engine === 'remote') return remoteSettings(options.provider, options.options);
+  const settings: Record<string, string> = { ...localSettings({ engine: LOCAL_ENGINE_NAME, lang: options.lang, dpi: options.dpi, forceOcr: options.forceOcr }), rotate: String(options.rotate) };
+  // The engine `auto` picks is known once it starts (the target's `ocrEngineName`); until then it is not compared.
+  if (options.ocrEngine === 'native') settings.engine = NATIVE_ENGINE_NAME;
+  else if (options.ocrEngine === 'auto') delete settings.engine;
+  return settings;
+}
+
 /** Picks the target for a run. A dry run gets the null engine, which counts pages and never starts OCR workers. */
 export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Promise<Target> {
   if (options.engine === 'remote') return resolveRemote(options, ctx);
@@ -62,6 +84,9 @@ export async function resolveTarget(options: TargetOptions, ctx: TargetEnv): Pro
   }
   const { createLocalEngine } = await import('./local/engine.js');
   return createLocalEngine({
+    ocrEngine: options.ocrEngine,
+    env: ctx.env,
+    onNotice: ctx.onNotice,
     workers: options.workers,
     budgets: options.budgets,
     lang: options.lang,

@@ -32,6 +32,8 @@ export interface ProcessContext {
   waitSignal?: AbortSignal;
   /** Called as each page finishes, for progress. */
   onPage?: (page: PageResult) => void;
+  /** Called once the document's page count is known, before its pages, so that progress can tell how far it is. */
+  onPageCount?: (pages: number) => void;
   /**
    * What the manifest already says about this content on this target. `resume` is true when that job was left
    * unfinished (poll it, or resend an intent with its key); false when it is being redone (--retry-failed, --force).
@@ -58,6 +60,13 @@ export interface Target {
    * it starts, so that a document in progress whenever the process died is given up after a bounded number of runs.
    */
   readonly recordsAttempts?: boolean;
+  /**
+   * The part of the run's result settings a completed outcome depends on (default: all of them). The local engine
+   * leaves out what only OCR uses (lang, dpi, rotate) for a document read entirely from its text layer.
+   */
+  settingsFor?(outcome: { result?: unknown }, settings: Readonly<Record<string, string>>): Readonly<Record<string, string>>;
+  /** The engine reading page images, as `result.engine` and the recorded settings name it (local targets). */
+  readonly ocrEngineName?: string;
   /** Job id for a document when the target derives it from content (the local engine); remote ids come later. */
   jobIdFor?(sha256: string): string;
   process(doc: TargetDocument, ctx: ProcessContext): Promise<DocumentOutcome | PendingOutcome>;

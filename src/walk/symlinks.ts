@@ -11,13 +11,13 @@ import { escapeForDisplay } from '../output/display.js';
 import { fsErrorText, skipped } from './errors.js';
 import type { InputItem } from './types.js';
 
-/** What a link at `source` (absolute path `absSource`) leads to: its target's stat, or the skipped item it becomes. */
+/** What a link at `source` (absolute path `absSource`) leads to: its target's real path and stat, or the skipped item it becomes. */
 export async function resolveLink(
   absSource: string,
   source: string,
   rootReal: string,
   onWarning: ((message: string) => void) | undefined,
-): Promise<{ kind: 'ok'; stat: Stats } | { kind: 'skip'; item: InputItem }> {
+): Promise<{ kind: 'ok'; stat: Stats; real: string } | { kind: 'skip'; item: InputItem }> {
   let real: string;
   try {
     real = await fs.realpath(absSource);
@@ -32,5 +32,5 @@ export async function resolveLink(
       item: skipped(source, ErrorCodes.SYMLINK_OUTSIDE_ROOT, `${escapeForDisplay(source)}: symbolic link leads outside the input folder; not followed (pass its target as an argument to include it)`),
     };
   }
-  return { kind: 'ok', stat: await fs.stat(real) };
+  return { kind: 'ok', stat: await fs.stat(real), real };
 }

@@ -1,59 +1,32 @@
 /**
  * The walk itself: folders depth-first in listing order (each streamed with `opendir`, synchronously while the
  * storage is fast), the files a glob matches, single files, and ZIP archives entry by entry, with --include and
- * --exclude applied on the way.
+ * --exclude applied on the way (README "Filters"): --exclude leaves out files, folders, archives and ZIP entries it
+ * matches (an entry also when one of its folders inside the archive matches); --include keeps only the documents
+ * (files and ZIP entries) it matches, or that are inside an archive it matches, and never leaves out an archive
+ * before its entries are looked at. What is met and what the filters leave out is counted (found.ts).
  */
 import fsSync, { type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
-import picomatch from 'picomatch';
 import { DocumentError, ErrorCodes } from '../errors.js';
 import { escapeForDisplay } from '../output/display.js';
 import { formatBytes } from '../output/format.js';
 import { codeForFsError, direntKind, fsErrorText, skipped } from './errors.js';
 import { HEAD_BYTES, PROBE_AHEAD, PROBE_WINDOW, SLOW_PROBE_MS, probeFile, probeFileSync, readHead, readStable, type Probe } from './probe.js';
+import { globBase, realKey, selects } from './shard-select.js';
 import { resolveLink } from './symlinks.js';
-import type { InputItem } from './types.js';
-import { isZip, readZip, type ZipLimits } from './zip.js';
+import type { InputItem, WalkOptions } from './types.js';
+import { joinSource } from './sources.js';
+
+export type { WalkOptions } from './types.js';
+import { isZip, readZip } from './zip.js';
+import { makeFilters, type Filters } from './filters.js';
+import { FoundTally, globWarning } from './found.js';
 
 /** Directory entries read per getdents call. */
-const DIR_BUFFER = 256;
-
-export interface WalkOptions {
-  cwd: string;
-  include: string[];
-  exclude: string[];
-  maxFileSize: number;
-  zipLimits: ZipLimits;
-  stdin?: Readable;
-  onWarning?: (message: string) => void;
-  /** Probe files PROBE_AHEAD at a time from the start, as on slow storage. */
-  overlapProbes?: boolean;
-}
-
-interface Filters {
-  isExcluded(rel: string): boolean;
-  isIncluded(rel: string): boolean;
-}
-
-function makeFilters(include: string[], exclude: string[]): Filters {
-  // Patterns without a slash match the base name anywhere, as in rsync and rclone filters.
-  const opts = { dot: true, basename: true };
-  const inc = include.length > 0 ? picomatch(include, opts) : null;
-  const exc = exclude.length > 0 ? picomatch(exclude, opts) : null;
-  return {
-    isExcluded: (rel) => (exc ? exc(rel) : false),
-    isIncluded: (rel) => (inc ? inc(rel) : true),
-  };
-}
-
-/** Joins the way the user wrote it: `docs` + `a/b.pdf` → `docs/a/b.pdf`, `./docs/` + `x` → `./docs/x`. */
-function joinSource(base: string, rel: string): string {
-  if (base === '.' || base === './') return rel;
-  return base.endsWith('/') || base.endsWith(path.sep) ? base + rel : `${base}/${rel}`;
-}
+export const DIR_BUFFER = 256;
 
 export class Walker {
   private readonly filters: Filters;
@@ -63,6 +36,8 @@ export class Walker {
   private readonly probeMs = new Float64Array(PROBE_WINDOW);
   private probes = 0;
   private slowStorage: boolean;
+  /** What was met and what the filters left out, for the warnings of a walk that yields nothing. */
+  readonly found = new FoundTally();
 
   constructor(private readonly options: WalkOptions) {
     this.filters = makeFilters(options.include, options.exclude);
@@ -80,8 +55,13 @@ export class Walker {
     if (sorted[PROBE_WINDOW / 2] > SLOW_PROBE_MS) this.slowStorage = true;
   }
 
-  private warn(message: string): void {
+  warn(message: string): void {
     this.options.onWarning?.(message);
+  }
+
+  /** Whether this run takes the input with this shard key (always, without --shard). */
+  takes(key: string): boolean {
+    return selects(this.options.shard, key);
   }
 
   async *walkGlob(pattern: string): AsyncGenerator<InputItem> {
@@ -95,26 +75,29 @@ export class Walker {
       followSymbolicLinks: false,
       suppressErrors: true,
     });
+    const baseAbs = this.abs(globBase(pattern));
     for await (const entry of stream) {
       matched++;
       const source = String(entry);
+      if (!this.takes(path.relative(baseAbs, this.abs(source)))) continue;
       yield* this.walkPath(source, source);
     }
-    if (matched === 0) this.warn(`${escapeForDisplay(pattern)}: no file matches this pattern`);
+    if (matched === 0) this.warn(globWarning(pattern));
   }
 
   async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem> {
-    // Depth-first with an explicit stack of relative directory paths; each directory is streamed with opendir.
-    const stack: string[] = [''];
+    // Depth-first with an explicit stack of relative directory paths (and their shard keys, which differ only below a
+    // link to a folder); each directory is streamed with opendir.
+    const stack: Array<{ rel: string; key: string }> = [{ rel: '', key: '' }];
     while (stack.length > 0) {
-      const relDir = stack.pop()!;
+      const { rel: relDir, key: keyDir } = stack.pop()!;
       const dirSource = relDir ? joinSource(base, relDir) : base;
       const absDir = this.abs(dirSource);
       let dirStat;
       try {
         dirStat = this.slowStorage ? await fs.stat(absDir) : fsSync.statSync(absDir);
       } catch (err) {
-        yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
         continue;
       }
       const key = `${dirStat.dev}:${dirStat.ino}`;
@@ -124,11 +107,12 @@ export class Walker {
       try {
         dir = this.slowStorage ? await fs.opendir(absDir, { bufferSize: DIR_BUFFER }) : fsSync.opendirSync(absDir, { bufferSize: DIR_BUFFER });
       } catch (err) {
+        // Every shard warns (the folder's files would be spread over all of them); one records it.
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
-        yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
         continue;
       }
-      const subdirs: string[] = [];
+      const subdirs: Array<{ rel: string; key: string }> = [];
       let probes: Array<Promise<Probe>> = [];
       const drain = async function* (this: Walker): AsyncGenerator<InputItem> {
         const batch = probes;
@@ -141,9 +125,16 @@ export class Walker {
           // Listing is synchronous too while the storage is fast: a getdents call per DIR_BUFFER entries.
           const dirent = this.slowStorage ? await dir.read() : dir.readSync();
           if (dirent === null) break;
+          const entryKey = keyDir ? `${keyDir}/${dirent.name}` : dirent.name;
+          // Another shard's file is dropped first: it costs this shard one hash and nothing else.
+          if (dirent.isFile() && !this.takes(entryKey)) continue;
           const rel = relDir ? `${relDir}/${dirent.name}` : dirent.name;
           const source = joinSource(base, rel);
-          if (this.filters.isExcluded(rel)) continue;
+          if (this.filters.isExcluded(rel)) {
+            if (dirent.isDirectory()) this.found.excludedFolders++;
+            else this.excluded();
+            continue;
+          }
           if (dirent.isFile()) {
             const absPath = absPrefix + dirent.name;
             if (this.slowStorage) {
@@ -155,7 +146,7 @@ export class Walker {
             const probe = probeFileSync(source, rel, absPath);
             this.timeProbe(performance.now() - started);
             if (probe.head && isZip(probe.head)) {
-              yield* this.walkZip(source);
+              yield* this.walkZip(source, rel);
               continue;
             }
             const item = this.probedItem(probe);
@@ -165,17 +156,21 @@ export class Walker {
           // Everything else keeps its place after the files listed before it.
           yield* drain.call(this);
           if (dirent.isDirectory()) {
-            subdirs.push(rel);
-          } else if (dirent.isSymbolicLink()) {
-            const target = await resolveLink(this.abs(source), source, rootReal, this.options.onWarning);
+            subdirs.push({ rel, key: entryKey });
+            continue;
+          }
+          // A link is followed by every shard when it leads to a folder (a listing); otherwise it is an input.
+          const mine = this.takes(entryKey);
+          if (dirent.isSymbolicLink()) {
+            const target = await resolveLink(this.abs(source), source, rootReal, mine ? this.options.onWarning : undefined);
             if (target.kind === 'skip') {
-              yield target.item;
+              if (mine) yield target.item;
             } else if (target.stat.isDirectory()) {
-              subdirs.push(rel);
-            } else {
+              subdirs.push({ rel, key: realKey(rootReal, target.real) });
+            } else if (mine) {
               yield* this.walkFile(source, rel, target.stat);
             }
-          } else {
+          } else if (mine) {
             yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
           }
         }
@@ -196,7 +191,7 @@ export class Walker {
 
   private async *fromProbe(p: Probe): AsyncGenerator<InputItem> {
     if (p.head && isZip(p.head)) {
-      yield* this.walkZip(p.source);
+      yield* this.walkZip(p.source, p.rel);
       return;
     }
     const item = this.probedItem(p);
@@ -224,6 +219,11 @@ export class Walker {
 
   async *walkFile(source: string, rel: string, st: Stats): AsyncGenerator<InputItem> {
     const absPath = this.abs(source);
+    // Files named as arguments or matched by a glob are filtered like files found in folders.
+    if (this.filters.isExcluded(rel)) {
+      this.excluded();
+      return;
+    }
     if (st.isFile()) {
       let head: Buffer;
       try {
@@ -233,7 +233,7 @@ export class Walker {
         return;
       }
       if (isZip(head)) {
-        yield* this.walkZip(source);
+        yield* this.walkZip(source, rel);
         return;
       }
     }
@@ -241,19 +241,41 @@ export class Walker {
     if (item) yield item;
   }
 
-  private async *walkZip(source: string): AsyncGenerator<InputItem> {
-    for await (const item of readZip(source, { path: this.abs(source) }, this.options.zipLimits)) {
-      const inner = item.source.slice(item.source.lastIndexOf('!/') + 2);
-      if (this.filters.isExcluded(inner)) continue;
-      if (item.kind === 'document' && !this.filters.isIncluded(inner)) continue;
+  private excluded(): void {
+    this.found.files++;
+    this.found.excludedFiles++;
+  }
+
+  /**
+   * An archive's entries, filtered by their paths inside it. An archive that --include matches by its own path is
+   * taken whole; otherwise an entry is kept when its path, or the path of a nested archive it is in, matches.
+   */
+  private async *walkZip(source: string, rel: string): AsyncGenerator<InputItem> {
+    const { filters, found } = this;
+    const whole = !filters.includes || filters.isIncluded(rel);
+    const exclude = (name: string): boolean => {
+      if (!filters.isEntryExcluded(name)) return false;
+      this.excluded();
+      return true;
+    };
+    for await (const item of readZip(source, { path: this.abs(source) }, this.options.zipLimits, exclude)) {
+      found.files++;
+      if (item.kind === 'document' && !whole && !item.source.slice(source.length + 2).split('!/').some((name) => filters.isIncluded(name))) {
+        found.notIncluded++;
+        continue;
+      }
       yield item;
     }
   }
 
   /** A file that is not a ZIP archive: a document to read, a skipped item, or null when --include leaves it out. */
   private fileItem(source: string, rel: string, absPath: string, st: Stats, probedData?: Buffer): InputItem | null {
+    this.found.files++;
     if (!st.isFile()) return skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
-    if (!this.filters.isIncluded(rel)) return null;
+    if (!this.filters.isIncluded(rel)) {
+      this.found.notIncluded++;
+      return null;
+    }
     if (st.size > this.options.maxFileSize) {
       return skipped(
         source,

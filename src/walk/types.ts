@@ -1,3 +1,6 @@
+import type { Readable } from 'node:stream';
+import type { Shard } from '../shard/index.js';
+import type { ZipLimits } from './zip-limits.js';
 import type { DocumentFailure } from '../errors.js';
 
 /**
@@ -21,4 +24,18 @@ export interface InputSkipped {
   kind: 'skipped';
   source: string;
   error: DocumentFailure;
+}
+
+export interface WalkOptions {
+  cwd: string;
+  include: string[];
+  exclude: string[];
+  maxFileSize: number;
+  zipLimits: ZipLimits;
+  stdin?: Readable;
+  onWarning?: (message: string) => void;
+  /** Probe files PROBE_AHEAD at a time from the start, as on slow storage. */
+  overlapProbes?: boolean;
+  /** `--shard K/N`: only the inputs of this shard are yielded, and only they are opened (shard-select.ts). */
+  shard?: Shard;
 }

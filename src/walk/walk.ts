@@ -4,13 +4,16 @@
  * entry. Every problem with one input becomes a `skipped` item; the walk itself only throws for bugs.
  *
  * This file is the entry point and dispatches each argument; traverse.ts walks, probe.ts reads what it lists,
- * symlinks.ts decides which links are followed, errors.ts words what is skipped.
+ * symlinks.ts decides which links are followed, errors.ts words what is skipped, found.ts words a walk that finds
+ * nothing: a folder or archive argument that holds no file, a glob that matches nothing (traverse.ts), standard input
+ * that names no path, and filters that leave nothing of what was found. These are warnings; the run goes on.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { escapeForDisplay } from '../output/display.js';
 import { codeForFsError, fsErrorText, skipped } from './errors.js';
+import { emptyArchiveWarning, emptyFolderWarning, filtersWarning, stdinWarning } from './found.js';
 import { Walker, type WalkOptions } from './traverse.js';
 import type { InputItem } from './types.js';
 
@@ -23,22 +26,46 @@ export function hasGlobChars(arg: string): boolean {
 
 export async function* walkInputs(args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
   const walker = new Walker(options);
+  const count = { yielded: 0 };
   for (const arg of args) {
     if (arg === '-') {
       if (!options.stdin) continue;
       const lines = readline.createInterface({ input: options.stdin, crlfDelay: Infinity });
+      let named = 0;
       for await (const line of lines) {
         const p = line.trim() === '' ? '' : line.replace(/\r$/, '');
-        if (p) yield* walkArg(walker, p);
+        if (!p) continue;
+        named++;
+        yield* walkArg(walker, p, count);
       }
+      if (named === 0) options.onWarning?.(stdinWarning());
       continue;
     }
-    yield* walkArg(walker, arg);
+    yield* walkArg(walker, arg, count);
+  }
+  const found = walker.found;
+  if (count.yielded === 0 && found.filtered > 0) options.onWarning?.(filtersWarning(found, options.include, options.exclude));
+}
+
+/**
+ * One argument: a file, a folder, or (when no such path exists) a glob. With --shard, a file argument (or one that is
+ * missing) is keyed by its base name; a folder's and a glob's files by their paths below it (shard-select.ts).
+ */
+async function* walkArg(walker: Walker, arg: string, count: { yielded: number }): AsyncGenerator<InputItem> {
+  const before = { yielded: count.yielded, met: walker.found.met };
+  const found: { kind?: 'folder' | 'file' } = {};
+  for await (const item of dispatch(walker, arg, found)) {
+    count.yielded++;
+    yield item;
+  }
+  // Nothing at all under the argument: filters had nothing to leave out either. Globs warn for themselves.
+  if (found.kind && count.yielded === before.yielded && walker.found.met === before.met) {
+    walker.warn(found.kind === 'folder' ? emptyFolderWarning(arg) : emptyArchiveWarning(arg));
   }
 }
 
-/** One argument: a file, a folder, or (when no such path exists) a glob. */
-async function* walkArg(walker: Walker, arg: string): AsyncGenerator<InputItem> {
+/** `found.kind` says what the argument turned out to be: a folder, or a file (an archive, should it hold nothing). */
+async function* dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): AsyncGenerator<InputItem> {
   let st;
   try {
     st = await fs.stat(walker.abs(arg));
@@ -47,13 +74,15 @@ async function* walkArg(walker: Walker, arg: string): AsyncGenerator<InputItem> 
       yield* walker.walkGlob(arg);
       return;
     }
-    yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
+    if (walker.takes(path.basename(arg))) yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
     return;
   }
   if (st.isDirectory()) {
+    found.kind = 'folder';
     const root = await fs.realpath(walker.abs(arg));
     yield* walker.walkDir(arg, root);
-  } else {
+  } else if (walker.takes(path.basename(arg))) {
+    found.kind = 'file';
     yield* walker.walkFile(arg, path.basename(arg), st);
   }
 }

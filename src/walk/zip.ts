@@ -25,13 +25,18 @@ export function isZip(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6));
 }
 
-export function readZip(archiveSource: string, input: ZipInput, limits: ZipLimits): AsyncGenerator<InputItem> {
-  return walkArchive(archiveSource, input, 1, { limits, budget: { used: 0, exhausted: false } });
+/**
+ * `exclude` is asked about each entry that is not a folder, by its path inside its own archive (`/`-separated), before
+ * the entry is read: an entry it excludes is left out without a trace, and an excluded nested archive is never opened.
+ */
+export function readZip(archiveSource: string, input: ZipInput, limits: ZipLimits, exclude?: (name: string) => boolean): AsyncGenerator<InputItem> {
+  return walkArchive(archiveSource, input, 1, { limits, budget: { used: 0, exhausted: false }, exclude });
 }
 
 interface WalkContext {
   limits: ZipLimits;
   budget: SharedBudget;
+  exclude?: (name: string) => boolean;
 }
 
 function skipped(source: string, code: ErrorCode, reason: string, category: ErrorCategory): InputSkipped {
@@ -174,6 +179,7 @@ async function* walkEntry(
   tally: ArchiveTally,
 ): AsyncGenerator<InputItem> {
   const decoded = decodeEntryName(entry.fileNameRaw, entry.generalPurposeBitFlag);
+  if (ctx.exclude && !isDirectoryEntry(entry, decoded.name) && ctx.exclude(decoded.name.replaceAll('\\', '/'))) return;
   const nameProblem = decoded.problem ?? findNameProblem(decoded.name);
   if (nameProblem !== null) {
     const source = `${archiveSource}!/${decoded.name}`;

@@ -106,10 +106,11 @@ describe('ocrq submit fixtures (local engine)', () => {
     expect(top).toEqual(['fixtures', 'out']);
     const out = await listTree(path.join(dir, 'out'));
     const completed = [...folded.values()].filter((r) => r.status === 'completed');
-    const expected = ['m.csv', 'm.jsonl', ...completed.flatMap((r) => [`results/${r.job_id}.json`, `results/${r.job_id}.txt`])];
+    // By source: a text and a JSON file for every source of every completed document, copies and ZIP entries included.
+    const expected = ['m.csv', 'm.jsonl', ...completed.flatMap((r) => r.sources!.flatMap((s) => [`results/${s}.json`, `results/${s}.txt`]))];
     expect(out).toEqual(expected.sort());
-    const txt = await fs.readFile(path.join(dir, 'out/results', `${completed[0].job_id}.txt`), 'utf8');
-    expect(txt).toBe(completed[0].text);
+    expect(expected).toContain('results/fixtures/archive.zip!/images/invoice.png.txt');
+    for (const r of completed) for (const s of r.sources!) expect(await fs.readFile(path.join(dir, 'out/results', `${s}.txt`), 'utf8')).toBe(r.text);
     const csv = await fs.readFile(path.join(dir, 'out/m.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe('job_id,status,source,sha256,target,pages,error_code,error_message,sources,text');
   });
@@ -125,6 +126,16 @@ describe('ocrq submit fixtures (local engine)', () => {
     expect(summary.already_done).toBeGreaterThan(0);
     const after = await readRows(path.join(dir, 'out/m.jsonl'));
     expect(after.length).toBe(rows.length);
+  });
+
+  it('a resumed run reports each kept failure with its original reason', async () => {
+    const io = captureIo(dir);
+    expect(await run(['submit', 'fixtures', '--out', 'out/m.jsonl'], io.deps)).toBe(3);
+    const failed = io.stderr().slice(io.stderr().indexOf('ocrq: failed documents:'));
+    expect(failed).toContain(
+      '  PDF_INVALID  fixtures/pdfs/corrupt.pdf: not a readable PDF (Invalid PDF structure.) (from an earlier run; retry with --retry-failed)\n',
+    );
+    expect(failed).toMatch(/^ {2}PDF_PASSWORD_PROTECTED {2}fixtures\/pdfs\/protected\.pdf: PDF is password-protected .*\(from an earlier run; retry with --retry-failed\)$/mu);
   });
 
   it('--retry-failed CODE processes only failures with that code', async () => {

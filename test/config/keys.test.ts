@@ -21,7 +21,9 @@ function usageError(fn: () => unknown): UsageError {
 
 describe('config keys', () => {
   it('lists every provider field and every default', () => {
-    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 10);
+    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 12);
+    expect(CONFIG_KEYS).toContain('defaults.shard');
+    expect(CONFIG_KEYS).toContain('defaults.shard_budget');
     expect(CONFIG_KEYS).toContain('defaults.rotate');
     expect(CONFIG_KEYS).toContain('defaults.psm');
     expect(CONFIG_KEYS).toContain('defaults.max_page_seconds');
@@ -80,6 +82,8 @@ describe('validateSetting', () => {
     expect(validateSetting('defaults.max_worker_memory', '768MB')).toBe(768 * 1024 * 1024);
     expect(validateSetting('defaults.max_worker_memory', '1.5GiB')).toBe(1.5 * 1024 ** 3);
     expect(validateSetting('defaults.provider', 'leapocr')).toBe('leapocr');
+    expect(validateSetting('defaults.shard', ' 2/4 ')).toBe('2/4');
+    expect(validateSetting('defaults.shard_budget', 'per-shard')).toBe('per-shard');
     expect(validateSetting('providers.leapocr.base_url', 'http://127.0.0.1:8080/api/v1')).toBe('http://127.0.0.1:8080/api/v1');
   });
 
@@ -100,6 +104,9 @@ describe('validateSetting', () => {
     ['defaults.rotate', 'maybe'],
     ['defaults.psm', '6'],
     ['defaults.psm', 'single'],
+    ['defaults.shard', '4/4'],
+    ['defaults.shard', '1'],
+    ['defaults.shard_budget', 'half'],
     ['defaults.max_worker_memory', 'lots'],
     ['defaults.max_worker_memory', '100MB'],
     ['defaults.provider', 'local'],
@@ -116,7 +123,7 @@ describe('validateSetting', () => {
   it('names the valid keys for an unknown key without echoing it', () => {
     const err = usageError(() => validateSetting('sk_live_ZZZZZZZZZZZZZZZZ', 'providers.ocrqueen.api_key'));
     expect(err.message).not.toContain('sk_live');
-    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate,psm}');
+    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate,psm,shard,shard_budget}');
     expect(err.fix).toContain('providers.{ocrqueen,leapocr,docextract,qomplement,process-job}.{api_key,base_url,webhook_secret}');
     expect(usageError(() => validateSetting('providers.azure.api_key', 'x')).message).toBe('unknown provider in config key');
   });

@@ -51,6 +51,29 @@ describe('ocrq listen (spawned)', () => {
     expect(rows.map((row) => row.job_id)).toEqual(['../../still-just-an-id']);
   });
 
+  it('on SIGINT, ends with one line: how it stopped, what it stored, and the manifest', async () => {
+    const dir = await makeTempDir();
+    const secret = 'whsec_e2e_secret';
+    const listener = spawnOcrq(['listen', '--port', '0', '--provider', 'ocrqueen', '--out', 'run.jsonl'], { cwd: dir, env: { OCRQ_WEBHOOK_SECRET: secret } });
+    let seen = '';
+    const url = await new Promise<string>((resolve) =>
+      listener.child.stderr!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const m = /listening on (http:\/\/\S+)/u.exec(seen);
+        if (m) resolve(m[1]);
+      }),
+    );
+    const body = JSON.stringify({ data: { document: { markdown: 'hello' } }, event_id: 'evt_1', event_type: 'extraction.completed', job_id: 'job_1', timestamp: '2026-05-14T12:00:08Z' });
+    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const headers = { 'content-type': 'application/json', 'ocrqueen-signature': signature, 'ocrqueen-event': 'extraction.completed' };
+    expect((await fetch(`${url}/hooks/ocrq`, { method: 'POST', body, headers })).status).toBeLessThan(300);
+    expect((await fetch(`${url}/hooks/ocrq`, { method: 'POST', body: '{}', headers })).status).toBe(401);
+    listener.child.kill('SIGINT');
+    const r = await listener.exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('ocrq: listen: stopped on SIGINT; 1 delivery stored of 2 received (1 rejected); manifest run.jsonl');
+  });
+
   it('exits 2 when the port is taken', async () => {
     const dir = await makeTempDir();
     const first = spawnOcrq(['listen', '--port', '0', '--provider', 'ocrqueen', '--secret', 's3cret-value', '--out', 'a.jsonl', '--json'], { cwd: dir });

@@ -59,6 +59,13 @@ describe('rowToCsvRecord', () => {
     expect(rowToCsvRecord(row({ text: 't' }), { resultsDir: 'out' })[9]).toBe(path.join('out', 'local_0123.txt'));
     expect(rowToCsvRecord(row({ status: 'failed' }), { resultsDir: 'out' })[9]).toBe('');
   });
+
+  it("with a results dir by source, a row without text_path gets its source's text file", () => {
+    const bySource = { resultsDir: 'out', resultsLayout: 'source' } as const;
+    expect(rowToCsvRecord(row({ text: 't', source: '/data/in/a.pdf' }), bySource)[9]).toBe(path.join('out', 'data/in/a.pdf.txt'));
+    expect(rowToCsvRecord(row({ text: 't', source: '../in/a.zip!/b.pdf' }), bySource)[9]).toBe(path.join('out', '__/in/a.zip!/b.pdf.txt'));
+    expect(rowToCsvRecord(row({ text: 't', text_path: '/r/x.txt' }), bySource)[9]).toBe('/r/x.txt');
+  });
 });
 
 describe('writeCsvFile', () => {

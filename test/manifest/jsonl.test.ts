@@ -89,7 +89,7 @@ describe('Journal', () => {
     const { index, lines, journal } = await openJournal(file);
     expect(lines).toBe(2);
     expect(journal.appended).toBe(0);
-    expect(index.get('b')).toEqual({ status: 'failed', sources: ['b.pdf'], errorCode: 'PDF_INVALID' });
+    expect(index.get('b')).toEqual({ status: 'failed', sources: ['b.pdf'], errorCode: 'PDF_INVALID', errorMessage: 'bad' });
   });
 
   it('cuts a torn tail, keeps a copy, warns, and leaves the job out of the index', async () => {

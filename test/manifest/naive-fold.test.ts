@@ -129,6 +129,33 @@ describe('naive fold of the journal = ocrq export: local engine', () => {
   }, 120_000);
 });
 
+describe('naive fold of the journal = ocrq export: a local job done again with another outcome', () => {
+  it('completed, then --force that fails, then --retry-failed that completes: no outcome leaks into the next', async () => {
+    const dir = await makeTempDir();
+    await fs.mkdir(path.join(dir, 'docs'));
+    await fs.copyFile(path.join(FIXTURES, 'images/invoice.png'), path.join(dir, 'docs/invoice.png'));
+    const submit = async (args: string[], expected: number) => {
+      const from = await lineCount(dir);
+      const io = captureIo(dir);
+      expect(await run(['submit', 'docs', ...args, '--out', 'm.jsonl', '--workers', '1', '-q'], io.deps), io.stderr()).toBe(expected);
+      return expectNaiveFoldIsExport(dir, 'm.jsonl', from);
+    };
+    const first = [...(await submit([], 0)).values()];
+    expect(first.map((r) => r.status)).toEqual(['completed']);
+    // A page budget no page can meet: the redo fails, and its job carries no text of the earlier outcome.
+    const failed = [...(await submit(['--force', '--max-page-seconds', '0.001'], 4)).values()];
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ status: 'failed', error: { code: 'LIMIT_EXCEEDED', reason: 'time' } });
+    expect(failed[0]).not.toHaveProperty('text');
+    expect(failed[0].job_id).not.toBe(first[0].job_id);
+    const completed = [...(await submit(['--retry-failed'], 0)).values()];
+    expect(completed).toHaveLength(1);
+    expect(completed[0].status).toBe('completed');
+    expect(completed[0]).not.toHaveProperty('error');
+    expect(String(completed[0].text)).toContain('Harbor Supply');
+  }, 120_000);
+});
+
 const available = CASES.filter((c) => hasAdapter(c.name));
 
 describe.each(available)('naive fold of the journal = ocrq export: $name', (pc) => {

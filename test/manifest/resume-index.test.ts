@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldRows } from '../../src/manifest/fold.js';
-import { ResumeIndex } from '../../src/manifest/resume-index.js';
+import { ERROR_MESSAGE_CHARS, ResumeIndex } from '../../src/manifest/resume-index.js';
 import type { ManifestRow } from '../../src/manifest/types.js';
 
 const sha = 'ab'.repeat(32);
@@ -97,7 +97,7 @@ describe('ResumeIndex entries', () => {
     const index = new ResumeIndex();
     index.update(row({ job_id: 'j', status: 'submitted', source: 'a' }));
     index.update(row({ job_id: 'j', status: 'failed', source: 'b', sources: ['a', 'b', 'c'], error: { code: 'OCR_FAILED', message: 'x', category: 'engine' } }));
-    expect(index.get('j')).toEqual({ status: 'failed', sources: ['a', 'b', 'c'], errorCode: 'OCR_FAILED' });
+    expect(index.get('j')).toEqual({ status: 'failed', sources: ['a', 'b', 'c'], errorCode: 'OCR_FAILED', errorMessage: 'x' });
     index.update(row({ job_id: 'j', status: 'submitted', source: 'a' }));
     expect(index.get('j')).toEqual({ status: 'submitted', sources: ['a', 'b', 'c'], errorCode: 'OCR_FAILED' });
     index.update(row({ job_id: 'j', status: 'completed', source: 'a', error: undefined }));
@@ -105,6 +105,32 @@ describe('ResumeIndex entries', () => {
     expect(index.has('j')).toBe(true);
     expect(index.get('nope')).toBeUndefined();
     expect(index.size).toBe(1);
+  });
+
+  it("keeps a failed job's error message, shortened, until another outcome replaces it; never a skipped input's", () => {
+    const index = new ResumeIndex();
+    const failure = (message: string) => ({ code: 'PDF_INVALID', message, category: 'input' as const });
+    index.update(row({ job_id: 'j', status: 'failed', source: 'a.pdf', error: failure('a.pdf: not a readable PDF (Invalid PDF structure.)') }));
+    expect(index.get('j')?.errorMessage).toBe('a.pdf: not a readable PDF (Invalid PDF structure.)');
+    // A sources update carries no error: the message stays.
+    index.update(row({ job_id: 'j', status: 'failed', source: 'a.pdf', sources: ['a.pdf', 'b.pdf'] }));
+    expect(index.get('j')).toMatchObject({ errorCode: 'PDF_INVALID', errorMessage: 'a.pdf: not a readable PDF (Invalid PDF structure.)' });
+    // A long message is cut to ERROR_MESSAGE_CHARS, never inside a surrogate pair.
+    const long = `a.pdf: ${'x'.repeat(ERROR_MESSAGE_CHARS - 9)}😀${'y'.repeat(5000)}`;
+    index.update(row({ job_id: 'j', status: 'failed', error: failure(long) }));
+    const kept = index.get('j')!.errorMessage!;
+    expect(kept.length).toBeLessThanOrEqual(ERROR_MESSAGE_CHARS);
+    expect(kept).toBe(`${long.slice(0, ERROR_MESSAGE_CHARS - 2)}…`);
+    expect(kept).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/u);
+    // Retried: processing, then completed; the old message goes with the failure.
+    index.update(row({ job_id: 'j', status: 'processing' }));
+    expect(index.get('j')).not.toHaveProperty('errorMessage');
+    index.update(row({ job_id: 'j', status: 'failed', error: failure('a.pdf: again') }));
+    index.update(row({ job_id: 'j', status: 'completed', text: 't' }));
+    expect(index.get('j')).not.toHaveProperty('errorMessage');
+    // Skipped inputs can be many and their summary shows counts: no message is kept for them.
+    index.update(row({ job_id: 'skip_1', status: 'skipped', error: { code: 'UNSUPPORTED_TYPE', message: 'notes.txt: plain text', category: 'input' } }));
+    expect(index.get('skip_1')).toEqual({ status: 'skipped', sources: ['a.pdf'], errorCode: 'UNSUPPORTED_TYPE' });
   });
 
   it('keeps a status it does not know, and the superseded mark until a row clears it', () => {

@@ -14,8 +14,10 @@ describe('result settings', () => {
 
   it('reads a row: its settings, else what an older local result says, else nothing', () => {
     expect(settingsOfRow(row({ settings: { lang: 'fra', dpi: '150' } }))).toEqual({ lang: 'fra', dpi: '150' });
-    expect(settingsOfRow(row({ result: { engine: 'tesseract.js', lang: 'eng', dpi: 300, pages: [] } }))).toEqual({ engine: 'tesseract.js', lang: 'eng', dpi: '300' });
+    expect(settingsOfRow(row({ result: { engine: 'tesseract.js', lang: 'eng', dpi: 300, pages: [{ page: 1, source: 'ocr', confidence: 90, text: 'x' }] } }))).toEqual({ engine: 'tesseract.js', lang: 'eng', dpi: '300' });
     expect(settingsOfRow(row({ result: { markdown: 'x' } }))).toBeNull();
+    const textLayer = { engine: 'tesseract.js', lang: 'eng', dpi: 300, pages: [{ page: 1, source: 'text-layer', confidence: null, text: 'x' }] };
+    expect(settingsOfRow(row({ result: textLayer }))).toEqual({ engine: 'tesseract.js' });
     expect(settingsOfRow(row({ status: 'failed' }))).toBeNull();
   });
 

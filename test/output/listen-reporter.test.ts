@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import type { ListenEvent, ListenSummary } from '../../src/output/events.js';
-import { createListenReporter } from '../../src/output/listen-reporter.js';
+import { createListenReporter, summaryText } from '../../src/output/listen-reporter.js';
 
 /** A stream that keeps each write(): how many writes, not only what, is under test. */
 function recordingStream(): { stream: Writable; writes: string[] } {
@@ -40,6 +40,7 @@ const summary: ListenSummary = {
   interrupted: true,
   timed_out: false,
   exit_code: 130,
+  manifest: 'm.jsonl',
 };
 
 const types = (writes: string[]) => writes.map((w) => w.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { type: string }).type));
@@ -118,7 +119,7 @@ describe('listen reporter, plain and quiet', () => {
     expect(err.writes).toEqual([
       'ocrq: listening on http://127.0.0.1:1 (provider ocrqueen, manifest m.jsonl); Ctrl-C to stop\n',
       'ocrq: ocrqueen a failed PDF_INVALID: stored\n',
-      'ocrq: interrupted: 3 deliveries, 3 stored, 0 duplicates, 0 unmatched, 0 events, 0 rejected, 0 not stored (write failed)\n',
+      'ocrq: listen: stopped on SIGINT; 3 deliveries stored; manifest m.jsonl\n',
     ]);
   });
 
@@ -135,5 +136,24 @@ describe('listen reporter, plain and quiet', () => {
       'ocrq: WARNING: docextract reports its credits are used up; jobs are stalled. Add credits in the docextract dashboard.\n',
       'ocrq: error: could not store\n',
     ]);
+  });
+});
+
+describe("listen's closing line", () => {
+  it('says how listening ended, what was stored, the rest only when there is some, and the manifest', () => {
+    expect(summaryText({ ...summary, exit_code: 143, interrupted: true, stored: 1, deliveries: 1 })).toBe('listen: stopped on SIGTERM; 1 delivery stored; manifest m.jsonl');
+    expect(summaryText({ ...summary, stored: 0, deliveries: 0 })).toBe('listen: stopped on SIGINT; 0 deliveries stored; manifest m.jsonl');
+    expect(
+      summaryText({ ...summary, deliveries: 20, stored: 12, duplicates: 1, conflicts: 1, unmatched: 2, events: 1, rejected: 2, failed: 1 }),
+    ).toBe(
+      'listen: stopped on SIGINT; 12 deliveries stored of 20 received (1 duplicate, 1 conflicting result kept beside the first, 2 unmatched, ' +
+        '1 provider event, 2 rejected, 1 not stored (write failed)); manifest m.jsonl',
+    );
+    expect(summaryText({ ...summary, interrupted: false, timed_out: true, exit_code: 7, pending: 3 })).toBe(
+      'listen: stopped: --timeout ran out; 3 deliveries stored; 3 jobs still pending; manifest m.jsonl',
+    );
+    expect(summaryText({ ...summary, interrupted: false, exit_code: 0, pending: 0, manifest: 'runs/a.jsonl' })).toBe(
+      'listen: done: every job finished (--until-done); 3 deliveries stored; manifest runs/a.jsonl',
+    );
   });
 });

@@ -59,7 +59,7 @@ describe('untrusted provider answers (spawned ocrq)', () => {
     onTestFinished(() => fake.close());
     const before = await tree(scratch);
     const r = await spawnOcrq(
-      ['submit', 'in', '--provider', 'ocrqueen', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--results-dir', 'results', '--json', '--poll-interval', '20ms'],
+      ['submit', 'in', '--provider', 'ocrqueen', '--api-key', fake.apiKey, '--base-url', fake.url, '--out', 'm.jsonl', '--results-dir', 'results', '--results-layout', 'job', '--json', '--poll-interval', '20ms'],
       { cwd: run },
     ).exited;
     expect(r.code, r.stderr).toBe(3);

@@ -102,6 +102,25 @@ describe('shardKey', () => {
   });
 });
 
+describe('shardKey fast path', () => {
+  it('returns what the full normalisation gives, for keys that are already normal and for those that are not', () => {
+    const full = (p: string) =>
+      p
+        .split('/')
+        .filter((segment) => segment !== '' && segment !== '.')
+        .join('/')
+        .normalize('NFC');
+    const random = mulberry32(5);
+    const parts = ['a', 'b.pdf', '.', '..', '', '.x', 'x.', '...', 'caf\u00e9', 'cafe\u0301', ' ', 'a b', '\t', '~', '\\'];
+    for (let i = 0; i < 5000; i++) {
+      const segments = Array.from({ length: 1 + Math.floor(random() * 5) }, () => parts[Math.floor(random() * parts.length)]);
+      const key = segments.join('/');
+      expect(shardKey(key, '/'), JSON.stringify(key)).toBe(full(key));
+    }
+    for (const key of randomTree(3, 2000)) expect(shardKey(key, '/')).toBe(full(key));
+  });
+});
+
 describe('shardOf', () => {
   it('is the documented function: the first 8 bytes of SHA-256 as an unsigned 64-bit integer, mod N', () => {
     // Pinned values: a change here breaks every deployment that mixes ocrq versions.
@@ -110,6 +129,11 @@ describe('shardOf', () => {
     expect([2, 3, 4, 5, 6, 7].map((n) => shardOf('archive.zip', n))).toEqual([1, 1, 3, 0, 1, 4]);
     expect([2, 3, 4, 5, 6, 7].map((n) => shardOf('\u00fcn\u00efcode/\u00e9.png', n))).toEqual([0, 0, 0, 4, 0, 3]);
     for (const key of randomTree(7, 500)) for (let n = 1; n <= 7; n++) expect(shardOf(shardKey(key), n)).toBe(reference(shardKey(key), n));
+  });
+
+  it('agrees with the reference for counts up to MAX_SHARDS and beyond (no rounding in the modulo)', () => {
+    const keys = randomTree(11, 300).map((k) => shardKey(k));
+    for (const n of [8, 97, 4096, 65_537, 999_983, 1_000_000, 1_000_001, 2 ** 40 + 3]) for (const key of keys) expect(shardOf(key, n), `${key} mod ${n}`).toBe(reference(key, n));
   });
 
   it('refuses a count that is not a whole number of at least 1', () => {

@@ -8,7 +8,15 @@ import type { RunEvent } from '../../src/output/events.js';
 import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js';
 import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
 import type { InputItem } from '../../src/walk/types.js';
+import { countInputs } from '../../src/walk/count.js';
+import { walkInputs } from '../../src/walk/walk.js';
+import { DEFAULT_ZIP_LIMITS } from '../../src/walk/zip.js';
 import { fold } from '../helpers/manifest.js';
+import { makeTempDir, writeTree } from '../helpers/tmp.js';
+import { resultWriter } from '../../src/submit/result-writer.js';
+import { writeFileAtomic } from '../../src/manifest/atomic.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const png = (tag: string) => Buffer.concat([PNG, Buffer.from(tag)]);
@@ -112,9 +120,47 @@ describe('runPipeline', () => {
     const kept = await runOver(items, target, first.sink);
     expect(kept.counts).toMatchObject({ completed: 1, failed: 1, processed: 0, alreadyDone: 2 });
     expect(kept.counts.failures[0]).toMatchObject({ source: 'bad.png', code: 'IMAGE_INVALID' });
+    // The reason is the original one, not only its code.
+    expect(kept.counts.failures[0].message).toBe('bad.png: bad (from an earlier run; retry with --retry-failed)');
+    // Met under another name, the content's failure is told for that name, once.
+    const moved = await runOver([doc('renamed.png', png('bad content'))], target, first.sink);
+    expect(moved.counts.failures).toEqual([
+      { source: 'renamed.png', job_id: kept.counts.failures[0].job_id, code: 'IMAGE_INVALID', message: 'renamed.png: bad (from an earlier run; retry with --retry-failed)' },
+    ]);
     const retried = await runOver(items, target, first.sink, { policy: { force: false, retryFailed: ['IMAGE_INVALID'] } });
     expect(retried.counts).toMatchObject({ processed: 1, failed: 1 });
     expect(target.processed).toEqual(['bad.png', 'good.png', 'bad.png']);
+  });
+
+  it('--results-dir by source: a file per source, for copies met while processing and after completion alike', async () => {
+    const dir = await makeTempDir();
+    const results = resultWriter(dir, 'source', () => {}, writeFileAtomic);
+    const sink = memorySink();
+    async function* gen(): AsyncGenerator<InputItem> {
+      yield doc('a.png', png('one'));
+      yield doc('during/b.png', png('one'));
+      // After a.png is done: this copy becomes a sources update.
+      await new Promise((r) => setTimeout(r, 150));
+      yield doc('after/c.png', png('one'));
+    }
+    await runPipeline(gen(), options, {
+      writer: new ManifestWriter(sink),
+      index: sink.index,
+      target: echoTarget({ 'a.png': 50 }),
+      emit: () => {},
+      signal: new AbortController().signal,
+      now: Date.now,
+      results,
+    });
+    const row = [...fold(sink.rows).values()][0];
+    expect(row.sources).toEqual(['a.png', 'during/b.png', 'after/c.png']);
+    // during/b.png joined the row while a.png was processed; after/c.png came as a sources update.
+    const updates = sink.rows.filter((r) => r.status === 'completed' && r.text === undefined);
+    expect(updates.map((r) => r.sources)).toEqual([['a.png', 'during/b.png', 'after/c.png']]);
+    for (const source of row.sources!) {
+      expect(await fs.readFile(path.join(dir, `${source}.txt`), 'utf8')).toBe('one');
+      expect(JSON.parse(await fs.readFile(path.join(dir, `${source}.json`), 'utf8'))).toMatchObject({ job_id: row.job_id, text: 'one', text_path: path.join(dir, `${source}.txt`) });
+    }
   });
 
   it('a dry run counts pages and writes nothing', async () => {
@@ -173,5 +219,68 @@ describe('runPipeline', () => {
     expect(pulled.length).toBeLessThanOrEqual(5);
     expect(sink.rows.map((r) => r.source).sort()).toEqual(['d0.png', 'd1.png']);
     expect(counts.pending).toBeGreaterThan(0);
+  });
+
+  describe('walk_done', () => {
+    /** Eight images on disk (the last a copy of the first) and a target that takes 150 ms over each document. */
+    async function slowRun(withCount: 'count ahead' | 'walk only' | 'count fails') {
+      const dir = await makeTempDir();
+      const files: Record<string, Buffer> = {};
+      for (let i = 0; i < 7; i++) files[`in/d${i}.png`] = png(`doc ${i}`);
+      files['in/d7.png'] = png('doc 0');
+      await writeTree(dir, files);
+      const walkOptions = { cwd: dir, include: [], exclude: [], maxFileSize: 1e9, zipLimits: DEFAULT_ZIP_LIMITS };
+      const target = echoTarget(Object.fromEntries(Object.keys(files).map((f) => [f, 150])));
+      const sink = memorySink();
+      const events: RunEvent[] = [];
+      const countAhead =
+        withCount === 'walk only'
+          ? undefined
+          : withCount === 'count fails'
+            ? () => Promise.reject(new Error('a bug in counting'))
+            : (onCount: (n: number) => void, signal: AbortSignal) => countInputs(['in'], { ...walkOptions, signal }, onCount);
+      const counts = await runPipeline(walkInputs(['in'], walkOptions), { ...options, documentsInFlight: 1 }, {
+        writer: new ManifestWriter(sink),
+        index: sink.index,
+        target,
+        emit: (e) => events.push(e),
+        signal: new AbortController().signal,
+        now: Date.now,
+        countAhead,
+      });
+      const types = events.map((e) => e.type);
+      const walkDone = types.indexOf('walk_done');
+      return { counts, events, types, walkDone, lastDocument: types.lastIndexOf('document'), lastInput: types.lastIndexOf('input') };
+    }
+
+    it('comes from counting ahead, before the walk (which keeps pace with processing) has found the last input', async () => {
+      const run = await slowRun('count ahead');
+      expect(run.counts).toMatchObject({ files: 8, completed: 7, duplicates: 1 });
+      expect(run.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+      expect(run.walkDone).toBeLessThan(run.lastInput);
+      expect(run.walkDone).toBeLessThan(run.lastDocument);
+      // The count is told before it is final, and never after.
+      const found = run.events.flatMap((e, i) => (e.type === 'found' ? [i] : []));
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((i) => i < run.walkDone)).toBe(true);
+      // Whichever of d0 and its copy d7 comes second in listing order is done without a document event of its own.
+      const duplicates = run.events.filter((e) => e.type === 'duplicate');
+      expect(duplicates).toHaveLength(1);
+      expect(['in/d0.png', 'in/d7.png']).toContain((duplicates[0] as { source: string }).source);
+      expect(run.events.filter((e) => e.type === 'document')).toHaveLength(7);
+    });
+
+    it('without counting ahead, comes when the walk ends, still before the last document is done', async () => {
+      const run = await slowRun('walk only');
+      expect(run.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+      expect(run.walkDone).toBeGreaterThan(run.lastInput);
+      expect(run.types.includes('found')).toBe(false);
+    });
+
+    it('a count that fails does not fail the run: the walk tells the total', async () => {
+      const run = await slowRun('count fails');
+      expect(run.counts).toMatchObject({ files: 8, completed: 7 });
+      expect(run.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+    });
   });
 });

@@ -83,6 +83,7 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
       interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
       timed_out: stop === 'timeout',
       exit_code: stop === 'done' ? ExitCode.Ok : exitCodeForStop(stop),
+      manifest: options.out,
     };
     emit({ type: 'summary', summary });
     return { exitCode: summary.exit_code, summary };

@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { parseConfidence, parseMemoryBudget, parsePageSegmentation, parseSwitch, parsePositiveInteger, parsePositiveNumber } from '../../config/keys.js';
+import { parseConfidence, parseMemoryBudget, parsePageSegmentation, parseShardBudget, parseSwitch, parsePositiveInteger, parsePositiveNumber, type ShardBudget } from '../../config/keys.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../providers/registry.js';
 import { DEFAULT_PAGE_SECONDS, DEFAULT_WORKER_MEMORY } from '../../isolate/budgets.js';
 import { resolveSetting } from '../../config/resolve.js';
 import { readConfig, type ConfigReader } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS } from '../../http/pacing/policy.js';
+import { DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_RPS, shareOfBudget } from '../../http/pacing/policy.js';
+import { parseShard, type Shard } from '../../shard/index.js';
 import { DEFAULT_MIN_CONFIDENCE } from '../../targets/local/confidence.js';
 import { DEFAULT_PSM } from '../../targets/local/page-segmentation.js';
 import { DEFAULT_ROTATE } from '../../isolate/ocr/orientation.js';
@@ -23,12 +24,15 @@ import { readFoldedManifest } from '../../manifest/folded-view.js';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
 import { chooseReporterKind, createReporter, type Reporter } from '../../output/reporter.js';
-import { resultWriter, runPipeline } from '../../submit/pipeline.js';
+import { runPipeline } from '../../submit/pipeline.js';
+import { resultWriter } from '../../submit/result-writer.js';
+import { DEFAULT_RESULTS_LAYOUT } from '../../manifest/result-files.js';
 import { ManifestWriter } from '../../manifest/writer.js';
-import { resolveTarget, type TargetOptions } from '../../targets/index.js';
+import { resolveTarget, resultSettings, type RemoteTargetSettings, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import { countInputs } from '../../walk/count.js';
 import type { CommandDeps } from '../deps.js';
 import type { CommandResult } from '../result.js';
 import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
@@ -42,15 +46,21 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   const started = deps.now();
   await checkArguments(options, deps);
   if (!options.dryRun) await checkOutputs(options, deps);
-  const reporter = createReporter(chooseReporterKind(options, deps), deps, deps.now);
+  const config = readConfig({ env: deps.env });
+  const shard = resolveShard(options, deps.env, config);
+  // Under --shard the provider figures are one API key's totals, shared by the N shards, unless given per shard.
+  const shardBudget = shard ? resolveShardBudget(options, deps.env, config) : 'total';
+  const targetOptions = resolveTargetOptions(options, deps.env, config, shard && shardBudget === 'total' ? shard.count : 1);
+  // Said before any progress is drawn: under --shard, the pace this run keeps with the provider.
+  if (shard && targetOptions.engine === 'remote' && !options.quiet) deps.stderr.write(`ocrq: ${shardBudgetLine(shard, shardBudget, targetOptions)}\n`);
+  const reporterKind = chooseReporterKind(options, deps);
+  const reporter = createReporter(reporterKind, deps, deps.now);
   const warn = (message: string) => reporter.emit({ type: 'warning', message });
   const manifest = path.resolve(deps.cwd, options.out);
   let journal: Journal | null = null;
   let target: Target | null = null;
   let listener: WebhookServer | null = null;
   try {
-    const config = readConfig({ env: deps.env });
-    const targetOptions = resolveTargetOptions(options, deps.env, config);
     let webhooks: PreparedWebhooks | null = null;
     if (options.listen && !options.dryRun) {
       if (targetOptions.engine !== 'remote') throw new UsageError('--listen collects provider webhooks; it needs --provider', 'drop --listen for the local engine');
@@ -80,22 +90,30 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       listener = bound.server;
       reporter.emit({ type: 'ready', url: bound.url });
     }
-    reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size });
+    const shardName = shard ? `${shard.index}/${shard.count}` : undefined;
+    reporter.emit({ type: 'start', manifest: options.out, target: target.name, dry_run: options.dryRun, resumed_jobs: index.size, ...(shardName ? { shard: shardName } : {}) });
 
+    const resultsLayout = options.resultsLayout ?? DEFAULT_RESULTS_LAYOUT;
     const waitSignal = options.timeoutMs !== undefined ? AbortSignal.timeout(options.timeoutMs) : undefined;
-    const items = walkInputs(options.paths, {
+    const walkOptions = {
       cwd: deps.cwd,
       include: options.include,
       exclude: options.exclude,
       maxFileSize: options.maxFileSize,
       zipLimits: { ...DEFAULT_ZIP_LIMITS, maxEntrySize: options.maxFileSize },
       stdin: deps.stdin,
-      onWarning: warn,
-    });
+      shard,
+    };
+    const items = walkInputs(options.paths, { ...walkOptions, onWarning: warn });
+    // Progress gets its total from a count that runs ahead of the walk; nobody reads it under --quiet.
+    const countAhead =
+      reporterKind === 'silent'
+        ? undefined
+        : (onCount: (files: number) => void, signal: AbortSignal) => countInputs(options.paths, { ...walkOptions, signal }, onCount);
     const counts = await runPipeline(
       items,
       {
-        policy: { force: options.force, retryFailed: options.retryFailed },
+        policy: { force: options.force, retryFailed: options.retryFailed, settings: runSettings(targetOptions, target) },
         dryRun: options.dryRun,
         documentsInFlight: options.dryRun ? 8 : targetOptions.engine === 'local' ? targetOptions.workers * 2 + 1 : targetOptions.concurrency,
       },
@@ -107,7 +125,8 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
         signal: deps.signal,
         waitSignal,
         now: deps.now,
-        writeResult: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), writeFileAtomic) : undefined,
+        results: options.resultsDir ? resultWriter(path.resolve(deps.cwd, options.resultsDir), resultsLayout, warn, writeFileAtomic) : undefined,
+        countAhead,
       },
     );
     await target.close();
@@ -116,7 +135,11 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     listener = null;
     await journal?.close();
     journal = null;
-    if (options.csv && !options.dryRun) await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), { resultsDir: options.resultsDir });
+    if (options.csv && !options.dryRun) {
+      // The text column holds the text unless --csv-text path asks for the paths of the files in --results-dir.
+      const textPaths = options.csvText === 'path' ? { resultsDir: options.resultsDir, resultsLayout } : {};
+      await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), textPaths);
+    }
 
     const stop = signalStop(deps.signal) ?? (waitSignal?.aborted ? 'timeout' : null);
     const elapsed = deps.now() - started;
@@ -132,6 +155,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       elapsed_ms: Math.round(elapsed),
       exit_code: exitCodeForRun(counts, stop),
       already_done: counts.alreadyDone,
+      redone_for_settings: [...counts.redoneForSettings].map(([change, documents]) => ({ change, documents })),
       processed: counts.processed,
       low_confidence_pages: counts.lowConfidencePages,
       pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,
@@ -140,6 +164,9 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       manifest: options.out,
       failures: counts.failures,
       skipped_by_code: counts.skippedByCode,
+      // What a dry run would read, so that shards can be compared before they run.
+      ...(options.dryRun ? { bytes: counts.bytes } : {}),
+      ...(shardName ? { shard: shardName } : {}),
     };
     reporter.emit({ type: 'summary', summary });
     return { exitCode: summary.exit_code, summary };
@@ -151,14 +178,48 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
   }
 }
 
+/** `--shard K/N`, else OCRQ_SHARD, else defaults.shard; undefined: the whole batch. */
+function resolveShard(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader): Shard | undefined {
+  return resolveSetting<Shard | undefined>({ flag: o.shard, flagName: '--shard', envName: 'OCRQ_SHARD', env, configKey: 'defaults.shard', config, parse: parseShard, fallback: undefined }).value;
+}
+
+/** `--shard-budget`, else OCRQ_SHARD_BUDGET, else defaults.shard_budget, else total. */
+function resolveShardBudget(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader): ShardBudget {
+  return resolveSetting<ShardBudget>({
+    flag: o.shardBudget,
+    flagName: '--shard-budget',
+    envName: 'OCRQ_SHARD_BUDGET',
+    env,
+    configKey: 'defaults.shard_budget',
+    config,
+    parse: parseShardBudget,
+    fallback: 'total',
+  }).value;
+}
+
+/** The one line a sharded run against a provider prints: the figures it paces itself by, and why. */
+function shardBudgetLine(shard: Shard, mode: ShardBudget, t: RemoteTargetSettings): string {
+  const figures = `--rps ${Number(t.rps.toFixed(3))}, --burst ${t.burst}, --concurrency ${t.concurrency}`;
+  const name = `shard ${shard.index}/${shard.count}`;
+  if (mode === 'per-shard') return `${name}: ${figures} for this shard alone (--shard-budget per-shard)`;
+  return `${name}: using 1/${shard.count} of the provider budget: ${figures}`;
+}
+
+/** The settings this run's results depend on, with the engine the local target actually started. */
+function runSettings(targetOptions: TargetOptions, target: Target): Readonly<Record<string, string>> {
+  const settings = resultSettings(targetOptions);
+  return target.ocrEngineName !== undefined && targetOptions.engine === 'local' ? { ...settings, engine: target.ocrEngineName } : settings;
+}
+
 /** Settings with precedence flag > environment > config file > default (README "ocrq config"). */
-function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader): TargetOptions {
+function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: ConfigReader, budgetShares: number): TargetOptions {
   const setting = <T>(flag: T | undefined, flagName: string, envName: string, configKey: string, parse: (s: string) => T, fallback: T): T =>
     resolveSetting<T>({ flag, flagName, envName, env, configKey, config, parse, fallback }).value;
   const provider = o.provider ?? (o.engine === undefined ? (config.get('defaults.provider') as ProviderName | undefined) : undefined);
   if (!provider) {
     return {
       engine: 'local',
+      ocrEngine: o.engine === 'native' || o.engine === 'auto' ? o.engine : 'embedded',
       dryRun: o.dryRun,
       workers: setting(o.workers, '--workers', 'OCRQ_WORKERS', 'defaults.workers', parsePositiveInteger, Math.max(1, os.availableParallelism())),
       budgets: {
@@ -175,6 +236,12 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
     };
   }
   if (!isProviderName(provider)) throw new UsageError(`unknown provider "${String(provider)}" in defaults.provider`, `ocrq config set defaults.provider ${PROVIDERS.join('|')}`);
+  const given = {
+    rps: setting(o.rps, '--rps', 'OCRQ_RPS', 'defaults.rps', parsePositiveNumber, DEFAULT_RPS),
+    burst: setting(o.burst, '--burst', 'OCRQ_BURST', 'defaults.burst', parsePositiveInteger, DEFAULT_BURST),
+    concurrency: setting(o.concurrency, '--concurrency', 'OCRQ_CONCURRENCY', 'defaults.concurrency', parsePositiveInteger, DEFAULT_CONCURRENCY),
+  };
+  const budget = budgetShares > 1 ? shareOfBudget(given, budgetShares) : given;
   return {
     engine: 'remote',
     provider,
@@ -182,9 +249,7 @@ function resolveTargetOptions(o: SubmitOptions, env: NodeJS.ProcessEnv, config: 
     apiKey: o.apiKey,
     baseUrl: o.baseUrl,
     options: o.providerOptions,
-    rps: setting(o.rps, '--rps', 'OCRQ_RPS', 'defaults.rps', parsePositiveNumber, DEFAULT_RPS),
-    burst: setting(o.burst, '--burst', 'OCRQ_BURST', 'defaults.burst', parsePositiveInteger, DEFAULT_BURST),
-    concurrency: setting(o.concurrency, '--concurrency', 'OCRQ_CONCURRENCY', 'defaults.concurrency', parsePositiveInteger, DEFAULT_CONCURRENCY),
+    ...budget,
     retries: o.retries,
     noWait: o.noWait,
     pollIntervalMs: o.pollIntervalMs,

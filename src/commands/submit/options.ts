@@ -8,6 +8,9 @@ import type { CommandDeps } from '../deps.js';
 import { secretOption } from '../secret-flags.js';
 import type { PageSegmentation } from '../../config/keys.js';
 import type { ProviderName } from '../../providers/registry.js';
+import type { ResultsLayout } from '../../manifest/result-files.js';
+import { parseShard, type Shard } from '../../shard/index.js';
+import { parseShardBudget, type ShardBudget } from '../../config/keys.js';
 import type { SubmitListenOptions } from './listener.js';
 
 export interface SubmitOptions {
@@ -15,8 +18,11 @@ export interface SubmitOptions {
   include: string[];
   exclude: string[];
   maxFileSize: number;
-  /** `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given). */
-  engine?: 'local';
+  /**
+   * `local` unless a provider is given (flag, or `defaults.provider` in the config when --engine is not given);
+   * `native` and `auto` are the local pipeline with the system's tesseract reading the pages.
+   */
+  engine?: 'local' | 'native' | 'auto';
   provider?: ProviderName;
   apiKey?: string;
   baseUrl?: string;
@@ -25,6 +31,10 @@ export interface SubmitOptions {
   rps?: number;
   burst?: number;
   concurrency?: number;
+  /** `--shard K/N`: take only this part of the inputs (also OCRQ_SHARD, defaults.shard). */
+  shard?: Shard;
+  /** Whether --rps, --burst and --concurrency are the totals of all shards (split N ways) or this shard's own. */
+  shardBudget?: ShardBudget;
   retries: number;
   /** Stop waiting for remote results after this long; pending jobs stay `submitted` (exit 7). */
   timeoutMs?: number;
@@ -50,6 +60,10 @@ export interface SubmitOptions {
   out: string;
   csv?: string;
   resultsDir?: string;
+  /** How --results-dir lays files out; undefined: DEFAULT_RESULTS_LAYOUT. */
+  resultsLayout?: ResultsLayout;
+  /** What the CSV's `text` column holds: the text (undefined, the default) or, with --results-dir, the text file's path. */
+  csvText?: 'text' | 'path';
   retryFailed: boolean | string[];
   force: boolean;
   dryRun: boolean;
@@ -57,6 +71,9 @@ export interface SubmitOptions {
   json: boolean;
   quiet: boolean;
 }
+
+/** `--engine` values: the embedded engine, the system's tesseract, or the latter when it is usable. */
+export const ENGINES: readonly string[] = ['local', 'native', 'auto'];
 
 /** Submit's flags as commander parses them. */
 export type SubmitFlags = {
@@ -72,6 +89,8 @@ export type SubmitFlags = {
   rps?: number;
   burst?: number;
   concurrency?: number;
+  shard?: string;
+  shardBudget?: string;
   retries: number;
   timeout?: number;
   wait: boolean;
@@ -95,6 +114,8 @@ export type SubmitFlags = {
   out: string;
   csv?: string;
   resultsDir?: string;
+  resultsLayout?: ResultsLayout;
+  csvText?: 'text' | 'path';
   retryFailed?: boolean | string;
   force?: boolean;
   dryRun?: boolean;
@@ -115,9 +136,13 @@ function listenOptions(raw: SubmitFlags): SubmitOptions['listen'] {
 
 /** Checks and converts parsed flags (secrets already read). */
 export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): SubmitOptions {
-  if (raw.engine !== undefined && raw.engine !== 'local') throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local');
+  if (raw.engine !== undefined && !ENGINES.includes(raw.engine)) throw new UsageError(`unknown engine "${raw.engine}"`, 'the embedded engine is --engine local; the system\'s tesseract is --engine native (or auto)');
   if (raw.engine !== undefined && raw.provider !== undefined) throw new UsageError('--engine and --provider cannot be combined', 'use --engine local, or --provider NAME');
   if (raw.json && raw.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+  if (raw.resultsLayout !== undefined && raw.resultsDir === undefined) throw new UsageError('--results-layout needs --results-dir', 'add --results-dir DIR');
+  if (raw.csvText === 'path' && (raw.resultsDir === undefined || raw.csv === undefined)) {
+    throw new UsageError('--csv-text path puts the paths of the text files of --results-dir in the CSV', 'add --csv FILE and --results-dir DIR, or drop --csv-text');
+  }
   let retryFailed: boolean | string[] = false;
   if (raw.retryFailed === true) retryFailed = true;
   else if (typeof raw.retryFailed === 'string') {
@@ -138,7 +163,7 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     include: raw.include,
     exclude: raw.exclude,
     maxFileSize: raw.maxFileSize,
-    engine: raw.engine === 'local' ? 'local' : undefined,
+    engine: raw.engine as SubmitOptions['engine'],
     provider: raw.provider as SubmitOptions['provider'],
     apiKey: raw.apiKey,
     baseUrl: raw.baseUrl,
@@ -146,6 +171,8 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     rps: raw.rps,
     burst: raw.burst,
     concurrency: raw.concurrency,
+    shard: raw.shard === undefined ? undefined : parseShard(raw.shard),
+    shardBudget: raw.shardBudget === undefined ? undefined : parseShardBudget(raw.shardBudget),
     retries: raw.retries,
     timeoutMs: raw.timeout,
     noWait: raw.wait === false,
@@ -164,6 +191,8 @@ export function normalizeSubmitOptions(paths: string[], raw: SubmitFlags): Submi
     out: raw.out,
     csv: raw.csv,
     resultsDir: raw.resultsDir,
+    ...(raw.resultsLayout !== undefined ? { resultsLayout: raw.resultsLayout } : {}),
+    ...(raw.csvText !== undefined ? { csvText: raw.csvText } : {}),
     retryFailed,
     force: Boolean(raw.force),
     dryRun: Boolean(raw.dryRun),

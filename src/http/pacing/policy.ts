@@ -33,3 +33,23 @@ export function limiterOptions(o: { rps: number; burst: number; concurrency: num
     cap: { starts: Math.floor(o.rps + o.burst), ms: 1000 + ARRIVAL_JITTER_MS },
   };
 }
+
+/** The settings that pace one API key's requests. */
+export interface ProviderBudget {
+  rps: number;
+  burst: number;
+  concurrency: number;
+}
+
+/**
+ * One shard's part of a budget given for one API key shared by `count` shards (README "Running on many machines"):
+ * rps / count; burst and concurrency divided and rounded up, to at least 1. Together the shards keep the rate; in any
+ * second they start at most rps + count × ceil(burst / count) requests, which is rps + burst when count divides burst.
+ */
+export function shareOfBudget(budget: ProviderBudget, count: number): ProviderBudget {
+  return {
+    rps: budget.rps / count,
+    burst: Math.max(1, Math.ceil(budget.burst / count)),
+    concurrency: Math.max(1, Math.ceil(budget.concurrency / count)),
+  };
+}

@@ -1,10 +1,10 @@
 /**
- * The `local` target: images and PDFs OCRed by tesseract.js, with PDF text layers used as they are when they hold
- * real text. All work on a document's bytes runs in document workers (isolate/pool.ts) under time and memory
+ * The `local` target: images and PDFs OCRed by tesseract.js (or, with `--engine native`, by the system's tesseract),
+ * with PDF text layers used as they are when they hold real text. All work on a document's bytes runs in document workers (isolate/pool.ts) under time and memory
  * budgets; this side only schedules pages and gathers results. Failures are outcomes; `process` throws only on abort.
  */
 import os from 'node:os';
-import { DocumentError, ErrorCodes } from '../../errors.js';
+import { DocumentError, ErrorCodes, UsageError } from '../../errors.js';
 import { contentJobId } from '../../documents/hash.js';
 import type { DocumentFailure } from '../../errors.js';
 import { DEFAULT_BUDGETS, type Budgets } from '../../isolate/budgets.js';
@@ -16,7 +16,8 @@ import { DEFAULT_MIN_CONFIDENCE } from './confidence.js';
 import { DEFAULT_PSM, pageSegmentationParameters } from './page-segmentation.js';
 import { pageResult, type EngineContext } from './context.js';
 import { readImageSize } from './image-size.js';
-import { disposeLangData, resolveLangData } from '../../isolate/ocr/lang-data.js';
+import { disposeLangData, resolveLangData, type LangData } from '../../isolate/ocr/lang-data.js';
+import { NativeUnavailable, resolveNativeTesseract, type NativeTesseract } from '../../isolate/ocr/native-binary.js';
 import { processPdf } from './pdf-pages.js';
 
 export const DEFAULT_DPI = 300;
@@ -27,12 +28,24 @@ export const DEFAULT_MAX_PAGES = 2000;
  */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
+/**
+ * What reads page images: `embedded` (tesseract.js, shipped with ocrq: the default), `native` (the system's tesseract,
+ * 4.1 or later), `auto` (native when it is installed, recent enough and has the languages; else embedded).
+ */
+export type OcrEngineChoice = 'embedded' | 'native' | 'auto';
+
 export interface LocalEngineOptions {
+  /** Default `embedded`. */
+  ocrEngine?: OcrEngineChoice;
+  /** Where `native` and `auto` look for the binary (PATH, OCRQ_TESSERACT); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** One line saying which engine `auto` picked. */
+  onNotice?: (message: string) => void;
   /** tesseract.js workers (default: os.availableParallelism()). */
   workers: number;
   /** `eng`, or several joined by `+` (`eng+deu`). */
   lang: string;
-  /** Directory with `<lang>.traineddata(.gz)`; default: the bundled English data. */
+  /** Directory with `<lang>.traineddata(.gz)`; default: the bundled English data (native: the binary's own tessdata). */
   langPath?: string;
   /** Render resolution for PDF pages that are OCRed. */
   dpi: number;
@@ -78,11 +91,15 @@ export interface LocalEngine extends Target {
   jobIdFor(sha256: string): string;
   readonly stats: LocalEngineStats;
   readonly workers: number;
+  /** The engine reading page images, as `result.engine` names it. */
+  readonly ocr: { engine: LocalResult['engine']; version?: string };
 }
 
 /** `result` of a completed local-engine document. */
 export interface LocalResult {
-  engine: 'tesseract.js';
+  /** `tesseract.js` (embedded) or `tesseract` (the system's, with `engine_version`). */
+  engine: 'tesseract.js' | 'tesseract';
+  engine_version?: string;
   lang: string;
   dpi: number;
   pages: PageResult[];
@@ -93,22 +110,25 @@ export interface LocalResult {
  * missing or broken) and starts all workers, before any document is processed.
  */
 export async function createLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
-  const langData = await resolveLangData(options.lang, options.langPath);
+  const native = await chooseNative(options);
+  const langData: LangData | null = native ? null : await resolveLangData(options.lang, options.langPath);
   const workers = options.workers > 0 ? Math.floor(options.workers) : os.availableParallelism();
   let pool: IsolatedPool;
   try {
     pool = await IsolatedPool.start({
       workers,
       lang: langData,
+      native: native ?? undefined,
       rotate: options.rotate,
       parameters: pageSegmentationParameters(options.psm ?? DEFAULT_PSM),
       budgets: options.budgets ?? DEFAULT_BUDGETS,
       onDiagnostic: options.onDiagnostic,
     });
   } catch (err) {
-    await disposeLangData(langData);
+    if (langData) await disposeLangData(langData);
     throw err;
   }
+  const ocr: LocalEngine['ocr'] = native ? { engine: 'tesseract', version: native.version } : { engine: 'tesseract.js' };
   const stats: LocalEngineStats = { recognized: 0, byWorker: Array.from({ length: workers }, () => 0), textLayerPages: 0, scannedImagePages: 0, pool: pool.stats };
   const engine: EngineContext = {
     pool,
@@ -128,15 +148,18 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   return {
     name: 'local',
     recordsAttempts: true,
+    settingsFor,
+    ocrEngineName: ocr.engine,
     stats,
     workers,
+    ocr,
     jobIdFor,
     async process(doc, ctx) {
       ctx.signal.throwIfAborted();
       const held = pooled(doc);
       try {
         const pages = doc.type === 'pdf' ? await processPdf(engine, doc, ctx, held) : await processImage(engine, doc, ctx, held);
-        const result: LocalResult = { engine: 'tesseract.js', lang: options.lang, dpi: engine.options.dpi, pages };
+        const result: LocalResult = { engine: ocr.engine, ...(ocr.version ? { engine_version: ocr.version } : {}), lang: options.lang, dpi: engine.options.dpi, pages };
         const lowConfidencePages = pages.filter((p) => p.low_confidence).length;
         return { ok: true, jobId: jobIdFor(doc.sha256), text: pages.map((p) => p.text).join('\f'), pages: pages.length, result, lowConfidencePages };
       } catch (err) {
@@ -159,9 +182,47 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
     close: async () => {
       await pool.close();
-      await disposeLangData(langData);
+      if (langData) await disposeLangData(langData);
     },
   };
+}
+
+/** Settings only OCR uses: a document whose pages all came from their text layer does not depend on them. */
+const OCR_SETTINGS: ReadonlySet<string> = new Set(['lang', 'dpi', 'rotate']);
+
+export function settingsFor(outcome: { result?: unknown }, settings: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const pages = (outcome.result as Partial<LocalResult> | undefined)?.pages;
+  if (!Array.isArray(pages) || pages.some((p) => p.source === 'ocr')) return settings;
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !OCR_SETTINGS.has(key)));
+}
+
+/**
+ * The system's tesseract when the run asked for it (`native`: a UsageError, exit 2, when it cannot be had) or when
+ * `auto` finds it usable; null for the embedded engine. `auto` says in one line what it picked and why.
+ */
+async function chooseNative(options: LocalEngineOptions): Promise<NativeTesseract | null> {
+  const choice = options.ocrEngine ?? 'embedded';
+  if (choice === 'embedded') return null;
+  const env = options.env ?? process.env;
+  if (choice === 'native') {
+    if (options.rotate) {
+      throw new UsageError('--rotate is not supported with --engine native yet', 'use the embedded engine for orientation detection (--engine local), or read pages as they are (--no-rotate)');
+    }
+    return resolveNativeTesseract(options.lang, options.langPath, env);
+  }
+  const embedded = (why: string): null => {
+    options.onNotice?.(`--engine auto picked the embedded engine (tesseract.js): ${why}`);
+    return null;
+  };
+  if (options.rotate) return embedded('--rotate needs it');
+  try {
+    const native = await resolveNativeTesseract(options.lang, options.langPath, env);
+    options.onNotice?.(`--engine auto picked the system's tesseract ${native.version} (${native.binary})`);
+    return native;
+  } catch (err) {
+    if (err instanceof NativeUnavailable) return embedded(err.message);
+    throw err;
+  }
 }
 
 /** Local job ids are derived from content, so a re-run finds them without the manifest's help. */

@@ -31,6 +31,7 @@ export async function processPdf(engine: EngineContext, doc: TargetDocument, ctx
     if (count > maxPages) {
       throw new DocumentError(ErrorCodes.LIMIT_EXCEEDED, `${doc.source}: PDF has ${count} pages, over the limit of ${maxPages}`, 'limit', 'pages');
     }
+    ctx.onPageCount?.(count);
     const pages = new Array<PageResult>(count);
     const window = pool.size + PREFETCH_PAGES;
     for (let n = 1; n <= count && !stop.signal.aborted; n++) {
