@@ -79,7 +79,7 @@ async function handle(message: ParentMessage): Promise<void> {
     case 'init':
       try {
         if (message.native && message.scratch) {
-          native = await NativeRecognizer.start(message.native, message.scratch, (text) => process.stderr.write(text));
+          native = await NativeRecognizer.start(message.native, message.scratch, message.parameters ?? {}, (text) => process.stderr.write(text));
         } else if (message.lang) {
           ocr = await TesseractPool.start({ ...message.lang, workers: 1, onDiagnostic: (text) => process.stderr.write(text) });
           rotate = Boolean(message.rotate);

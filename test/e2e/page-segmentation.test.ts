@@ -10,11 +10,13 @@ import { characterErrorRate } from '../../src/targets/local/cer.js';
 import { DEFAULT_PSM } from '../../src/targets/local/page-segmentation.js';
 import { MAX_CER } from '../helpers/ground-truth.js';
 import { spawnOcrq } from '../helpers/spawn.js';
+import { systemTesseract } from '../helpers/system-tesseract.js';
 import { makeTempDir, REPO_ROOT } from '../helpers/tmp.js';
 
 const LAYOUT = path.join(REPO_ROOT, 'test', 'layout');
 const truth = JSON.parse(await fs.readFile(path.join(LAYOUT, 'ground-truth.json'), 'utf8')) as Record<string, { text: string; across?: string }>;
 const FORM_VALUES = ['Castillo', '36 Mill Lane', 'Westbury', 'Volvo', 'Blue'];
+const tesseract = systemTesseract();
 
 async function setUp(files: string[]): Promise<string> {
   const dir = await makeTempDir();
@@ -53,6 +55,28 @@ describe('--psm', () => {
     expect(block['form.png']).toContain('Parking permit application');
     expect(FORM_VALUES.filter((value) => block['form.png'].includes(value))).toEqual([]);
   });
+
+  it.skipIf(!tesseract.usable)(
+    `applies to --engine native too: the system's tesseract reads columns and boxed values with auto, across with block${tesseract.usable ? '' : ` (skipped: ${tesseract.reason})`}`,
+    { timeout: 120_000 },
+    async () => {
+      const dir = await setUp(['two-column.png', 'form.png']);
+      const auto = await read(dir, ['--engine', 'native', '--psm', 'auto']);
+      expect(characterErrorRate(auto['two-column.png'], truth['two-column.png'].text), auto['two-column.png']).toBeLessThan(MAX_CER);
+      expect(readsAcross(auto['two-column.png'])).toBe(false);
+      for (const value of FORM_VALUES) expect(auto['form.png']).toContain(value);
+
+      const block = await read(dir, ['--engine', 'native', '--psm', 'block']);
+      expect(readsAcross(block['two-column.png']), block['two-column.png']).toBe(true);
+      expect(characterErrorRate(block['two-column.png'], truth['two-column.png'].text)).toBeGreaterThan(0.3);
+      expect(block['form.png']).toContain('Parking permit application');
+      expect(FORM_VALUES.filter((value) => block['form.png'].includes(value))).toEqual([]);
+
+      // The default is the same for both engines.
+      const byDefault = await read(dir, ['--engine', 'native']);
+      expect(byDefault['two-column.png']).toBe((DEFAULT_PSM === 'auto' ? auto : block)['two-column.png']);
+    },
+  );
 
   it(`is ${DEFAULT_PSM} by default; OCRQ_PSM and defaults.psm set it, and the flag wins`, { timeout: 180_000 }, async () => {
     const dir = await setUp(['two-column.png']);

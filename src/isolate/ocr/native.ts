@@ -48,16 +48,19 @@ const STDERR_TAIL = 2048;
 const SENTINEL_SIZE = 8;
 
 /**
- * The arguments of the long-lived process: LSTM only and one block of text, as the embedded engine reads pages
- * (tesseract.js's defaults); TSV for the word confidences and txt for the text, both on stdout.
+ * The arguments of the long-lived process: LSTM only, the run's page segmentation (`parameters`, the same Tesseract
+ * parameters the embedded engine is given: `tessedit_pageseg_mode` becomes `--psm`, any other a `-c`), and TSV for
+ * the word confidences and txt for the text, both on stdout.
  */
-export function nativeArgs(spec: NativeTesseract): string[] {
+export function nativeArgs(spec: NativeTesseract, parameters: Readonly<Record<string, string>>): string[] {
+  const { tessedit_pageseg_mode: psm, ...others } = parameters;
   return [
     '-', '-',
     ...(spec.tessdataDir ? ['--tessdata-dir', spec.tessdataDir] : []),
     '-l', spec.langs.join('+'),
     '--oem', '1',
-    '--psm', '6',
+    ...(psm === undefined ? [] : ['--psm', psm]),
+    ...Object.entries(others).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
     '-c', 'stream_filelist=1',
     '-c', 'tessedit_create_tsv=1',
     '-c', 'tessedit_create_txt=1',
@@ -106,17 +109,26 @@ export class NativeRecognizer {
 
   private constructor(
     private readonly spec: NativeTesseract,
+    private readonly parameters: Readonly<Record<string, string>>,
     private readonly dir: string,
     private readonly sentinelFile: string,
     private readonly onDiagnostic: (text: string) => void,
   ) {}
 
-  /** Starts tesseract, which reads the sentinel once to show that it works; `dir` is the worker's scratch folder. */
-  static async start(spec: NativeTesseract, dir: string, onDiagnostic: (text: string) => void): Promise<NativeRecognizer> {
+  /**
+   * Starts tesseract, which reads the sentinel once to show that it works; `dir` is the worker's scratch folder,
+   * `parameters` the run's Tesseract parameters for every page (its page segmentation).
+   */
+  static async start(
+    spec: NativeTesseract,
+    dir: string,
+    parameters: Readonly<Record<string, string>>,
+    onDiagnostic: (text: string) => void,
+  ): Promise<NativeRecognizer> {
     const sentinel = path.join(dir, 'sentinel.tif');
     const blank = Buffer.alloc(SENTINEL_SIZE * SENTINEL_SIZE, 255);
     writeFileSync(sentinel, Buffer.concat([grayTiffHeader(SENTINEL_SIZE, SENTINEL_SIZE, 300), blank]));
-    const recognizer = new NativeRecognizer(spec, dir, sentinel, onDiagnostic);
+    const recognizer = new NativeRecognizer(spec, parameters, dir, sentinel, onDiagnostic);
     process.on('exit', () => recognizer.closeSync());
     try {
       await recognizer.read(null);
@@ -173,7 +185,7 @@ export class NativeRecognizer {
   }
 
   private spawn(): ChildProcess {
-    const proc = spawn(this.spec.binary, nativeArgs(this.spec), {
+    const proc = spawn(this.spec.binary, nativeArgs(this.spec, this.parameters), {
       // One thread per process: the workers already fill the cores.
       env: { ...process.env, OMP_THREAD_LIMIT: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],

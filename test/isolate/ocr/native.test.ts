@@ -11,6 +11,7 @@ import {
   resolveNativeTesseract,
 } from '../../../src/isolate/ocr/native-binary.js';
 import { nativeArgs, parsePageOutput } from '../../../src/isolate/ocr/native.js';
+import { pageSegmentationParameters } from '../../../src/targets/local/page-segmentation.js';
 import { grayTiffHeader, TIFF_HEADER_BYTES } from '../../../src/isolate/ocr/tiff.js';
 import { fakeTesseract } from '../../helpers/fake-tesseract.js';
 import { makeTempDir } from '../../helpers/tmp.js';
@@ -34,10 +35,14 @@ describe('reading tesseract\'s output', () => {
     expect(parsePageOutput([row(5, 91, 'a'), row(5, 88, 'b'), 'a b'].join('\n')).confidence).toBe(89);
   });
 
-  it('asks for LSTM, one block of text, the file list on stdin, TSV and txt; --lang-path as --tessdata-dir', () => {
-    const args = nativeArgs({ binary: '/usr/bin/tesseract', version: '5.3.0', langs: ['eng', 'deu'] });
+  it('asks for LSTM, the run\'s page segmentation, the file list on stdin, TSV and txt; --lang-path as --tessdata-dir', () => {
+    const args = nativeArgs({ binary: '/usr/bin/tesseract', version: '5.3.0', langs: ['eng', 'deu'] }, pageSegmentationParameters('block'));
     expect(args.join(' ')).toBe('- - -l eng+deu --oem 1 --psm 6 -c stream_filelist=1 -c tessedit_create_tsv=1 -c tessedit_create_txt=1');
-    expect(nativeArgs({ binary: 't', version: '4.1.1', langs: ['eng'], tessdataDir: '/data' }).slice(2, 4)).toEqual(['--tessdata-dir', '/data']);
+    const auto = nativeArgs({ binary: '/usr/bin/tesseract', version: '5.3.0', langs: ['eng'] }, pageSegmentationParameters('auto'));
+    expect(auto.join(' ')).toBe('- - -l eng --oem 1 --psm 3 -c stream_filelist=1 -c tessedit_create_tsv=1 -c tessedit_create_txt=1');
+    // Any other Tesseract parameter is passed as a variable.
+    expect(nativeArgs({ binary: 't', version: '5.3.0', langs: ['eng'] }, { tessedit_pageseg_mode: '3', preserve_interword_spaces: '1' }).slice(6, 10)).toEqual(['--psm', '3', '-c', 'preserve_interword_spaces=1']);
+    expect(nativeArgs({ binary: 't', version: '4.1.1', langs: ['eng'], tessdataDir: '/data' }, {}).slice(2, 4)).toEqual(['--tessdata-dir', '/data']);
   });
 });
 
