@@ -68,7 +68,7 @@ export interface TargetEnv {
  */
 export function resultSettings(options: TargetOptions): ResultSettings {
   if (options.engine === 'remote') return remoteSettings(options.provider, options.options);
-  const settings: Record<string, string> = { ...localSettings({ engine: LOCAL_ENGINE_NAME, lang: options.lang, dpi: options.dpi, forceOcr: options.forceOcr }), rotate: String(options.rotate) };
+  const settings: Record<string, string> = { ...localSettings({ engine: LOCAL_ENGINE_NAME, lang: options.lang, dpi: options.dpi, forceOcr: options.forceOcr }), rotate: String(options.rotate), psm: options.psm };
   // The engine `auto` picks is known once it starts (the target's `ocrEngineName`); until then it is not compared.
   if (options.ocrEngine === 'native') settings.engine = NATIVE_ENGINE_NAME;
   else if (options.ocrEngine === 'auto') delete settings.engine;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnOcrq } from '../helpers/spawn.js';
 import { fold, readRows, rowFor } from '../helpers/manifest.js';
-import { FIXTURES, makeTempDir } from '../helpers/tmp.js';
+import { FIXTURES, makeTempDir, REPO_ROOT } from '../helpers/tmp.js';
+import { DEFAULT_PSM } from '../../src/targets/local/page-segmentation.js';
 
 /** Two scanned images (OCRed) and a born-digital PDF (read from its text layer). */
 async function corpus(): Promise<string> {
@@ -27,7 +28,7 @@ describe('a re-run with other settings (spawned ocrq)', () => {
     const manifest = path.join(dir, 'ocrq-manifest.jsonl');
     await submit(dir, ['--lang', 'eng']);
     const first = fold(await readRows(manifest));
-    expect(rowFor(first, 'docs/invoice.png')?.settings).toEqual({ engine: 'tesseract.js', lang: 'eng', dpi: '300', force_ocr: 'false', rotate: 'false' });
+    expect(rowFor(first, 'docs/invoice.png')?.settings).toEqual({ engine: 'tesseract.js', lang: 'eng', dpi: '300', force_ocr: 'false', rotate: 'false', psm: DEFAULT_PSM });
     // Read from its text layer: the OCR language and resolution played no part.
     expect(rowFor(first, 'docs/born-digital.pdf')?.settings).toEqual({ engine: 'tesseract.js', force_ocr: 'false' });
 
@@ -56,5 +57,33 @@ describe('a re-run with other settings (spawned ocrq)', () => {
     expect(forcedSummary.processed).toBe(3);
     const warnings = forced.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; message?: string }).filter((e) => e.type === 'warning');
     expect(warnings.map((w) => w.message)).toContain('documents done with other settings (force-ocr false -> true): processing them again');
+  }, 180_000);
+
+  it('processes again the OCRed documents when --psm changes, and not one read from its text layer', async () => {
+    const dir = await makeTempDir();
+    await fs.mkdir(path.join(dir, 'docs'));
+    await fs.copyFile(path.join(REPO_ROOT, 'test/layout/two-column.png'), path.join(dir, 'docs/two-column.png'));
+    await fs.copyFile(path.join(FIXTURES, 'pdfs/born-digital.pdf'), path.join(dir, 'docs/born-digital.pdf'));
+    const manifest = path.join(dir, 'ocrq-manifest.jsonl');
+    await submit(dir, ['--psm', 'auto']);
+    const first = fold(await readRows(manifest));
+    expect(rowFor(first, 'docs/two-column.png')?.settings).toMatchObject({ psm: 'auto' });
+    expect(rowFor(first, 'docs/born-digital.pdf')?.settings).not.toHaveProperty('psm');
+    const columns = String(rowFor(first, 'docs/two-column.png')?.text);
+
+    const redo = await submit(dir, ['--psm', 'block', '--json']);
+    const summary = JSON.parse(redo.stdout.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ processed: 1, already_done: 1, redone_for_settings: [{ change: 'psm auto -> block', documents: 1 }] });
+    const after = fold(await readRows(manifest));
+    expect(rowFor(after, 'docs/two-column.png')?.settings).toMatchObject({ psm: 'block' });
+    // Read as one block, the two columns' lines are read across: the text is not the one read before.
+    expect(String(rowFor(after, 'docs/two-column.png')?.text)).not.toBe(columns);
+    expect(String(rowFor(after, 'docs/two-column.png')?.text)).toContain('The ferry to Cobb Island Garden plots behind the');
+
+    // Back to the setting the run began with: done again, and then nothing more.
+    const back = await submit(dir, ['--psm', 'auto', '--json']);
+    expect(JSON.parse(back.stdout.trim().split('\n').at(-1)!)).toMatchObject({ processed: 1, redone_for_settings: [{ change: 'psm block -> auto', documents: 1 }] });
+    const same = await submit(dir, ['--psm', 'auto']);
+    expect(same.stderr).toMatch(/\(processed 0, 2 already done\)/);
   }, 180_000);
 });

@@ -188,7 +188,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 }
 
 /** Settings only OCR uses: a document whose pages all came from their text layer does not depend on them. */
-const OCR_SETTINGS: ReadonlySet<string> = new Set(['lang', 'dpi', 'rotate']);
+const OCR_SETTINGS: ReadonlySet<string> = new Set(['lang', 'dpi', 'rotate', 'psm']);
 
 export function settingsFor(outcome: { result?: unknown }, settings: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const pages = (outcome.result as Partial<LocalResult> | undefined)?.pages;
