@@ -9,7 +9,7 @@ import { encodePgm, imagesLeftOutSoFar, PdfDocument, type GrayImage } from '../d
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { decodeBmpToGray } from './ocr/bmp.js';
 import { NativeRecognizeError, NativeRecognizer } from './ocr/native.js';
-import { decodeGrayPng, detectRotation, shrinkGray, turnGray, type Rotation } from './ocr/orientation.js';
+import { decodeGrayPng, detectRotation, detectSkew, shrinkGray, turnGray, turnGrayBy, type Rotation } from './ocr/orientation.js';
 import { RecognizeError, TesseractPool } from './ocr/tesseract.js';
 import { isRealTextLayer } from './ocr/text-layer.js';
 import { startOsdWorker, threadOf } from './ocr/worker.js';
@@ -80,6 +80,8 @@ async function handle(message: ParentMessage): Promise<void> {
       try {
         if (message.native && message.scratch) {
           native = await NativeRecognizer.start(message.native, message.scratch, message.parameters ?? {}, (text) => process.stderr.write(text));
+          rotate = Boolean(message.rotate);
+          if (rotate) await orientationDetector();
         } else if (message.lang) {
           ocr = await TesseractPool.start({ ...message.lang, workers: 1, onDiagnostic: (text) => process.stderr.write(text) });
           rotate = Boolean(message.rotate);
@@ -162,8 +164,12 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
     );
   }
   if (rotate) {
-    rotation = await uprightTurn(encodePgm(shrinkGray(gray)), held.source);
-    gray = turnGray(gray, rotation);
+    const small = shrinkGray(gray);
+    rotation = await uprightTurn(encodePgm(small), held.source);
+    const turned = turnGray(gray, rotation);
+    // The system's tesseract cannot straighten a page: the slope is measured here and the page turned by it.
+    if (native) gray = turnGrayBy(turned, await pageSkew(encodePgm(small === gray ? turned : turnGray(small, rotation)), held.source));
+    else gray = turned;
   }
   try {
     const r = native
@@ -198,8 +204,24 @@ async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply
   }
   if (native) {
     try {
+      let rotation: Rotation | undefined;
+      if (rotate) {
+        // Turned and straightened here, from the pixels as the OSD engine decodes them; an image it cannot decode is
+        // read as it is. A turned image goes to tesseract without its resolution, which it then estimates.
+        gray ??= await decodeForOsd(input, held.source);
+        rotation = 0;
+        if (gray) {
+          const small = shrinkGray(gray);
+          rotation = await uprightTurn(encodePgm(small), held.source);
+          const turned = turnGray(gray, rotation);
+          const skew = await pageSkew(encodePgm(small === gray ? turned : turnGray(small, rotation)), held.source);
+          if (rotation !== 0 || skew !== 0) input = encodePgm(turnGrayBy(turned, skew));
+        }
+      }
       const r = await native.image(input);
-      return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
+      const reply: PageReply = { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'file' };
+      if (rotation !== undefined) reply.rotation = rotation;
+      return reply;
     } catch (err) {
       if (err instanceof NativeRecognizeError && (err.unreadable || engineDecodesBmp)) throw invalid();
       throw err;
@@ -267,6 +289,28 @@ async function uprightTurn(image: Buffer, source: string): Promise<Rotation> {
   } catch (err) {
     process.stderr.write(`${source}: orientation not detected (${(err as Error | null)?.message ?? String(err)})\n`);
     return 0;
+  }
+}
+
+/** The slope that straightens a page (radians, clockwise), per pageSkew; 0 when it cannot be measured. */
+async function pageSkew(image: Buffer, source: string): Promise<number> {
+  try {
+    return await detectSkew(await orientationDetector(), image);
+  } catch (err) {
+    process.stderr.write(`${source}: skew not measured (${(err as Error | null)?.message ?? String(err)})\n`);
+    return 0;
+  }
+}
+
+/** An image file's pixels as the OSD engine decodes them (it recognizes nothing); null when it cannot. */
+async function decodeForOsd(input: Buffer, source: string): Promise<GrayImage | null> {
+  try {
+    const { data } = await (await orientationDetector()).recognize(input, {}, { text: false, imageGrey: true });
+    const grey = data.imageGrey;
+    return typeof grey === 'string' ? decodeGrayPng(Buffer.from(grey.slice(grey.indexOf(',') + 1), 'base64')) : null;
+  } catch (err) {
+    process.stderr.write(`${source}: orientation not detected (${(err as Error | null)?.message ?? String(err)})\n`);
+    return null;
   }
 }
 

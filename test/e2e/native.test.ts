@@ -135,14 +135,13 @@ describe('--engine native without a usable tesseract', () => {
     }
   });
 
-  it('a binary older than 4.1, a missing language and --rotate are exit 2 before any work', async () => {
+  it('a binary older than 4.1 and a missing language are exit 2 before any work', async () => {
     const dir = await corpus();
     const old = await fakeTesseract(await makeTempDir(), { version: '4.0.0' });
     const fake = await fakeTesseract(await makeTempDir(), { langs: ['eng'] });
     const cases: Array<[string[], string, RegExp]> = [
       [[], old.binary, /is Tesseract 4\.0\.0; --engine native needs 4\.1 or later/],
       [['--lang', 'eng+deu'], fake.binary, /language 'deu' is not installed for tesseract 5\.3\.0[\s\S]*apt-get install tesseract-ocr-deu/],
-      [['--rotate'], fake.binary, /--rotate is not supported with --engine native yet/],
     ];
     for (const [args, binary, message] of cases) {
       const r = await spawnOcrq(['submit', 'note.bmp', '--engine', 'native', ...args], { cwd: dir, env: { OCRQ_TESSERACT: binary } }).exited;
@@ -166,15 +165,14 @@ describe('--engine native without a usable tesseract', () => {
     expect(row.result).not.toHaveProperty('engine_version');
   }, 120_000);
 
-  it('--engine auto with --rotate picks the embedded engine, which detects orientation', async () => {
+  it('--engine auto with --rotate picks the system\'s tesseract too: orientation is detected in the worker before it reads', async () => {
     const dir = await corpus();
     const fake = await fakeTesseract(await makeTempDir());
     const r = await spawnOcrq(['submit', 'note.bmp', '--engine', 'auto', '--rotate', '--workers', '1'], { cwd: dir, env: { OCRQ_TESSERACT: fake.binary } }).exited;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('--engine auto picked the embedded engine (tesseract.js): --rotate needs it');
+    expect(r.stderr).toContain("--engine auto picked the system's tesseract 5.3.0");
     const [row] = [...fold(await readRows(path.join(dir, 'ocrq-manifest.jsonl'))).values()];
-    expect(row.result).toMatchObject({ engine: 'tesseract.js', pages: [{ rotation: 0 }] });
-    expect(await fake.pids()).toEqual([]);
+    expect(row.result).toMatchObject({ engine: 'tesseract', pages: [{ rotation: 0, text: 'fake' }] });
   }, 120_000);
 
   it('a run killed with SIGKILL takes its workers\' tesseract processes with it', async () => {

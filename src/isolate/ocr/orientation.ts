@@ -80,6 +80,54 @@ export function turnGray(image: GrayImage, rotation: Rotation): GrayImage {
   return out;
 }
 
+/** Smallest slope acted on (radians, about 0.3°): the engine's own straightening ignores less too. */
+export const MIN_SKEW_RADIANS = 0.005;
+
+/**
+ * The slope of a page's text lines, in radians (clockwise positive, the turn that straightens the page), measured
+ * by Tesseract's line finding on the OSD worker with nothing recognized; 0 below MIN_SKEW_RADIANS. Used where the
+ * OCR engine cannot straighten a page itself (`--engine native`); the slope is the same at any scale, so `image`
+ * may be the shrunk one OSD was given.
+ */
+export async function detectSkew(osd: Tesseract.Worker, image: Buffer): Promise<number> {
+  const { data } = await osd.recognize(image, { rotateAuto: true }, { text: false });
+  const radians = data.rotateRadians ?? 0;
+  return Number.isFinite(radians) && Math.abs(radians) >= MIN_SKEW_RADIANS ? radians : 0;
+}
+
+/**
+ * `image` turned by `radians` about its centre (clockwise positive), the same size, what comes in from outside the
+ * page white: bilinear, as the engine turns a page it straightens.
+ */
+export function turnGrayBy(image: GrayImage, radians: number): GrayImage {
+  if (radians === 0) return image;
+  const { width, height, pixels } = image;
+  const out = allocGray(width, height);
+  const target = out.pixels;
+  const cos = Math.cos(radians);
+  const sin = Math.sin(radians);
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const at = (x: number, y: number): number => (x >= 0 && y >= 0 && x < width && y < height ? pixels[y * width + x] : 255);
+  for (let oy = 0; oy < height; oy++) {
+    const dy = oy - cy;
+    for (let ox = 0; ox < width; ox++) {
+      const dx = ox - cx;
+      // The source of an output pixel: the output turned back by -radians.
+      const sx = dx * cos + dy * sin + cx;
+      const sy = -dx * sin + dy * cos + cy;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+      const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+      target[oy * width + ox] = Math.round(top * (1 - fy) + bottom * fy);
+    }
+  }
+  return out;
+}
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**

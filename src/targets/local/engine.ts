@@ -4,7 +4,7 @@
  * budgets; this side only schedules pages and gathers results. Failures are outcomes; `process` throws only on abort.
  */
 import os from 'node:os';
-import { DocumentError, ErrorCodes, UsageError } from '../../errors.js';
+import { DocumentError, ErrorCodes } from '../../errors.js';
 import { contentJobId } from '../../documents/hash.js';
 import type { DocumentFailure } from '../../errors.js';
 import { DEFAULT_BUDGETS, type Budgets } from '../../isolate/budgets.js';
@@ -204,17 +204,11 @@ async function chooseNative(options: LocalEngineOptions): Promise<NativeTesserac
   const choice = options.ocrEngine ?? 'embedded';
   if (choice === 'embedded') return null;
   const env = options.env ?? process.env;
-  if (choice === 'native') {
-    if (options.rotate) {
-      throw new UsageError('--rotate is not supported with --engine native yet', 'use the embedded engine for orientation detection (--engine local), or read pages as they are (--no-rotate)');
-    }
-    return resolveNativeTesseract(options.lang, options.langPath, env);
-  }
+  if (choice === 'native') return resolveNativeTesseract(options.lang, options.langPath, env);
   const embedded = (why: string): null => {
     options.onNotice?.(`--engine auto picked the embedded engine (tesseract.js): ${why}`);
     return null;
   };
-  if (options.rotate) return embedded('--rotate needs it');
   try {
     const native = await resolveNativeTesseract(options.lang, options.langPath, env);
     options.onNotice?.(`--engine auto picked the system's tesseract ${native.version} (${native.binary})`);

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodePgm } from '../../../src/documents/pdf.js';
-import { decodeGrayPng, OSD_MAX_PIXELS, shrinkGray, turnGray } from '../../../src/isolate/ocr/orientation.js';
+import { decodeGrayPng, OSD_MAX_PIXELS, shrinkGray, turnGray, turnGrayBy } from '../../../src/isolate/ocr/orientation.js';
 
 /** 3 x 2 pixels, row by row: 1 2 3 / 4 5 6. */
 const image = { width: 3, height: 2, pixels: Uint8Array.from([1, 2, 3, 4, 5, 6]) };
@@ -47,6 +47,22 @@ describe('turning a page upright', () => {
     expect(turn(270)).toEqual({ width: 2, height: 3, pixels: [3, 6, 2, 5, 1, 4] });
     // The result sits right after a PGM header, as the engine is handed it.
     expect(encodePgm(turnGray(image, 90)).toString('latin1', 0, 10)).toBe('P5\n2 3\n255');
+  });
+
+  it('turns pixels by a small angle about the centre, clockwise for a positive one, white coming in from outside', () => {
+    expect(turnGrayBy(image, 0)).toBe(image);
+    // A black dot 40 pixels right of the centre of a white 101 x 101 page, turned 90 degrees clockwise: it goes below.
+    const page = { width: 101, height: 101, pixels: new Uint8Array(101 * 101).fill(255) };
+    page.pixels[50 * 101 + 90] = 0;
+    const turned = turnGrayBy(page, Math.PI / 2);
+    expect([turned.width, turned.height]).toEqual([101, 101]);
+    expect(turned.pixels[90 * 101 + 50]).toBe(0);
+    expect(turned.pixels[50 * 101 + 90]).toBe(255);
+    // 3 degrees clockwise: the dot drops by 40 * sin(3°) = 2.1 pixels; the corners fill with white.
+    const skewed = turnGrayBy(page, (3 * Math.PI) / 180);
+    expect(skewed.pixels[52 * 101 + 90]).toBeLessThan(128);
+    expect(skewed.pixels[0]).toBe(255);
+    expect(Array.from(skewed.pixels).filter((v) => v < 255).length).toBeLessThanOrEqual(4);
   });
 
   it('shrinks pages over the OSD size by a whole factor, averaging', () => {
