@@ -2,7 +2,8 @@
 // the OCR of the same page, in one process with one OCR worker and one OSD worker, as a document worker runs them.
 // Pages: US-letter prose rendered at 300 dpi (2550 x 3300, as PDF pages are OCRed), and the fixtures' small scanned
 // pages (6 x 4 in, 1800 x 1200). Each page is recognized and detected once per round, alternating; figures are the
-// median of the rounds per page; a page OSD would turn is named. Run after `npm run build`:
+// median of the rounds per page; a page OSD would turn is named. Also the time to measure the slope of its lines on
+// the OSD engine, which --rotate adds with --engine native. Run after `npm run build`:
 //   node bench/osd.mjs [--rounds N] [--pages N]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { encodePgm, rgbaToGray } = await import(path.join(root, 'dist/documents/pdf.js'));
 const { resolveLangData } = await import(path.join(root, 'dist/isolate/ocr/lang-data.js'));
 const { startWorker, startOsdWorker } = await import(path.join(root, 'dist/isolate/ocr/worker.js'));
+const { detectSkew } = await import(path.join(root, 'dist/isolate/ocr/orientation.js'));
 const { DEFAULT_PSM, pageSegmentationParameters } = await import(path.join(root, 'dist/targets/local/page-segmentation.js'));
 
 const arg = (name, fallback) => {
@@ -49,7 +51,7 @@ const params = { ...pageSegmentationParameters(DEFAULT_PSM), user_defined_dpi: S
 await ocr.recognize(pages[0].image, params, { text: true });
 await osd.detect(pages[0].image);
 
-const times = pages.map(() => ({ ocr: [], osd: [] }));
+const times = pages.map(() => ({ ocr: [], osd: [], skew: [] }));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, page] of pages.entries()) {
     let t = performance.now();
@@ -58,15 +60,21 @@ for (let round = 0; round < ROUNDS; round++) {
     t = performance.now();
     const { data } = await osd.detect(page.image);
     times[i].osd.push(performance.now() - t);
+    // With --engine native, the slope of the lines is measured on the OSD engine too (the embedded engine measures it
+    // as it reads the page).
+    t = performance.now();
+    await detectSkew(osd, page.image);
+    times[i].skew.push(performance.now() - t);
     if (data.orientation_degrees !== 0) console.log(`  ${page.name}: OSD says ${data.orientation_degrees} (confidence ${data.orientation_confidence?.toFixed(2)})`);
   }
 }
 await Promise.all([ocr.terminate(), osd.terminate()]);
 
 console.log(`OSD cost on upright pages, median of ${ROUNDS} rounds (ms); OCR with --psm ${DEFAULT_PSM}`);
-console.log('page                         OCR ms   OSD ms   OSD/OCR');
+console.log('page                         OCR ms   OSD ms   OSD/OCR   skew ms (native --rotate)');
 for (const [i, page] of pages.entries()) {
   const o = median(times[i].ocr);
   const d = median(times[i].osd);
-  console.log(`${page.name.padEnd(28)} ${o.toFixed(0).padStart(6)}   ${d.toFixed(0).padStart(6)}   ${((100 * d) / o).toFixed(1).padStart(5)} %`);
+  const k = median(times[i].skew);
+  console.log(`${page.name.padEnd(28)} ${o.toFixed(0).padStart(6)}   ${d.toFixed(0).padStart(6)}   ${((100 * d) / o).toFixed(1).padStart(5)} %   ${k.toFixed(0).padStart(6)}`);
 }
