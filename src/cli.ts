@@ -7,6 +7,7 @@ import { readConfig, type ConfigReader } from './config/file.js';
 import { collect } from './config/flag-parsers.js';
 import { applySettings, DEFAULT_LISTEN_PORT, DEFAULT_MANIFEST, SETTINGS, settingOptions, type CommandName } from './config/settings.js';
 import { PROVIDERS } from './providers/registry.js';
+import { helpConfiguration, helpSections } from './commands/help.js';
 import type { CommandDeps } from './commands/deps.js';
 import type { ResultsLayout } from './manifest/result-files.js';
 import { configOptions, type ConfigAction, type ConfigFlags, type ConfigOptions } from './commands/config/options.js';
@@ -89,6 +90,7 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
       applySettings(command.name() as CommandName, command, deps.env, () => (config ??= readConfig({ env: deps.env })));
     })
     .showSuggestionAfterError()
+    .configureHelp(helpConfiguration)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),
@@ -227,6 +229,8 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
       done({ exitCode: 0, summary: { shell } });
     });
 
+  program.addHelpText('after', `\nRun ocrq COMMAND --help for its examples, environment variables and exit codes.\n`);
+  for (const command of program.commands) command.addHelpText('after', helpSections(command.name() as CommandName));
   return program;
 }
 

@@ -37,9 +37,12 @@ export const DEFAULT_CALLBACK_GRACE_MS = 60_000;
 /** `ocrq listen` and `submit --listen` default to this port and address. */
 export const DEFAULT_LISTEN_PORT = 8787;
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
-/** OCRed pages below this mean word confidence (0-100) are low confidence. */
+/**
+ * Mean word confidence (0-100) below which an OCRed page is marked `low_confidence`. Clean print reads at 85-96;
+ * noise, scribbles and pages read sideways come out below 30.
+ */
 export const DEFAULT_MIN_CONFIDENCE = 50;
-/** Pages are read as they are unless `--rotate` (or its setting) asks for orientation detection. */
+/** Pages are read as they are unless `--rotate` asks for orientation detection (the same as DEFAULT_ROTATE in isolate/ocr/orientation.ts, checked by a test). */
 export const DEFAULT_ROTATE = false;
 
 /** Values of a repeatable setting in one variable or config value are separated like PATH: `:` (`;` on Windows). */
@@ -79,7 +82,7 @@ export interface Setting {
 const SWITCH = { stored: parseSwitch } as const;
 
 export const SETTINGS: readonly Setting[] = [
-  { name: 'provider', commands: ['submit'], flags: '--provider <name>', description: 'submit to a remote OCR API instead', choices: PROVIDERS, stored: parseProviderName, yieldsTo: 'engine', shown: 'none: the local engine' },
+  { name: 'provider', commands: ['submit'], flags: '--provider <name>', description: 'submit to a remote OCR API instead', choices: PROVIDERS, stored: parseProviderName, yieldsTo: 'engine', shown: 'none (the local engine)' },
   {
     name: 'engine',
     commands: ['submit'],
@@ -216,7 +219,8 @@ export function settingOptions(setting: Setting, command: CommandName): Option[]
     if (setting.repeatable) option.argParser((v: string, previous: string[]) => collect(parse(v) as string, previous));
     else option.argParser((v: string) => parse(v));
   }
-  if (setting.default !== undefined) option.default(setting.default, setting.shown);
+  // A default the command works out itself (`shown` alone) is still shown in help.
+  if (setting.default !== undefined || setting.shown !== undefined) option.default(setting.default, setting.shown);
   const options = [option];
   if (setting.negation) options.push(new Option(`--no-${setting.name}`, setting.negation));
   return options;
