@@ -135,7 +135,9 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
     .description('write the folded manifest (one row per job) as CSV or JSONL')
     .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
-    .option('-o, --output <file>', 'write here (atomically) instead of stdout')
+    .option('-o, --out <file>', 'write here (atomically) instead of stdout')
+    // The name export had before -o meant --out in every command; kept so that scripts keep working.
+    .addOption(new Option('--output <file>').hideHelp())
     .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
     .option('--low-confidence', 'only documents with at least one page of low OCR confidence')
     .action(async (manifest: string, flags: ExportFlags) => {

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { parseDuration, parseSize } from '../output/format.js';
-import { parseConfidence, parseMemoryBudget } from './keys.js';
+import { parseConfidence, parseMemoryBudget } from './parsers.js';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

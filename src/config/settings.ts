@@ -179,7 +179,7 @@ export const SETTINGS: readonly Setting[] = [
  * config key; README "Configuration" lists them.
  */
 export const FLAG_ONLY: ReadonlyArray<{ flags: readonly string[]; commands: readonly (CommandName | '*')[]; why: string }> = [
-  { flags: ['help', 'version', 'verbose', 'color'], commands: ['*'], why: 'read before the command runs; NO_COLOR=1 does what --no-color does' },
+  { flags: ['help', 'version', 'verbose', 'no-color'], commands: ['*'], why: 'read before the command runs; NO_COLOR=1 does what --no-color does' },
   { flags: ['json', 'quiet'], commands: ['*'], why: 'what a script reads on stdout is chosen by the script on its command line, never inherited' },
   { flags: ['dry-run', 'force', 'retry-failed', 'repair', 'listen', 'no-wait', 'low-confidence'], commands: ['*'], why: 'what this one run does, not a standing preference' },
   {
@@ -189,7 +189,7 @@ export const FLAG_ONLY: ReadonlyArray<{ flags: readonly string[]; commands: read
   },
   { flags: ['base-url', 'option'], commands: ['submit'], why: 'belong to one provider: providers.NAME.base_url in the config file; --option keys differ by provider' },
   { flags: ['csv', 'csv-text', 'results-dir', 'results-layout'], commands: ['submit', 'merge'], why: "files this one run writes besides its manifest, and their layout" },
-  { flags: ['out', 'format'], commands: ['export', 'merge'], why: 'an export or a merge writes a new file each time: a variable would overwrite the same one' },
+  { flags: ['out', 'output', 'format'], commands: ['export', 'merge'], why: 'an export or a merge writes a new file each time: a variable would overwrite the same one' },
   { flags: ['provider', 'scheme', 'signature', 'header', 'require-header', 'allow-unsigned', 'forward-to', 'until-done'], commands: ['listen', 'verify-signature'], why: 'which deliveries one listener accepts or one check verifies; OCRQ_PROVIDER chooses where submit sends' },
 ];
 

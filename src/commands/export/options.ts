@@ -1,3 +1,4 @@
+import { UsageError } from '../../errors.js';
 /** `ocrq export`'s options, and how parsed flags become them (cli.ts parses the flags and hands them here). */
 export interface ExportOptions {
   manifest: string;
@@ -13,11 +14,14 @@ export interface ExportOptions {
 /** Export's flags as commander parses them. */
 export interface ExportFlags {
   format: 'csv' | 'jsonl';
+  out?: string;
+  /** The hidden old name of --out. */
   output?: string;
   repair?: boolean;
   lowConfidence?: boolean;
 }
 
 export function exportOptions(manifest: string, flags: ExportFlags): ExportOptions {
-  return { manifest, format: flags.format, output: flags.output, repair: Boolean(flags.repair), lowConfidence: Boolean(flags.lowConfidence) };
+  if (flags.out !== undefined && flags.output !== undefined) throw new UsageError('--output is the old name of --out', 'give --out (-o) alone');
+  return { manifest, format: flags.format, output: flags.out ?? flags.output, repair: Boolean(flags.repair), lowConfidence: Boolean(flags.lowConfidence) };
 }
