@@ -6,7 +6,7 @@
 import { Help, type Option } from 'commander';
 import { CONFIG_DIR_ENV } from '../config/file.js';
 import { GLOBAL_KEY_ENV, PROVIDER_KEY_ENV } from '../config/keys.js';
-import { envName, LIST_SEPARATOR, settingsOf, type CommandName } from '../config/settings.js';
+import { configKeyOf, envName, FLAG_ONLY, LIST_SEPARATOR, SETTINGS, settingsOf, type CommandName } from '../config/settings.js';
 import { exitCodesOf } from '../exit-code.js';
 import { PROVIDERS } from '../providers/registry.js';
 
@@ -80,3 +80,24 @@ export function optionDescription(option: Option): string {
 
 /** Commander's help with `optionDescription` above. */
 export const helpConfiguration: Partial<Help> = { optionDescription };
+
+/** README's settings and flag-only tables (test/e2e/help.test.ts keeps README.md equal to this). */
+export function settingsMarkdown(): string {
+  const rows = SETTINGS.map((s) => {
+    const commands = s.commands.join(', ');
+    const list = s.repeatable ? ' (several: separated by `:`, `;` on Windows)' : /[<[]/.test(s.flags) ? '' : ' (`true` or `false`)';
+    return `| \`--${s.name}\` | ${commands} | \`${envName(s.name)}\`${list} | \`${configKeyOf(s.name)}\` | ${s.shown ?? (s.default === undefined ? '' : String(s.default))} |`;
+  });
+  const only = FLAG_ONLY.map((f) => `| ${f.flags.map((n) => `\`--${n}\``).join(', ')} | ${f.commands.includes('*') ? 'all' : f.commands.join(', ')} | ${f.why} |`);
+  return [
+    '| flag | commands | variable | config key | default |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    'Flag-only (no variable, no config key):',
+    '',
+    '| flags | commands | why |',
+    '|---|---|---|',
+    ...only,
+  ].join('\n');
+}

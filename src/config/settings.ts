@@ -90,6 +90,7 @@ export const SETTINGS: readonly Setting[] = [
     description: "local: the embedded engine (the default when no provider is configured); native: the system's tesseract 4.1+ (OCRQ_TESSERACT names another binary); auto: native when installed",
     choices: ['local', 'native', 'auto'],
     yieldsTo: 'provider',
+    shown: 'local',
   },
   { name: 'include', commands: ['submit'], flags: '--include <glob>', description: 'only documents (files, ZIP entries by their path inside the archive) matching this glob, or in an archive it matches (repeatable)', parse: (v) => v, repeatable: true, default: [] },
   { name: 'exclude', commands: ['submit'], flags: '--exclude <glob>', description: 'leave out files, folders, whole archives and ZIP entries matching this glob (repeatable)', parse: (v) => v, repeatable: true, default: [] },

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { envName, settingsOf, type CommandName } from '../../src/config/settings.js';
 import { exitCodesOf } from '../../src/exit-code.js';
 import { spawnOcrq } from '../helpers/spawn.js';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, REPO_ROOT } from '../helpers/tmp.js';
+import { settingsMarkdown } from '../../src/commands/help.js';
 
 const COMMANDS: CommandName[] = ['submit', 'export', 'status', 'repair', 'merge', 'listen', 'verify-signature', 'config', 'completion'];
 
@@ -53,5 +54,13 @@ describe('ocrq COMMAND --help (spawned)', () => {
     const text = await help('export');
     expect(text).toMatch(/-o, --out <file>/);
     expect(text).not.toContain('--output');
+  });
+});
+
+describe('README', () => {
+  it('holds the settings table as generated from src/config/settings.ts', async () => {
+    const readme = await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const between = /<!-- settings:start -->\n([\s\S]*?)\n<!-- settings:end -->/.exec(readme);
+    expect(between?.[1]).toBe(settingsMarkdown());
   });
 });
