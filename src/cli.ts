@@ -140,6 +140,8 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
     .addOption(new Option('--output <file>').hideHelp())
     .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
     .option('--low-confidence', 'only documents with at least one page of low OCR confidence')
+    .option('--json', 'with -o: print a JSON summary ({"jobs":N,"output":FILE}) on stdout')
+    .option('-q, --quiet', 'print only errors (no warnings)')
     .action(async (manifest: string, flags: ExportFlags) => {
       done(await runners.exportManifest(exportOptions(manifest, flags), deps));
     });
@@ -149,6 +151,7 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
     .description('counts by status, failures by code, and pending jobs of a manifest')
     .argument('[manifest]', 'manifest file', DEFAULT_MANIFEST)
     .option('--json', 'print a JSON object')
+    .option('-q, --quiet', 'print only errors: the exit code says whether the manifest reads')
     .option('--repair', 'skip corrupt manifest lines (with a warning) instead of stopping; ocrq repair removes them for good')
     .action(async (manifest: string, flags: StatusFlags) => {
       done(await runners.status(statusOptions(manifest, flags), deps));
@@ -203,7 +206,10 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
     .addOption(new Option('--scheme <scheme>', 'signature scheme').choices(['hmac-sha256-hex', 'hmac-sha256-hex-timestamped', 'hmac-sha256-base64', 'standard-webhooks', 'stripe']))
     .option('--signature <sig>', 'the signature value (a bare signature means hmac-sha256-hex)')
     .option('--header <header>', 'a request header, "Name: value" (repeatable)', collect, []);
-  setting(verify, 'verify-signature', 'tolerance').action(async (file: string | undefined, flags: VerifySignatureFlags) => {
+  setting(verify, 'verify-signature', 'tolerance')
+    .option('--json', 'print the result as JSON: {"valid":true} or {"valid":false,"reason":…}')
+    .option('-q, --quiet', 'print nothing but errors: the exit code (0 valid, 6 invalid) is the answer')
+    .action(async (file: string | undefined, flags: VerifySignatureFlags) => {
     done(await runners.verifySignature(await verifySignatureOptions(file, flags, deps), deps));
   });
 
@@ -214,6 +220,7 @@ export function buildProgram(given: CommandDeps, runners: CommandRunners, done: 
     .argument('[key]', 'e.g. providers.ocrqueen.api_key, defaults.rps')
     .argument('[value]', 'value for set; - reads it from stdin (keeps keys out of shell history)')
     .option('--json', 'print JSON')
+    .option('-q, --quiet', 'print only errors; a value asked for still prints')
     .action(async (action: ConfigAction, key: string | undefined, value: string | undefined, flags: ConfigFlags) => {
       done(await runners.config(configOptions(action, key, value, flags), deps));
     });
