@@ -31,8 +31,9 @@ export const MAX_PENDING_SHOWN = 20;
 /** Counts the folded manifest. Reads only: takes no lock; holds the resume index, nothing per job besides. */
 export async function status(options: StatusOptions, deps: CommandDeps): Promise<CommandResult<StatusSummary>> {
   const manifest = resolve(deps.cwd, options.manifest);
-  const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) });
+  const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: options.quiet ? () => {} : warnTo(deps.stderr) });
   const summary = summarise(index.statuses());
+  if (options.quiet) return { exitCode: ExitCode.Ok, summary };
   const output = options.json ? `${JSON.stringify(summary)}\n` : formatTable(options.manifest, summary);
   await writeToStream(deps.stdout, (async function* () {
     yield output;

@@ -1,10 +1,7 @@
 import type { PageResult } from '../../manifest/types.js';
 
-/**
- * Mean word confidence (0-100) below which an OCRed page is marked `low_confidence`. Clean print reads at 85-96;
- * noise, scribbles and pages read sideways come out below 30.
- */
-export const DEFAULT_MIN_CONFIDENCE = 50;
+/** Mean word confidence (0-100) below which an OCRed page is marked `low_confidence` (the settings table owns it). */
+export { DEFAULT_MIN_CONFIDENCE } from '../../config/settings.js';
 
 /**
  * Whether an OCRed page is low confidence: it has text, and its mean word confidence is below `threshold`. A page
