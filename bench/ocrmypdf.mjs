@@ -1,7 +1,9 @@
-// A mixed PDF batch (born-digital, image-only, mixed pages) through `ocrq submit --engine local` (one process for
-// the whole folder) and through OCRmyPDF run as its documentation suggests for batches: one process per file,
-// files one after another, `--skip-text --output-type none --sidecar OUT.txt -j N in.pdf -`. Both use the same
-// traineddata (OCRmyPDF through TESSDATA_PREFIX). Reports wall times, the speed-up and whether the texts agree
+// A mixed PDF batch (born-digital, image-only, mixed pages) through `ocrq submit` (one process for the whole folder),
+// with the embedded engine and, where the system's tesseract is installed, with `--engine native`, and through
+// OCRmyPDF run as its documentation suggests for batches: one process per file, files one after another,
+// `--skip-text --output-type none --sidecar OUT.txt -j N in.pdf -`. All use the same traineddata (OCRmyPDF through
+// TESSDATA_PREFIX, the native engine through --lang-path). Each round runs every side, in an order that rotates from
+// round to round; wall times are medians over the rounds, with their range. Also reports whether the texts agree
 // (character error rate per file between ocrq's text and OCRmyPDF's sidecar on the pages both OCRed).
 // Run after `npm run build`:   node bench/ocrmypdf.mjs [--quick]
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { DOCS_DIR, ensureCorpus } from './lib/ocr-corpus.mjs';
 import {
   cer, checkBuild, CORPUS_ROOT, median, pagesBySource, round, runOcrq, withCpuAccounting,
 } from './lib/ocr-measure.mjs';
-import { ensureDebianTool, linkSystemConfigs, prepareTessdata, runProcess, toolVersion } from './lib/ocr-tools.mjs';
+import { ensureDebianTool, linkSystemConfigs, prepareTessdata, runProcess, toolVersion, which } from './lib/ocr-tools.mjs';
 
 export const name = 'ocrmypdf';
 export const description = 'Mixed PDF batch wall time: ocrq (one process, worker pool) vs OCRmyPDF (one process per file, -j N); text agreement';
@@ -25,7 +27,7 @@ const OTHER_CPU_WARN_PERCENT = 10;
 /** Per file: page kinds, `t` = text layer, `s` = scanned (image only). */
 const BATCHES = {
   quick: { files: ['t', 's', 's', 'ts'], rounds: 1 },
-  full: { files: ['tt', 'tt', 'ttt', 'ss', 'ss', 'ss', 's', 'ts', 'tst', 'st'], rounds: 2 },
+  full: { files: ['tt', 'tt', 'ttt', 'ss', 'ss', 'ss', 's', 'ts', 'tst', 'st'], rounds: 3 },
 };
 
 function corpusSpec(batch) {
@@ -130,23 +132,40 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
     log(`ocrmypdf: ${tool.note}`);
   }
 
+  const native = which('tesseract') !== null;
+  if (!native) details.notes.push('the system tesseract is not installed: --engine native left out');
+  const ocrqSide = (engine, extraArgs) => async () => {
+    const { result: o, cpu } = await withCpuAccounting(() => runOcrq([docs], { workers, engine, extraArgs }));
+    if (o.summary.completed !== files.length) throw new Error(`ocrq --engine ${engine} completed ${o.summary.completed} of ${files.length} PDFs`);
+    return { run: o, record: { wallMs: Math.round(o.wallMs), elapsedMs: o.summary.elapsed_ms, pages: o.summary.pages, cpu } };
+  };
+  const sides = [
+    { name: 'ocrq', label: 'ocrq (embedded engine)', run: ocrqSide('local', []) },
+    ...(native ? [{ name: 'native', label: 'ocrq --engine native', run: ocrqSide('native', ['--lang-path', tessdata.dir]) }] : []),
+    ...(tool.path ? [{
+      name: 'ocrmypdf',
+      label: 'OCRmyPDF',
+      run: async () => {
+        const { result: b, cpu } = await withCpuAccounting(() => runOcrmypdf(files, docs, workers, tessdata.dir));
+        return { run: b, record: { wallMs: Math.round(b.wallMs), perFile: b.perFile, cpu } };
+      },
+    }] : []),
+  ];
+
   log('ocrmypdf: warm-up (not counted)');
   await runOcrq([docs], { workers });
+  if (native) await runOcrq([docs], { workers, engine: 'native', extraArgs: ['--lang-path', tessdata.dir] });
   if (tool.path) await runOcrmypdf(files.slice(0, 1), docs, workers, tessdata.dir);
 
-  const ocrqRuns = [];
-  const baseRuns = [];
+  const runs = Object.fromEntries(sides.map((side) => [side.name, []]));
   for (let r = 0; r < batch.rounds; r++) {
-    const { result: o, cpu: ocrqCpu } = await withCpuAccounting(() => runOcrq([docs], { workers }));
-    if (o.summary.completed !== files.length) throw new Error(`ocrq completed ${o.summary.completed} of ${files.length} PDFs`);
-    ocrqRuns.push(o);
-    details.runs.push({ side: 'ocrq', wallMs: Math.round(o.wallMs), elapsedMs: o.summary.elapsed_ms, pages: o.summary.pages, cpu: ocrqCpu });
-    log(`ocrmypdf: ocrq round ${r + 1}: wall ${Math.round(o.wallMs)} ms`);
-    if (tool.path) {
-      const { result: b, cpu: baseCpu } = await withCpuAccounting(() => runOcrmypdf(files, docs, workers, tessdata.dir));
-      baseRuns.push(b);
-      details.runs.push({ side: 'ocrmypdf', wallMs: Math.round(b.wallMs), perFile: b.perFile, cpu: baseCpu });
-      log(`ocrmypdf: OCRmyPDF round ${r + 1}: wall ${Math.round(b.wallMs)} ms`);
+    // Each side goes first in turn, so that none always meets the same neighbours on a shared machine.
+    const order = sides.map((_, i) => sides[(i + r) % sides.length]);
+    for (const side of order) {
+      const { run: result, record } = await side.run();
+      runs[side.name].push(result);
+      details.runs.push({ side: side.name, round: r + 1, ...record });
+      log(`ocrmypdf: ${side.label} round ${r + 1}: wall ${record.wallMs} ms`);
     }
   }
 
@@ -156,20 +175,33 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
     details.notes.push(note);
     log(`ocrmypdf: warning: ${note}`);
   }
-  const ocrqWall = median(ocrqRuns.map((r) => r.wallMs));
-  const baseWall = baseRuns.length ? median(baseRuns.map((r) => r.wallMs)) : null;
-  const speedup = baseWall === null ? null : baseWall / ocrqWall;
-  const rows = [
-    {
-      case: `mixed PDF batch: ${files.length} PDFs, ${allPages.length} pages (${scannedPages} image-only), ${workers} cores`,
-      ocrq: `${(ocrqWall / 1000).toFixed(1)} s wall`,
-      baseline: baseWall === null ? 'n/a (OCRmyPDF unavailable)' : `${(baseWall / 1000).toFixed(1)} s wall (OCRmyPDF, file by file, -j ${workers})`,
-      ratio: speedup === null ? 'n/a' : round(speedup),
+  const walls = (name) => (runs[name] ?? []).map((r) => r.wallMs);
+  const baseWalls = walls('ocrmypdf');
+  const baseWall = baseWalls.length ? median(baseWalls) : null;
+  const secs = (ms) => (ms / 1000).toFixed(1);
+  const spread = (ms) => (ms.length > 1 ? ` (rounds ${ms.map(secs).join(', ')})` : '');
+  const rows = [];
+  details.wall = { ocrmypdfMs: baseWall === null ? null : Math.round(baseWall), rounds: batch.rounds };
+  for (const side of sides.filter((x) => x.name !== 'ocrmypdf')) {
+    const own = walls(side.name);
+    const wall = median(own);
+    // Per round: OCRmyPDF's wall time over this side's, both from the same round.
+    const perRound = baseWalls.length ? own.map((ms, i) => baseWalls[i] / ms) : [];
+    const speedup = baseWall === null ? null : baseWall / wall;
+    rows.push({
+      case: `mixed PDF batch, ${side.label}: ${files.length} PDFs, ${allPages.length} pages (${scannedPages} image-only), ${workers} cores`,
+      ocrq: `${secs(wall)} s wall${spread(own)}`,
+      baseline: baseWall === null ? 'n/a (OCRmyPDF unavailable)' : `${secs(baseWall)} s wall${spread(baseWalls)} (OCRmyPDF, file by file, -j ${workers})`,
+      ratio: speedup === null ? 'n/a' : `${round(speedup)}${perRound.length > 1 ? ` (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})` : ''}`,
       target: `≥ ${TARGET_SPEEDUP}× faster`,
       met: speedup === null ? null : speedup >= TARGET_SPEEDUP,
-    },
-  ];
-  details.wall = { ocrqMs: Math.round(ocrqWall), ocrmypdfMs: baseWall === null ? null : Math.round(baseWall), speedup: round(speedup) };
+    });
+    details.wall[`${side.name}Ms`] = Math.round(wall);
+    details.wall[`${side.name}Speedup`] = round(speedup);
+    details.wall[`${side.name}SpeedupByRound`] = perRound.map((x) => round(x));
+  }
+  const ocrqRuns = runs.ocrq;
+  const baseRuns = runs.ocrmypdf ?? [];
 
   const ocrqPages = pagesBySource(ocrqRuns[0].rows, docs);
   if (baseRuns.length) {

@@ -57,3 +57,28 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof CommanderError) return COMMANDER_SUCCESSES.has(error.code) ? ExitCode.Ok : ExitCode.Usage;
   return error instanceof OcrqError ? error.exitCode : ExitCode.Internal;
 }
+
+/** Which commands can end with a code: every command, or these. */
+export type ExitCodeCommands = 'all' | readonly string[];
+
+/**
+ * Every exit code, what it means in one line, and the commands that can end with it: the one table that `--help`
+ * prints from and that test/exit-code.test.ts checks docs/exit-codes.md against.
+ */
+export const EXIT_CODES: ReadonlyArray<{ code: ExitCode; meaning: string; commands: ExitCodeCommands }> = [
+  { code: ExitCode.Ok, meaning: 'success (every document completed; a dry run; the signature is valid)', commands: 'all' },
+  { code: ExitCode.Internal, meaning: 'internal error: a bug, please report it', commands: 'all' },
+  { code: ExitCode.Usage, meaning: 'usage or configuration error: a bad flag, variable or config value, a path, a locked or corrupt manifest', commands: 'all' },
+  { code: ExitCode.Partial, meaning: 'partial: some documents failed, the others completed', commands: ['submit', 'merge'] },
+  { code: ExitCode.AllFailed, meaning: 'every document failed', commands: ['submit', 'merge'] },
+  { code: ExitCode.Auth, meaning: 'the provider rejected the credentials (401 or 403)', commands: ['submit'] },
+  { code: ExitCode.BadSignature, meaning: 'invalid signature', commands: ['verify-signature'] },
+  { code: ExitCode.Timeout, meaning: '--timeout ran out with jobs still pending (they stay submitted)', commands: ['submit', 'listen', 'merge'] },
+  { code: ExitCode.Interrupted, meaning: 'interrupted by SIGINT; the manifest is flushed, the next run resumes', commands: ['submit', 'listen', 'merge', 'verify-signature'] },
+  { code: ExitCode.Terminated, meaning: 'terminated by SIGTERM; the same', commands: ['submit', 'listen', 'merge', 'verify-signature'] },
+];
+
+/** The exit codes `command` can end with. */
+export function exitCodesOf(command: string): typeof EXIT_CODES {
+  return EXIT_CODES.filter((e) => e.commands === 'all' || e.commands.includes(command));
+}

@@ -111,8 +111,14 @@ export class ResumeIndex {
     if ('error' in row) setOrDelete(this.errorCodes, slot, errorCodeOf(row.error));
     if (row.status !== 'failed') this.errorMessages.delete(slot);
     else if ('error' in row) setOrDelete(this.errorMessages, slot, errorMessageOf(row.error));
-    // A new outcome replaces the settings of the previous one.
-    if ('text' in row || 'error' in row || 'settings' in row) this.settingsColumn[slot] = this.settingsId(settingsOfRow(row));
+    // Recorded settings replace earlier ones, as in the fold. A row without them (a webhook delivery, whose job's
+    // `submitted` row has them) keeps those known, unless it is a completed row of a manifest older than the field,
+    // whose engine result says what they were.
+    if ('settings' in row) this.settingsColumn[slot] = this.settingsId(settingsOfRow(row));
+    else if ('text' in row || 'error' in row) {
+      const derived = settingsOfRow(row);
+      if (derived !== null) this.settingsColumn[slot] = this.settingsId(derived);
+    }
     if (typeof row.idempotency_key === 'string') this.idempotencyKeys.set(slot, row.idempotency_key);
     // A new outcome (text or error) replaces the previous one's count, as in the fold (fold.ts).
     const low = row.low_confidence_pages;

@@ -106,11 +106,20 @@ export function intentRow(line: ContentLine, doc: DocumentFacts, idempotencyKey:
   return row as Row;
 }
 
-/** The provider accepted the submit: its job id, the key it was sent with, and its own status word when it gave one. */
-export function submittedRow(line: ContentLine, doc: DocumentFacts, submitted: { idempotencyKey: string; providerStatus?: string }): Row {
+/**
+ * The provider accepted the submit: its job id, the key it was sent with, its own status word when it gave one, and the
+ * settings of the run that submitted it.
+ */
+export function submittedRow(
+  line: ContentLine,
+  doc: DocumentFacts,
+  submitted: { idempotencyKey: string; providerStatus?: string; settings?: Readonly<Record<string, string>> },
+): Row {
   const row = contentRow(line, 'submitted', doc);
   row.idempotency_key = submitted.idempotencyKey;
   set(row, 'provider_status', submitted.providerStatus);
+  // The settings the job is made with, known from here: a result delivered by webhook carries none of its own.
+  set(row, 'settings', submitted.settings);
   return row as Row;
 }
 

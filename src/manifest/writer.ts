@@ -73,7 +73,7 @@ export class ManifestWriter {
    * Starts the lines of one document being processed. `sources` is the list gathered so far; `addSource` extends it
    * while the document is in progress, and every later line of the document carries it.
    */
-  openDocument(facts: DocumentFacts & { sha256: string; target: string }, sources: string[], now: () => number): DocumentJournal {
+  openDocument(facts: JournalFacts, sources: string[], now: () => number): DocumentJournal {
     return new DocumentJournal(this, facts, sources, now);
   }
 
@@ -93,6 +93,9 @@ export class ManifestWriter {
   }
 }
 
+/** What is known of a document before its first line: its hash and kind, the target, and the run's result settings. */
+export type JournalFacts = DocumentFacts & { sha256: string; target: string; settings?: Readonly<Record<string, string>> };
+
 /** The lines of one document in progress: each carries the document's hash, type, size and every source so far. */
 export class DocumentJournal implements SubmissionJournal {
   readonly sha256: string;
@@ -101,7 +104,7 @@ export class DocumentJournal implements SubmissionJournal {
 
   constructor(
     private readonly writer: ManifestWriter,
-    private readonly facts: DocumentFacts & { sha256: string; target: string },
+    private readonly facts: JournalFacts,
     readonly sources: string[],
     private readonly now: () => number,
   ) {
@@ -137,7 +140,7 @@ export class DocumentJournal implements SubmissionJournal {
   }
 
   submitted(jobId: string, idempotencyKey: string, providerStatus?: string): Promise<void> {
-    return this.append(submittedRow(this.line(jobId), this.doc, { idempotencyKey, providerStatus }));
+    return this.append(submittedRow(this.line(jobId), this.doc, { idempotencyKey, providerStatus, settings: this.facts.settings }));
   }
 
   superseded(jobId: string, supersededBy: string): Promise<void> {

@@ -47,4 +47,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `1 document`, `2 documents`. */
-export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** A count for people: thousands grouped (`1,000,000`); machine output (`--json`) keeps plain numbers. */
+export const formatCount = (n: number): string => (Number.isInteger(n) && Math.abs(n) >= 1000 ? n.toLocaleString('en-US') : String(n));
+
+export const plural = (n: number, noun: string): string => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;

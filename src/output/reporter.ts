@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import chalk, { Chalk } from 'chalk';
 import cliProgress from 'cli-progress';
 import type { RunEvent, RunSummary } from './events.js';
-import { formatBytes, formatDuration, plural } from './format.js';
+import { formatBytes, formatCount, formatDuration, plural } from './format.js';
 import { escapeForDisplay } from './display.js';
 import { LineBar } from './line-bar.js';
 import { NdjsonWriter } from './ndjson.js';
@@ -307,15 +307,15 @@ class TextReporter implements Reporter {
     if (!this.opts.quiet) {
       const verb = s.dry_run ? 'would process' : 'processed';
       const parts = [
-        `${c.green(String(s.completed))} completed`,
-        `${s.failed ? c.red(String(s.failed)) : '0'} failed`,
-        `${s.skipped} skipped`,
+        `${c.green(formatCount(s.completed))} completed`,
+        `${s.failed ? c.red(formatCount(s.failed)) : '0'} failed`,
+        `${formatCount(s.skipped)} skipped`,
         plural(s.duplicates, 'duplicate'),
       ];
-      if (s.pending) parts.push(`${s.pending} pending`);
+      if (s.pending) parts.push(`${formatCount(s.pending)} pending`);
       this.err.write(
         `ocrq: ${s.shard !== undefined ? `shard ${s.shard}: ` : ''}${plural(s.documents, 'document')} from ${plural(s.files, 'input')}: ${parts.join(', ')}` +
-          ` (${verb} ${s.processed}, ${s.already_done} already done)\n`,
+          ` (${verb} ${formatCount(s.processed)}, ${formatCount(s.already_done)} already done)\n`,
       );
       const doubtful = s.low_confidence_pages ? `, ${plural(s.low_confidence_pages, 'page')} with low confidence` : '';
       const read = s.bytes !== undefined ? `, ${formatBytes(s.bytes)} read` : '';

@@ -307,7 +307,7 @@ class Pipeline {
     // Every line names all the content's sources known so far (a plain merge keeps only the last line's list); the
     // document's lines stay open until its outcome is written, gathering the copies met meanwhile.
     const sources = job.previous ? (mergeSources(job.previous.entry.sources, source) ?? [...job.previous.entry.sources]) : [source];
-    const journal = this.deps.writer.openDocument({ sha256, type, bytes, target: target.name }, sources, now);
+    const journal = this.deps.writer.openDocument({ sha256, type, bytes, target: target.name, settings: this.options.policy.settings }, sources, now);
     if (job.previous?.resume) journal.claim(job.previous.jobId);
     this.inProgress.set(key, journal);
     try {

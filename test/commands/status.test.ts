@@ -74,6 +74,20 @@ describe('status', () => {
     );
   });
 
+  it('groups the thousands of large counts and keeps the column aligned', async () => {
+    const dir = await makeTempDir();
+    const lines = Array.from({ length: 1200 }, (_, i) => line(`c${i}`, 'completed'));
+    lines.push(...Array.from({ length: 3 }, (_, i) => line(`f${i}`, 'failed', failure('PDF_INVALID'))));
+    await fs.writeFile(path.join(dir, 'm.jsonl'), `${lines.join('\n')}\n`);
+    const io = captureIo(dir);
+    await status({ manifest: 'm.jsonl', json: false }, io.deps);
+    expect(io.stdout().split('\n').slice(0, 3)).toEqual(['manifest m.jsonl: 1,203 jobs', '  completed  1,200', '  failed         3']);
+    // Machine output keeps plain numbers.
+    const json = captureIo(dir);
+    await status({ manifest: 'm.jsonl', json: true }, json.deps);
+    expect(JSON.parse(json.stdout()).jobs).toBe(1203);
+  });
+
   it('counts an empty manifest as no jobs, and escapes control characters in the table', async () => {
     const dir = await makeTempDir();
     await fs.writeFile(path.join(dir, 'empty.jsonl'), '');

@@ -21,7 +21,7 @@ function usageError(fn: () => unknown): UsageError {
 
 describe('config keys', () => {
   it('lists every provider field and every default', () => {
-    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 12);
+    expect(CONFIG_KEYS).toHaveLength(PROVIDERS.length * 3 + 29);
     expect(CONFIG_KEYS).toContain('defaults.shard');
     expect(CONFIG_KEYS).toContain('defaults.shard_budget');
     expect(CONFIG_KEYS).toContain('defaults.rotate');
@@ -123,7 +123,7 @@ describe('validateSetting', () => {
   it('names the valid keys for an unknown key without echoing it', () => {
     const err = usageError(() => validateSetting('sk_live_ZZZZZZZZZZZZZZZZ', 'providers.ocrqueen.api_key'));
     expect(err.message).not.toContain('sk_live');
-    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate,psm,shard,shard_budget}');
+    expect(err.fix).toContain('defaults.{provider,rps,burst,concurrency,workers,max_page_seconds,max_worker_memory,min_confidence,rotate,shard,shard_budget,engine,include,exclude,max_file_size,retries,timeout,poll_interval,port,host,public_url,callback_grace,psm,lang,lang_path,dpi,force_ocr,out,tolerance}');
     expect(err.fix).toContain('providers.{ocrqueen,leapocr,docextract,qomplement,process-job}.{api_key,base_url,webhook_secret}');
     expect(usageError(() => validateSetting('providers.azure.api_key', 'x')).message).toBe('unknown provider in config key');
   });

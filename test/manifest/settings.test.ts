@@ -47,9 +47,21 @@ describe('result settings', () => {
     expect(index.get('local_a')?.settings).toEqual({ lang: 'eng' });
     index.update(row({ job_id: 'local_a', text: 'z', settings: { lang: 'fra' } }));
     expect(index.get('local_a')?.settings).toEqual({ lang: 'fra' });
+    // A row without settings keeps those known, as the fold keeps a field no later line writes.
     index.update(row({ job_id: 'local_a', status: 'failed', error: { code: 'OCR_FAILED', message: 'm', category: 'engine' } }));
-    expect(index.get('local_a')?.settings).toBeUndefined();
+    expect(index.get('local_a')?.settings).toEqual({ lang: 'fra' });
+    // A completed row of an older manifest, without the field: its engine result says what they were.
+    index.update(row({ job_id: 'local_a', text: 'w', result: { engine: 'tesseract.js', lang: 'deu', dpi: 300 } }));
+    expect(index.get('local_a')?.settings).toEqual({ engine: 'tesseract.js', lang: 'deu', dpi: '300' });
     for (let i = 0; i < 3000; i++) index.update(row({ job_id: `local_${i}`, text: 't', settings: { lang: 'eng' } }));
     expect(index.get('local_2999')?.settings).toEqual({ lang: 'eng' });
+  });
+
+  it('a remote job delivered by webhook keeps the settings it was submitted with', () => {
+    const index = new ResumeIndex();
+    const settings = remoteSettings('docextract', { extractor_id: 'ext_1' });
+    index.update(row({ job_id: 'de_1', target: 'docextract', status: 'submitted', idempotency_key: 'k', settings }));
+    index.update(row({ job_id: 'de_1', target: 'docextract', status: 'completed', text: 'x' }));
+    expect(index.get('de_1')?.settings).toEqual(settings);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, parseDuration, parseSize } from '../../src/output/format.js';
+import { formatBytes, formatCount, formatDuration, parseDuration, parseSize, plural } from '../../src/output/format.js';
 
 describe('sizes and durations', () => {
   it.each([
@@ -23,5 +23,15 @@ describe('sizes and durations', () => {
     expect(formatBytes(50 * 1024 ** 2)).toBe('50 MiB');
     expect(formatDuration(1500)).toBe('1.5s');
     expect(formatDuration(125_000)).toBe('2m05s');
+  });
+});
+
+describe('counts for people', () => {
+  it('groups thousands, keeps small counts and plurals plain', () => {
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(1000)).toBe('1,000');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(plural(1, 'document')).toBe('1 document');
+    expect(plural(100000, 'document')).toBe('100,000 documents');
   });
 });

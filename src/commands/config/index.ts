@@ -10,6 +10,7 @@ import {
   validateSetting,
 } from '../../config/keys.js';
 import { isProviderName } from '../../providers/registry.js';
+import { envName, settingForField } from '../../config/settings.js';
 import { openConfig, type ConfigStore } from '../../config/store.js';
 import { apiKeyVariables } from '../../config/resolve.js';
 import { readStdinValue } from '../../config/stdin-value.js';
@@ -39,7 +40,8 @@ export async function config(options: ConfigOptions, deps: CommandDeps): Promise
 
   const store = openConfig({ env: deps.env });
   const out = (text: string) => writeToStream(deps.stdout, single(text));
-  const note = (text: string) => deps.stderr.write(`ocrq: ${text}\n`);
+  // --quiet: only errors on stderr; what was asked for (a value, the list, the path) still goes to stdout.
+  const note = (text: string) => void (options.quiet || deps.stderr.write(`ocrq: ${text}\n`));
   const key = options.key as string;
 
   let summary: ConfigSummary;
@@ -120,9 +122,10 @@ function format(value: unknown): string {
 }
 
 function noteOverride(key: string, env: NodeJS.ProcessEnv, note: (text: string) => void): void {
-  const [, provider, field] = key.split('.');
-  if (field !== 'api_key' || !isProviderName(provider)) return;
-  const over = apiKeyVariables(provider).find((name) => (env[name] ?? '').trim() !== '');
+  const [section, provider, field] = key.split('.');
+  const setting = section === 'defaults' ? settingForField(provider) : undefined;
+  const variables = setting ? [envName(setting.name)] : field === 'api_key' && isProviderName(provider) ? apiKeyVariables(provider) : [];
+  const over = variables.find((name) => (env[name] ?? '').trim() !== '');
   if (over) note(`note: ${over} is set in the environment and takes precedence over ${key}`);
 }
 

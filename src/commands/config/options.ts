@@ -1,3 +1,4 @@
+import { UsageError } from '../../errors.js';
 /** `ocrq config`'s options, and how parsed arguments become them (cli.ts parses the flags and hands them here). */
 export type ConfigAction = 'get' | 'set' | 'unset' | 'list' | 'path';
 
@@ -7,6 +8,8 @@ export interface ConfigOptions {
   /** `-` reads the value from stdin, so a key stays out of shell history and the process list. */
   value?: string;
   json: boolean;
+  /** No notes on stderr (`set`, `unset` confirmations); values asked for still print. */
+  quiet?: boolean;
   /** There is deliberately no way to print a secret in full. */
   showSecrets?: never;
 }
@@ -14,8 +17,10 @@ export interface ConfigOptions {
 /** Config's flags as commander parses them. */
 export interface ConfigFlags {
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function configOptions(action: ConfigAction, key: string | undefined, value: string | undefined, flags: ConfigFlags): ConfigOptions {
-  return { action, key, value, json: Boolean(flags.json) };
+  if (flags.json && flags.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
+  return { action, key, value, json: Boolean(flags.json), ...(flags.quiet ? { quiet: true } : {}) };
 }

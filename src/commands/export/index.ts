@@ -30,7 +30,7 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
   }
   let jobs = 0;
   const rows = (async function* (): AsyncGenerator<ManifestRow> {
-    for await (const row of readFoldedManifest(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) })) {
+    for await (const row of readFoldedManifest(manifest, { repair: options.repair, onWarning: options.quiet ? () => {} : warnTo(deps.stderr) })) {
       if (options.lowConfidence && !hasLowConfidence(row)) continue;
       jobs += 1;
       yield row;
@@ -45,6 +45,12 @@ export async function exportManifest(options: ExportOptions, deps: CommandDeps):
       await removeStaleTempFiles(dirname(output), basename(output));
       await writeFileAtomic(output, lines);
     } else await writeToStream(deps.stdout, lines);
+  }
+  if (options.json) {
+    const summary = { jobs, output: options.output };
+    await writeToStream(deps.stdout, (async function* () {
+      yield `${JSON.stringify(summary)}\n`;
+    })());
   }
   return { exitCode: ExitCode.Ok, summary: { jobs } };
 }

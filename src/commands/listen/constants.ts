@@ -1,3 +1,2 @@
-/** `ocrq listen` and `submit --listen` default to this port; the CLI shows it without loading the server. */
-export const DEFAULT_LISTEN_PORT = 8787;
-export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+/** `ocrq listen` and `submit --listen` default to this port and address (the settings table owns them). */
+export { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT } from '../../config/settings.js';

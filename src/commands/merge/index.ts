@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, ManifestError, OcrqError, UsageError } from '../../errors.js';
+import { plural } from '../../output/format.js';
 import { exitCodeForRun } from '../../exit-code.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../../manifest/atomic.js';
 import { csvChunks } from '../../manifest/csv.js';
@@ -173,7 +174,6 @@ async function* visibleRows(file: string): AsyncGenerator<ManifestRow> {
   for await (const { row } of readManifest(file)) if (!isSuperseded(row)) yield row;
 }
 
-const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function statusParts(c: InputCounts): string {
   const parts = [`${c.completed} completed`, `${c.failed} failed`, `${c.skipped} skipped`];

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import { warnTo, writeToStream } from '../../manifest/write-stream.js';
+import { formatCount, plural } from '../../output/format.js';
 import { ExitCode } from '../../errors.js';
 import type { CommandDeps } from '../deps.js';
 import type { CommandResult } from '../result.js';
@@ -30,8 +31,9 @@ export const MAX_PENDING_SHOWN = 20;
 /** Counts the folded manifest. Reads only: takes no lock; holds the resume index, nothing per job besides. */
 export async function status(options: StatusOptions, deps: CommandDeps): Promise<CommandResult<StatusSummary>> {
   const manifest = resolve(deps.cwd, options.manifest);
-  const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: warnTo(deps.stderr) });
+  const index = await ResumeIndex.load(manifest, { repair: options.repair, onWarning: options.quiet ? () => {} : warnTo(deps.stderr) });
   const summary = summarise(index.statuses());
+  if (options.quiet) return { exitCode: ExitCode.Ok, summary };
   const output = options.json ? `${JSON.stringify(summary)}\n` : formatTable(options.manifest, summary);
   await writeToStream(deps.stdout, (async function* () {
     yield output;
@@ -77,26 +79,25 @@ function printable(text: string): string {
 }
 
 function formatTable(name: string, summary: StatusSummary): string {
-  const lines = [`manifest ${printable(name)}: ${summary.jobs} ${summary.jobs === 1 ? 'job' : 'jobs'}`];
+  const lines = [`manifest ${printable(name)}: ${plural(summary.jobs, 'job')}`];
   const section = (title: string, counts: Record<string, number>, showZero: boolean): void => {
     const entries = Object.entries(counts).filter(([, n]) => showZero || n > 0);
     if (entries.length === 0) return;
     const width = Math.max(...entries.map(([key]) => printable(key).length));
+    const digits = Math.max(...entries.map(([, n]) => formatCount(n).length));
     if (title) lines.push(title);
-    for (const [key, n] of entries) lines.push(`  ${printable(key).padEnd(width)}  ${n}`);
+    for (const [key, n] of entries) lines.push(`  ${printable(key).padEnd(width)}  ${formatCount(n).padStart(digits)}`);
   };
   section('', summary.by_status, false);
   section('failures by code:', summary.failures_by_code, false);
   if (summary.low_confidence_pages > 0) {
-    const pages = `${summary.low_confidence_pages} ${summary.low_confidence_pages === 1 ? 'page' : 'pages'}`;
-    const docs = `${summary.low_confidence_documents} ${summary.low_confidence_documents === 1 ? 'document' : 'documents'}`;
-    lines.push(`low confidence: ${pages} in ${docs} (ocrq export --low-confidence lists them)`);
+    lines.push(`low confidence: ${plural(summary.low_confidence_pages, 'page')} in ${plural(summary.low_confidence_documents, 'document')} (ocrq export --low-confidence lists them)`);
   }
   if (summary.pending.length > 0) {
-    lines.push(`pending (${summary.pending.length}):`);
+    lines.push(`pending (${formatCount(summary.pending.length)}):`);
     for (const jobId of summary.pending.slice(0, MAX_PENDING_SHOWN)) lines.push(`  ${printable(jobId)}`);
     const more = summary.pending.length - MAX_PENDING_SHOWN;
-    if (more > 0) lines.push(`  … and ${more} more (ocrq status --json lists them all)`);
+    if (more > 0) lines.push(`  … and ${formatCount(more)} more (ocrq status --json lists them all)`);
   }
   return `${lines.join('\n')}\n`;
 }

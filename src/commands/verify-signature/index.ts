@@ -79,13 +79,11 @@ export async function verifySignatureCommand(options: VerifySignatureOptions, de
     plan.kind === 'provider'
       ? verifyProviderDelivery(plan.provider, secret, body, headers, { nowSeconds, toleranceSeconds })
       : verifySignature({ scheme: plan.scheme, secret, body, headers, signatureHeader: plan.signatureHeader, toleranceSeconds, nowSeconds });
-  if (result.valid) {
-    await print(deps, 'valid\n');
-    return { exitCode: ExitCode.Ok, summary: { valid: true } };
-  }
-  deps.stderr.write(`ocrq: ${result.detail}\n`);
-  await print(deps, `invalid: ${result.reason}\n`);
-  return { exitCode: ExitCode.BadSignature, summary: { valid: false, reason: result.reason } };
+  const summary = result.valid ? { valid: true } : { valid: false, reason: result.reason };
+  if (!result.valid && !options.quiet) deps.stderr.write(`ocrq: ${result.detail}\n`);
+  if (options.json) await print(deps, `${JSON.stringify(summary)}\n`);
+  else if (!options.quiet) await print(deps, result.valid ? 'valid\n' : `invalid: ${result.reason}\n`);
+  return { exitCode: result.valid ? ExitCode.Ok : ExitCode.BadSignature, summary };
 }
 
 function checkSelectors(options: VerifySignatureOptions): void {

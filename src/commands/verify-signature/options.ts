@@ -18,6 +18,10 @@ export interface VerifySignatureOptions {
   toleranceSeconds?: number;
   /** A path, '-' or undefined for stdin. */
   file?: string;
+  /** The result as one JSON object on stdout: {"valid":true} or {"valid":false,"reason":…}. */
+  json?: boolean;
+  /** Nothing on stdout or stderr but errors: the exit code (0 or 6) is the answer. */
+  quiet?: boolean;
 }
 
 /** Verify-signature's flags as commander parses them. */
@@ -29,11 +33,14 @@ export interface VerifySignatureFlags {
   signature?: string;
   header: string[];
   tolerance?: number;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 /** The body may come from standard input, so the secret file may not; the secret is read from its file if given. */
 export async function verifySignatureOptions(file: string | undefined, flags: VerifySignatureFlags, deps: CommandDeps): Promise<VerifySignatureOptions> {
   if (flags.secretFile === '-' && (file === undefined || file === '-')) throw new UsageError('standard input holds the body; the secret cannot come from it too', 'pass the secret in a file');
+  if (flags.json && flags.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
   const secret = await secretOption(flags.secret, flags.secretFile, '--secret', deps);
   return {
     secret,
@@ -43,5 +50,7 @@ export async function verifySignatureOptions(file: string | undefined, flags: Ve
     headers: flags.header,
     toleranceSeconds: flags.tolerance,
     file,
+    ...(flags.json ? { json: true } : {}),
+    ...(flags.quiet ? { quiet: true } : {}),
   };
 }

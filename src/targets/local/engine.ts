@@ -20,7 +20,8 @@ import { disposeLangData, resolveLangData, type LangData } from '../../isolate/o
 import { NativeUnavailable, resolveNativeTesseract, type NativeTesseract } from '../../isolate/ocr/native-binary.js';
 import { processPdf } from './pdf-pages.js';
 
-export const DEFAULT_DPI = 300;
+export { DEFAULT_DPI } from '../../config/settings.js';
+import { DEFAULT_DPI } from '../../config/settings.js';
 export const DEFAULT_MAX_PAGES = 2000;
 /**
  * 50 megapixels: a letter page at 600 dpi is ~34 MP, A2 at 300 dpi ~35 MP, A0 at 300 dpi ~140 MP. Rendering and OCR

@@ -1,4 +1,4 @@
-import type { PageSegmentation } from '../../config/keys.js';
+import type { PageSegmentation } from '../../config/parsers.js';
 
 /**
  * The page segmentation a run uses unless told otherwise (`--psm`, `OCRQ_PSM`, `defaults.psm`): layout analysis,
