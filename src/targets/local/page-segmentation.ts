@@ -1,11 +1,7 @@
 import type { PageSegmentation } from '../../config/parsers.js';
 
-/**
- * The page segmentation a run uses unless told otherwise (`--psm`, `OCRQ_PSM`, `defaults.psm`): layout analysis,
- * which on the quality benchmark (`npm run bench -- quality`) reads columns in order, keeps a form's boxed values,
- * reads noisy scans better and makes no text of pages without any, at about the same speed (README "Quality").
- */
-export const DEFAULT_PSM: PageSegmentation = 'auto';
+/** The page segmentation a run uses unless told otherwise (`--psm`, `OCRQ_PSM`, `defaults.psm`; the settings table owns it). */
+export { DEFAULT_PSM } from '../../config/settings.js';
 
 /**
  * Tesseract's page segmentation mode for `mode`, as the per-page parameter the document workers pass on:
