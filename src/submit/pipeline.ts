@@ -181,7 +181,8 @@ class Pipeline {
       return;
     }
     this.counts.bytes += data.length;
-    const sha256 = sha256Hex(data);
+    // Files read while walking come hashed by a probe thread.
+    const sha256 = item.sha256 ?? sha256Hex(data);
     const type = sniffType(data.subarray(0, 1024));
     const { target, index } = this.deps;
     const key = type ? contentKey(target.name, sha256) : `skip:${sha256}`;

@@ -26,6 +26,14 @@ export function hasGlobChars(arg: string): boolean {
 
 export async function* walkInputs(args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
   const walker = new Walker(options);
+  try {
+    yield* walkAll(walker, args, options);
+  } finally {
+    await walker.close();
+  }
+}
+
+async function* walkAll(walker: Walker, args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
   const count = { yielded: 0 };
   for (const arg of args) {
     if (arg === '-') {
