@@ -53,8 +53,17 @@ export class Walker {
 
   /** Yields the items of every file listed so far, in listing order. */
   private async *drain(): AsyncGenerator<InputItem> {
-    for (let batch = await this.queue.next(); batch !== null; batch = await this.queue.next()) {
-      for (const probe of batch) yield* this.fromProbe(probe);
+    for (;;) {
+      const batch = await this.queue.next();
+      if (batch === null) return;
+      for (const p of batch) {
+        if (p.head && isZip(p.head)) {
+          yield* this.walkZip(p.source, p.rel);
+          continue;
+        }
+        const item = this.probedItem(p);
+        if (item) yield item;
+      }
     }
   }
 
@@ -140,7 +149,16 @@ export class Walker {
           }
           if (dirent.isFile()) {
             this.queue.add({ source, rel, absPath: absPrefix + dirent.name });
-            while (this.queue.due) for (const probe of (await this.queue.next())!) yield* this.fromProbe(probe);
+            // As drain(), without a generator per file: most files are documents yielded right here.
+            while (this.queue.due) {
+              for (const p of (await this.queue.next())!) {
+                if (p.head && isZip(p.head)) yield* this.walkZip(p.source, p.rel);
+                else {
+                  const item = this.probedItem(p);
+                  if (item) yield item;
+                }
+              }
+            }
             continue;
           }
           if (dirent.isDirectory()) {
@@ -179,15 +197,6 @@ export class Walker {
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
     }
     yield* this.drain();
-  }
-
-  private async *fromProbe(p: Probe): AsyncGenerator<InputItem> {
-    if (p.head && isZip(p.head)) {
-      yield* this.walkZip(p.source, p.rel);
-      return;
-    }
-    const item = this.probedItem(p);
-    if (item) yield item;
   }
 
   /** The item for a probed file that is not a ZIP archive, or null when --include leaves it out. */

@@ -26,30 +26,26 @@ export function hasGlobChars(arg: string): boolean {
 
 export async function* walkInputs(args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
   const walker = new Walker(options);
+  const count = { yielded: 0 };
   try {
-    yield* walkAll(walker, args, options);
+    for (const arg of args) {
+      if (arg === '-') {
+        if (!options.stdin) continue;
+        const lines = readline.createInterface({ input: options.stdin, crlfDelay: Infinity });
+        let named = 0;
+        for await (const line of lines) {
+          const p = line.trim() === '' ? '' : line.replace(/\r$/, '');
+          if (!p) continue;
+          named++;
+          yield* walkArg(walker, p, count);
+        }
+        if (named === 0) options.onWarning?.(stdinWarning());
+        continue;
+      }
+      yield* walkArg(walker, arg, count);
+    }
   } finally {
     await walker.close();
-  }
-}
-
-async function* walkAll(walker: Walker, args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
-  const count = { yielded: 0 };
-  for (const arg of args) {
-    if (arg === '-') {
-      if (!options.stdin) continue;
-      const lines = readline.createInterface({ input: options.stdin, crlfDelay: Infinity });
-      let named = 0;
-      for await (const line of lines) {
-        const p = line.trim() === '' ? '' : line.replace(/\r$/, '');
-        if (!p) continue;
-        named++;
-        yield* walkArg(walker, p, count);
-      }
-      if (named === 0) options.onWarning?.(stdinWarning());
-      continue;
-    }
-    yield* walkArg(walker, arg, count);
   }
   const found = walker.found;
   if (count.yielded === 0 && found.filtered > 0) options.onWarning?.(filtersWarning(found, options.include, options.exclude));
@@ -62,7 +58,8 @@ async function* walkAll(walker: Walker, args: string[], options: WalkOptions): A
 async function* walkArg(walker: Walker, arg: string, count: { yielded: number }): AsyncGenerator<InputItem> {
   const before = { yielded: count.yielded, met: walker.found.met };
   const found: { kind?: 'folder' | 'file' } = {};
-  for await (const item of dispatch(walker, arg, found)) {
+  // One generator between the walk and its consumer per argument: each level costs every item a few promises.
+  for await (const item of await dispatch(walker, arg, found)) {
     count.yielded++;
     yield item;
   }
@@ -72,25 +69,23 @@ async function* walkArg(walker: Walker, arg: string, count: { yielded: number })
   }
 }
 
-/** `found.kind` says what the argument turned out to be: a folder, or a file (an archive, should it hold nothing). */
-async function* dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): AsyncGenerator<InputItem> {
+/**
+ * The items of one argument. `found.kind` says what the argument turned out to be: a folder, or a file (an archive,
+ * should it hold nothing).
+ */
+async function dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): Promise<AsyncIterable<InputItem> | InputItem[]> {
   let st;
   try {
     st = await fs.stat(walker.abs(arg));
   } catch (err) {
-    if (hasGlobChars(arg)) {
-      yield* walker.walkGlob(arg);
-      return;
-    }
-    if (walker.takes(path.basename(arg))) yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
-    return;
+    if (hasGlobChars(arg)) return walker.walkGlob(arg);
+    return walker.takes(path.basename(arg)) ? [skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`)] : [];
   }
   if (st.isDirectory()) {
     found.kind = 'folder';
-    const root = await fs.realpath(walker.abs(arg));
-    yield* walker.walkDir(arg, root);
-  } else if (walker.takes(path.basename(arg))) {
-    found.kind = 'file';
-    yield* walker.walkFile(arg, path.basename(arg), st);
+    return walker.walkDir(arg, await fs.realpath(walker.abs(arg)));
   }
+  if (!walker.takes(path.basename(arg))) return [];
+  found.kind = 'file';
+  return walker.walkFile(arg, path.basename(arg), st);
 }
