@@ -4,9 +4,11 @@
  * entry. Every problem with one input becomes a `skipped` item; the walk itself only throws for bugs.
  *
  * This file is the entry point and dispatches each argument; traverse.ts walks, probe.ts reads what it lists,
- * symlinks.ts decides which links are followed, errors.ts words what is skipped, found.ts words a walk that finds
- * nothing: a folder or archive argument that holds no file, a glob that matches nothing (traverse.ts), standard input
- * that names no path, and filters that leave nothing of what was found. These are warnings; the run goes on.
+ * probe-queue.ts decides where (inline, in probe threads: probe-pool.ts, or overlapped on slow storage), count.ts
+ * counts ahead for progress (in a thread of its own: count-thread.ts), symlinks.ts decides which links are followed,
+ * errors.ts words what is skipped, found.ts words a walk that finds nothing: a folder or archive argument that holds
+ * no file, a glob that matches nothing (traverse.ts), standard input that names no path, and filters that leave
+ * nothing of what was found. These are warnings; the run goes on.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
