@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ratioFields, ratioStats } from './lib/stats.mjs';
 import { DOCS_DIR, ensureCorpus, letterCorpusSpec, SCAN_DPI } from './lib/ocr-corpus.mjs';
 import { cer, checkBuild, CORPUS_ROOT, median, pagesBySource, round, runOcrq, withCpuAccounting } from './lib/ocr-measure.mjs';
 import { prepareTessdata, renderPdfToPngs, runLimited, runProcess, toolVersion, which } from './lib/ocr-tools.mjs';
@@ -163,7 +164,7 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
   }
 
   const rows = [];
-  const reference = median(measured.get(sides[0].label).map((m) => m.pagesPerSecond));
+  const referenceRuns = measured.get(sides[0].label);
   for (const side of sides) {
     const runs = measured.get(side.label);
     const pps = median(runs.map((m) => m.pagesPerSecond));
@@ -181,7 +182,8 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
       case: side.label,
       ocrq: `${round(pps)} pages/s`,
       baseline: `CER ${pct(meanOf(cers))}`,
-      ratio: round(pps / reference),
+      // Each round's ratio to the reference side of the same round; the median of the rounds', with their range.
+      ...ratioFields(ratioStats(runs.map((m, k) => m.pagesPerSecond / referenceRuns[k].pagesPerSecond))),
       target: 'report',
       met: null,
     });

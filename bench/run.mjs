@@ -2,6 +2,8 @@
 // side with the tool a user would pick instead, prints one table of ratios and targets, and writes
 // bench/results.json with every module's rows and details and the machine they ran on. Benchmarks are not tests:
 // a target not met is reported, and the exit code is non-zero only when a module could not run.
+// Every comparison runs at least 3 rounds, alternating ocrq and its baseline; a ratio is the median of the rounds'
+// ratios, shown with their range, and results.json keeps every round (rows' `ratios`, modules' details).
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -46,8 +48,11 @@ function machine() {
 
 const cell = (value) => (value === null || value === undefined ? '-' : value === true ? 'yes' : value === false ? 'NO' : String(value));
 
+/** A ratio measured over rounds shows its median and range: `1.61 (1.21..2.00)`. */
+const ratioCell = (row) => (Array.isArray(row.ratioRange) && row.ratioRange[0] !== null && row.ratio !== null ? `${row.ratio} (${row.ratioRange[0]}..${row.ratioRange[1]})` : cell(row.ratio));
+
 export function formatTable(rows) {
-  const cells = rows.map((r) => COLUMNS.map((c) => cell(r[c])));
+  const cells = rows.map((r) => COLUMNS.map((c) => (c === 'ratio' ? ratioCell(r) : cell(r[c]))));
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(COLUMNS), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
@@ -91,7 +96,7 @@ async function main() {
   console.log(formatTable(table));
   const { cpus, node, loadavg } = results.machine;
   console.log(`\n${cpus} CPUs, node ${node}, load average at start ${loadavg.join(' ')}${quick ? ', --quick' : ''}`);
-  console.log('ratio: ocrq / baseline (walk, webhook-intake, ...); admitted rate / --rps (rate); measured / limit (memory)');
+  console.log('ratio: ocrq / baseline (walk, webhook-intake, ...); admitted rate / --rps (rate); measured / limit (memory); median of the rounds (range)');
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench: wrote ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
   process.exitCode = broken > 0 ? 1 : 0;

@@ -12,14 +12,19 @@ export function sniffType(head: Uint8Array): DocType | null {
   const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a) return 'png';
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
-  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'webp';
-  if (b.length >= 6 && (b.toString('latin1', 0, 6) === 'GIF87a' || b.toString('latin1', 0, 6) === 'GIF89a')) return 'gif';
-  if (b.length >= 14 && b.toString('latin1', 0, 2) === 'BM' && isBmpHeader(b)) return 'bmp';
+  if (b.length >= 4 && (at(b, 0, 'II*\0') || at(b, 0, 'MM\0*'))) return 'tiff';
+  if (b.length >= 12 && at(b, 0, 'RIFF') && at(b, 8, 'WEBP')) return 'webp';
+  if (b.length >= 6 && (at(b, 0, 'GIF87a') || at(b, 0, 'GIF89a'))) return 'gif';
+  if (b.length >= 14 && at(b, 0, 'BM') && isBmpHeader(b)) return 'bmp';
   if (b.length >= 5 && b.subarray(0, 1024).indexOf('%PDF-', 0, 'latin1') !== -1) return 'pdf';
   return null;
 }
 
+/** Whether `b` holds the latin1 `magic` at `i` (no string made: most files that are not documents are met here). */
+function at(b: Buffer, i: number, magic: string): boolean {
+  for (let k = 0; k < magic.length; k++) if (b[i + k] !== magic.charCodeAt(k)) return false;
+  return true;
+}
 /** `BM` alone is too weak (text files start with it); require a plausible pixel-data offset. */
 function isBmpHeader(b: Buffer): boolean {
   const reserved = b.readUInt32LE(6);
@@ -33,6 +38,6 @@ export function describeUnknown(head: Uint8Array): string {
   const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const text = b.subarray(0, 64).toString('latin1');
   if (/^\s*<(!doctype html|html)/i.test(text)) return 'HTML document';
-  if ([...text].every((ch) => ch === '\t' || ch === '\n' || ch === '\r' || (ch >= ' ' && ch <= '~'))) return 'plain text';
+  if (/^[\t\n\r\x20-\x7e]*$/.test(text)) return 'plain text';
   return `unknown content (starts with ${b.subarray(0, 4).toString('hex')})`;
 }

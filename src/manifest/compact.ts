@@ -19,19 +19,23 @@ export class DigestSet {
   /** Adds the content; true when it was not there yet. */
   add(sha256: string): boolean {
     const before = this.ids.size;
-    this.ids.add(digestId(sha256));
+    this.ids.addContent(DIGEST_PREFIX, digestWords(sha256));
     return this.ids.size > before;
   }
 
   has(sha256: string): boolean {
-    return this.ids.get(digestId(sha256)) !== undefined;
+    return this.ids.getContent(DIGEST_PREFIX, digestWords(sha256)) !== undefined;
   }
 }
 
-/** A content-made id for a digest; throws for what is not one, which the table would otherwise keep as another id. */
-function digestId(sha256: string): string {
-  if (!hexWords(sha256, 0)) throw new TypeError(`not a SHA-256 hex digest: ${sha256.slice(0, 80)}`);
-  return `c_${sha256.slice(0, 32)}`;
+/** The prefix of a digest's id in a DigestSet's table: `c_` and the first 32 hex digits. */
+const DIGEST_PREFIX = 'c';
+
+/** A digest's first 128 bits; throws for what is not a digest, which the table would otherwise keep as another id. */
+function digestWords(sha256: string): Uint32Array {
+  const words = hexWords(sha256, 0);
+  if (!words) throw new TypeError(`not a SHA-256 hex digest: ${sha256.slice(0, 80)}`);
+  return words;
 }
 
 const scratch = new Uint32Array(4);
@@ -197,13 +201,30 @@ export class JobIdTable {
       }
       return slot;
     }
-    let at = this.find(parsed.code, parsed.key);
+    return this.addParsed(parsed.code, parsed.key);
+  }
+
+  /** add() of the content-made id `${prefix}_${words in hex}`, without making the string (a known, valid prefix). */
+  addContent(prefix: string, words: Uint32Array): number {
+    return this.addParsed(this.prefixCode(prefix, true)!, words);
+  }
+
+  /** get() of the content-made id `${prefix}_${words in hex}`, without making the string. */
+  getContent(prefix: string, words: Uint32Array): number | undefined {
+    const code = this.prefixCode(prefix, false);
+    if (code === undefined) return undefined;
+    const entry = this.table[this.find(code, words)];
+    return entry === 0 ? undefined : entry - 1;
+  }
+
+  private addParsed(code: number, key: Uint32Array): number {
+    let at = this.find(code, key);
     if (this.table[at] !== 0) return this.table[at] - 1;
-    const slot = this.newSlot(parsed.code + 1);
-    this.words.set(parsed.key, slot * 4);
+    const slot = this.newSlot(code + 1);
+    this.words.set(key, slot * 4);
     if ((this.count + 1) * 2 > this.table.length) {
       this.growTable();
-      at = this.find(parsed.code, parsed.key);
+      at = this.find(code, key);
     }
     this.table[at] = slot + 1;
     this.count++;
@@ -236,21 +257,23 @@ export class JobIdTable {
     const key = hexWords(id, cut + 1);
     if (!key) return null;
     // Ids of one manifest share a prefix or two: the last one saves a Map lookup and a substring.
-    let code = this.lastPrefix !== undefined && id.startsWith(this.lastPrefix) && this.lastPrefix.length === cut ? this.lastCode : undefined;
+    const code = this.lastPrefix !== undefined && id.startsWith(this.lastPrefix) && this.lastPrefix.length === cut ? this.lastCode : this.prefixCode(id.slice(0, cut), adding);
+    return code === undefined ? null : { code, key };
+  }
+
+  /** The prefix's code, numbering it when adding; undefined past 255 prefixes (not a manifest ocrq wrote: a Map then). */
+  private prefixCode(prefix: string, adding: boolean): number | undefined {
+    if (prefix === this.lastPrefix) return this.lastCode;
+    let code = this.prefixCodes.get(prefix);
     if (code === undefined) {
-      const prefix = id.slice(0, cut);
-      code = this.prefixCodes.get(prefix);
-      if (code === undefined) {
-        // Past 255 prefixes (not a manifest ocrq wrote), ids go to the Map.
-        if (!adding || this.prefixes.length === 255) return null;
-        code = this.prefixes.length;
-        this.prefixes.push(prefix);
-        this.prefixCodes.set(prefix, code);
-      }
-      this.lastPrefix = prefix;
-      this.lastCode = code;
+      if (!adding || this.prefixes.length === 255) return undefined;
+      code = this.prefixes.length;
+      this.prefixes.push(prefix);
+      this.prefixCodes.set(prefix, code);
     }
-    return { code, key };
+    this.lastPrefix = prefix;
+    this.lastCode = code;
+    return code;
   }
 
   private newSlot(kind: number): number {

@@ -15,6 +15,8 @@ function needsEscape(cp: number): boolean {
   );
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 const NAMED_ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r' };
 
 /**
@@ -22,6 +24,8 @@ const NAMED_ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: 
  * characters, bidirectional overrides and lone surrogates become visible `\n`, `\x1b`, `\u{202e}` escapes.
  */
 export function escapeForDisplay(text: string): string {
+  // Printable ASCII needs no escape: most names are only that.
+  if (PRINTABLE_ASCII.test(text)) return text;
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0) ?? 0;

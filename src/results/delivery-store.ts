@@ -148,15 +148,27 @@ export function deliveryFailure(d: JobDelivery): DocumentFailure | undefined {
 
 /** Identifies an outcome regardless of which delivery (retry, other endpoint) carried it. */
 export function fingerprintOf(d: JobDelivery): string {
-  const result = typeof d.result === 'object' && d.result !== null && !Array.isArray(d.result)
-    ? Object.fromEntries(Object.entries(d.result).filter(([key]) => !VOLATILE_KEYS.has(key)))
-    : d.result;
+  // A result that carries the text again (OCRQueen's document.markdown) has that value named, not escaped into JSON a
+  // second time: `textKeys` lists the keys whose value is the text, which is hashed below, and they keep their
+  // place in the result as null. Two outcomes get the same fingerprint exactly when they did with the value written.
+  const textKeys: string[] = [];
+  let result = d.result;
+  if (typeof result === 'object' && result !== null && !Array.isArray(result)) {
+    const kept: Array<[string, unknown]> = [];
+    for (const [key, value] of Object.entries(result)) {
+      if (VOLATILE_KEYS.has(key)) continue;
+      const isText = d.text !== undefined && value === d.text;
+      if (isText) textKeys.push(key);
+      kept.push([key, isText ? null : value]);
+    }
+    result = Object.fromEntries(kept);
+  }
   // The text is hashed as it is (UTF-16 code units, lossless even for lone surrogates), after a head that gives its
   // length: escaping it into JSON cost more than the hash.
   let head: string;
   let text = d.text ?? '';
   try {
-    head = JSON.stringify([d.status, d.text?.length ?? null, d.pages ?? null, d.error ?? null, result ?? null]);
+    head = JSON.stringify([d.status, d.text?.length ?? null, d.pages ?? null, d.error ?? null, result ?? null, textKeys]);
   } catch {
     // Too deeply nested to serialise: such a result cannot be compared, so every copy counts as the same.
     head = JSON.stringify([d.status, 'unserialisable']);

@@ -1,5 +1,5 @@
 /** Reading a delivery request and answering it: head checks, a capped body, JSON answers, closing safely. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** How long a connection refused mid-body is kept half-closed, discarding input, so the sender reads the answer. */
@@ -85,14 +85,13 @@ export function publicReason(status: number): string {
 export function reply(res: ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.setHeader('Cache-Control', 'no-store');
+  // One writeHead rather than a setHeader per header (merged after any set before, such as Allow or Retry-After).
+  const headers: OutgoingHttpHeaders = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' };
   if (close) {
-    res.setHeader('Connection', 'close');
+    headers.Connection = 'close';
     if (res.socket) lingerOnClose(res.req, res.socket);
   }
+  res.writeHead(status, headers);
   res.end(text);
 }
 

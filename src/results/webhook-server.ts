@@ -116,7 +116,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>): void => {
     inFlight.add(work);
-    work.catch(() => {}).finally(() => inFlight.delete(work));
+    const done = (): void => void inFlight.delete(work);
+    work.then(done, done);
   };
   const pool: BodyPool = { held: 0, max: limits.maxBufferedBytes };
   const context: HandlerContext = { options, limits, stats, store, track, pool };

@@ -104,7 +104,10 @@ class Pipeline {
   async run(items: AsyncIterable<InputItem>): Promise<PipelineCounts> {
     // A document holds a slot until it is done or, for remote targets, until its submission is recorded; waiting
     // for remote results then goes on without holding the document's bytes or a slot.
-    const slots = new Set<Promise<void>>();
+    // Slots are counted, and the walk waits on one promise for the next to be freed: a race over every slot held
+    // cost each input a reaction per slot.
+    let held = 0;
+    let wake: (() => void) | undefined;
     const tasks = new Set<Promise<void>>();
     const limit = Math.max(1, this.options.documentsInFlight);
     const stopped = () => this.deps.signal.aborted || this.stop.signal.aborted;
@@ -115,9 +118,16 @@ class Pipeline {
         if (stopped()) break;
         this.counts.files++;
         this.deps.emit({ type: 'input', source: item.source });
-        let release!: () => void;
-        const slot: Promise<void> = new Promise<void>((resolve) => (release = resolve)).finally(() => slots.delete(slot));
-        slots.add(slot);
+        held++;
+        let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          held--;
+          const waiting = wake;
+          wake = undefined;
+          waiting?.();
+        };
         const task: Promise<void> = this.handle(item, release)
           .catch((err) => this.fail(err))
           .finally(() => {
@@ -125,7 +135,7 @@ class Pipeline {
             tasks.delete(task);
           });
         tasks.add(task);
-        while (slots.size >= limit) await Promise.race(slots);
+        while (held >= limit) await new Promise<void>((resolve) => (wake = resolve));
         if (stopped()) break;
       }
     } finally {
@@ -181,7 +191,8 @@ class Pipeline {
       return;
     }
     this.counts.bytes += data.length;
-    const sha256 = sha256Hex(data);
+    // Files read while walking come hashed by a probe thread.
+    const sha256 = item.sha256 ?? sha256Hex(data);
     const type = sniffType(data.subarray(0, 1024));
     const { target, index } = this.deps;
     const key = type ? contentKey(target.name, sha256) : `skip:${sha256}`;

@@ -31,15 +31,20 @@ export const PROBE_WINDOW = 32;
 /** On slow storage, files of one folder are probed this many at a time, in listing order. */
 export const PROBE_AHEAD = 32;
 
+/** What the walk needs of a file's stat: whether it is a regular file, and its size. */
+export type FileStat = Pick<Stats, 'isFile' | 'size'>;
+
 /** What a probe learned about a listed file: never thrown, kept for the file's turn in listing order. */
 export interface Probe {
   source: string;
   rel: string;
   absPath: string;
-  stat?: Stats;
+  stat?: FileStat;
   head?: Buffer;
   /** The whole content, read and checked for change, when the file is at most READ_WHOLE_BYTES. */
   data?: Buffer;
+  /** The SHA-256 (hex) of `data`, when a probe thread hashed it as it read it (probe-pool.ts). */
+  sha256?: string;
   error?: unknown;
 }
 

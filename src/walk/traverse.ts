@@ -9,12 +9,12 @@
 import fsSync, { type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { DocumentError, ErrorCodes } from '../errors.js';
 import { escapeForDisplay } from '../output/display.js';
 import { formatBytes } from '../output/format.js';
 import { codeForFsError, direntKind, fsErrorText, skipped } from './errors.js';
-import { HEAD_BYTES, PROBE_AHEAD, PROBE_WINDOW, SLOW_PROBE_MS, probeFile, probeFileSync, readHead, readStable, type Probe } from './probe.js';
+import { HEAD_BYTES, readHead, readStable, type FileStat, type Probe } from './probe.js';
+import { ProbeQueue } from './probe-queue.js';
 import { globBase, realKey, selects } from './shard-select.js';
 import { resolveLink } from './symlinks.js';
 import type { InputItem, WalkOptions } from './types.js';
@@ -32,27 +32,43 @@ export class Walker {
   private readonly filters: Filters;
   /** (dev, ino) of directories entered, so symlink loops end. */
   private readonly visitedDirs = new Set<string>();
-  /** The latest inline probe times; once their median is over SLOW_PROBE_MS, probes overlap for the rest of the walk. */
-  private readonly probeMs = new Float64Array(PROBE_WINDOW);
-  private probes = 0;
-  private slowStorage: boolean;
+  /** Listed files being probed: inline, in probe threads, or overlapped on slow storage (probe-queue.ts). */
+  private readonly queue: ProbeQueue;
   /** What was met and what the filters left out, for the warnings of a walk that yields nothing. */
   readonly found = new FoundTally();
 
   constructor(private readonly options: WalkOptions) {
     this.filters = makeFilters(options.include, options.exclude);
-    this.slowStorage = options.overlapProbes ?? false;
+    this.queue = new ProbeQueue({ overlap: options.overlapProbes, threads: options.probeThreads, threadsAfter: options.probeThreadsAfter });
+  }
+
+  private get slowStorage(): boolean {
+    return this.queue.slowStorage;
+  }
+
+  /** Ends the probe threads, if any were started. */
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  /** Yields the items of every file listed so far, in listing order. */
+  private async *drain(): AsyncGenerator<InputItem> {
+    for (;;) {
+      const batch = await this.queue.next();
+      if (batch === null) return;
+      for (const p of batch) {
+        if (p.head && isZip(p.head)) {
+          yield* this.walkZip(p.source, p.rel);
+          continue;
+        }
+        const item = this.probedItem(p);
+        if (item) yield item;
+      }
+    }
   }
 
   abs(p: string): string {
     return path.resolve(this.options.cwd, p);
-  }
-
-  private timeProbe(ms: number): void {
-    this.probeMs[this.probes++ % PROBE_WINDOW] = ms;
-    if (this.probes % PROBE_WINDOW !== 0) return;
-    const sorted = this.probeMs.slice().sort();
-    if (sorted[PROBE_WINDOW / 2] > SLOW_PROBE_MS) this.slowStorage = true;
   }
 
   warn(message: string): void {
@@ -97,6 +113,7 @@ export class Walker {
       try {
         dirStat = this.slowStorage ? await fs.stat(absDir) : fsSync.statSync(absDir);
       } catch (err) {
+        yield* this.drain();
         if (this.takes(keyDir)) yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
         continue;
       }
@@ -107,18 +124,13 @@ export class Walker {
       try {
         dir = this.slowStorage ? await fs.opendir(absDir, { bufferSize: DIR_BUFFER }) : fsSync.opendirSync(absDir, { bufferSize: DIR_BUFFER });
       } catch (err) {
+        yield* this.drain();
         // Every shard warns (the folder's files would be spread over all of them); one records it.
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
         if (this.takes(keyDir)) yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
         continue;
       }
       const subdirs: Array<{ rel: string; key: string }> = [];
-      let probes: Array<Promise<Probe>> = [];
-      const drain = async function* (this: Walker): AsyncGenerator<InputItem> {
-        const batch = probes;
-        probes = [];
-        for (const probe of batch) yield* this.fromProbe(await probe);
-      };
       const absPrefix = absDir.endsWith(path.sep) ? absDir : absDir + path.sep;
       try {
         for (;;) {
@@ -136,29 +148,25 @@ export class Walker {
             continue;
           }
           if (dirent.isFile()) {
-            const absPath = absPrefix + dirent.name;
-            if (this.slowStorage) {
-              probes.push(probeFile(source, rel, absPath));
-              if (probes.length >= PROBE_AHEAD) yield* drain.call(this);
-              continue;
+            this.queue.add({ source, rel, absPath: absPrefix + dirent.name });
+            // As drain(), without a generator per file: most files are documents yielded right here.
+            while (this.queue.due) {
+              for (const p of (await this.queue.next())!) {
+                if (p.head && isZip(p.head)) yield* this.walkZip(p.source, p.rel);
+                else {
+                  const item = this.probedItem(p);
+                  if (item) yield item;
+                }
+              }
             }
-            const started = performance.now();
-            const probe = probeFileSync(source, rel, absPath);
-            this.timeProbe(performance.now() - started);
-            if (probe.head && isZip(probe.head)) {
-              yield* this.walkZip(source, rel);
-              continue;
-            }
-            const item = this.probedItem(probe);
-            if (item) yield item;
             continue;
           }
-          // Everything else keeps its place after the files listed before it.
-          yield* drain.call(this);
           if (dirent.isDirectory()) {
             subdirs.push({ rel, key: entryKey });
             continue;
           }
+          // Everything else keeps its place after the files listed before it.
+          yield* this.drain();
           // A link is followed by every shard when it leads to a folder (a listing); otherwise it is an input.
           const mine = this.takes(entryKey);
           if (dirent.isSymbolicLink()) {
@@ -174,8 +182,8 @@ export class Walker {
             yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
           }
         }
-        yield* drain.call(this);
       } catch (err) {
+        yield* this.drain();
         this.warn(`${escapeForDisplay(dirSource)}: directory listing failed (${fsErrorText(err)})`);
       } finally {
         try {
@@ -184,25 +192,18 @@ export class Walker {
           // Already closed or never readable: nothing is held.
         }
       }
-      // Reverse so that the first subdirectory in listing order is walked first.
+      // Reverse so that the first subdirectory in listing order is walked first. Files listed in this folder may
+      // still be on their way from the probe threads: the next folder is listed meanwhile.
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
     }
-  }
-
-  private async *fromProbe(p: Probe): AsyncGenerator<InputItem> {
-    if (p.head && isZip(p.head)) {
-      yield* this.walkZip(p.source, p.rel);
-      return;
-    }
-    const item = this.probedItem(p);
-    if (item) yield item;
+    yield* this.drain();
   }
 
   /** The item for a probed file that is not a ZIP archive, or null when --include leaves it out. */
   private probedItem(p: Probe): InputItem | null {
     if (p.error instanceof DocumentError) return { kind: 'skipped', source: p.source, error: p.error.toFailure() };
     if (p.error !== undefined || !p.stat) return skipped(p.source, codeForFsError(p.error), `${escapeForDisplay(p.source)}: ${fsErrorText(p.error)}`);
-    return this.fileItem(p.source, p.rel, p.absPath, p.stat, p.data);
+    return this.fileItem(p.source, p.rel, p.absPath, p.stat, p.data, p.sha256);
   }
 
   /** A file found by a glob: it may be gone by now. */
@@ -269,7 +270,7 @@ export class Walker {
   }
 
   /** A file that is not a ZIP archive: a document to read, a skipped item, or null when --include leaves it out. */
-  private fileItem(source: string, rel: string, absPath: string, st: Stats, probedData?: Buffer): InputItem | null {
+  private fileItem(source: string, rel: string, absPath: string, st: FileStat, probedData?: Buffer, sha256?: string): InputItem | null {
     this.found.files++;
     if (!st.isFile()) return skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file; never opened`);
     if (!this.filters.isIncluded(rel)) {
@@ -291,6 +292,6 @@ export class Walker {
       data = undefined;
       return bytes ? Promise.resolve(bytes) : readStable(absPath, source);
     };
-    return { kind: 'document', source, size: probedData ? probedData.length : st.size, read };
+    return sha256 === undefined ? { kind: 'document', source, size: probedData ? probedData.length : st.size, read } : { kind: 'document', source, size: probedData!.length, read, sha256 };
   }
 }

@@ -18,6 +18,8 @@ export interface InputDocument {
   size: number;
   /** Reads the whole content. Files are read lazily; ZIP entries are already inflated and verified. */
   read(): Promise<Buffer>;
+  /** The SHA-256 (hex) of what the first read() gives, when a probe thread hashed it as it read it. */
+  sha256?: string;
 }
 
 export interface InputSkipped {
@@ -36,6 +38,10 @@ export interface WalkOptions {
   onWarning?: (message: string) => void;
   /** Probe files PROBE_AHEAD at a time from the start, as on slow storage. */
   overlapProbes?: boolean;
+  /** Probe threads for folders of many files (0: probe every file inline); defaults to the cores left, 1 or 2. */
+  probeThreads?: number;
+  /** Files probed inline before the probe threads start (probe-queue.ts, PROBE_THREADS_AFTER). */
+  probeThreadsAfter?: number;
   /** `--shard K/N`: only the inputs of this shard are yielded, and only they are opened (shard-select.ts). */
   shard?: Shard;
 }

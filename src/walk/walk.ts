@@ -4,9 +4,11 @@
  * entry. Every problem with one input becomes a `skipped` item; the walk itself only throws for bugs.
  *
  * This file is the entry point and dispatches each argument; traverse.ts walks, probe.ts reads what it lists,
- * symlinks.ts decides which links are followed, errors.ts words what is skipped, found.ts words a walk that finds
- * nothing: a folder or archive argument that holds no file, a glob that matches nothing (traverse.ts), standard input
- * that names no path, and filters that leave nothing of what was found. These are warnings; the run goes on.
+ * probe-queue.ts decides where (inline, in probe threads: probe-pool.ts, or overlapped on slow storage), count.ts
+ * counts ahead for progress (in a thread of its own: count-thread.ts), symlinks.ts decides which links are followed,
+ * errors.ts words what is skipped, found.ts words a walk that finds nothing: a folder or archive argument that holds
+ * no file, a glob that matches nothing (traverse.ts), standard input that names no path, and filters that leave
+ * nothing of what was found. These are warnings; the run goes on.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -27,21 +29,25 @@ export function hasGlobChars(arg: string): boolean {
 export async function* walkInputs(args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
   const walker = new Walker(options);
   const count = { yielded: 0 };
-  for (const arg of args) {
-    if (arg === '-') {
-      if (!options.stdin) continue;
-      const lines = readline.createInterface({ input: options.stdin, crlfDelay: Infinity });
-      let named = 0;
-      for await (const line of lines) {
-        const p = line.trim() === '' ? '' : line.replace(/\r$/, '');
-        if (!p) continue;
-        named++;
-        yield* walkArg(walker, p, count);
+  try {
+    for (const arg of args) {
+      if (arg === '-') {
+        if (!options.stdin) continue;
+        const lines = readline.createInterface({ input: options.stdin, crlfDelay: Infinity });
+        let named = 0;
+        for await (const line of lines) {
+          const p = line.trim() === '' ? '' : line.replace(/\r$/, '');
+          if (!p) continue;
+          named++;
+          yield* walkArg(walker, p, count);
+        }
+        if (named === 0) options.onWarning?.(stdinWarning());
+        continue;
       }
-      if (named === 0) options.onWarning?.(stdinWarning());
-      continue;
+      yield* walkArg(walker, arg, count);
     }
-    yield* walkArg(walker, arg, count);
+  } finally {
+    await walker.close();
   }
   const found = walker.found;
   if (count.yielded === 0 && found.filtered > 0) options.onWarning?.(filtersWarning(found, options.include, options.exclude));
@@ -54,7 +60,8 @@ export async function* walkInputs(args: string[], options: WalkOptions): AsyncGe
 async function* walkArg(walker: Walker, arg: string, count: { yielded: number }): AsyncGenerator<InputItem> {
   const before = { yielded: count.yielded, met: walker.found.met };
   const found: { kind?: 'folder' | 'file' } = {};
-  for await (const item of dispatch(walker, arg, found)) {
+  // One generator between the walk and its consumer per argument: each level costs every item a few promises.
+  for await (const item of await dispatch(walker, arg, found)) {
     count.yielded++;
     yield item;
   }
@@ -64,25 +71,23 @@ async function* walkArg(walker: Walker, arg: string, count: { yielded: number })
   }
 }
 
-/** `found.kind` says what the argument turned out to be: a folder, or a file (an archive, should it hold nothing). */
-async function* dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): AsyncGenerator<InputItem> {
+/**
+ * The items of one argument. `found.kind` says what the argument turned out to be: a folder, or a file (an archive,
+ * should it hold nothing).
+ */
+async function dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): Promise<AsyncIterable<InputItem> | InputItem[]> {
   let st;
   try {
     st = await fs.stat(walker.abs(arg));
   } catch (err) {
-    if (hasGlobChars(arg)) {
-      yield* walker.walkGlob(arg);
-      return;
-    }
-    if (walker.takes(path.basename(arg))) yield skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`);
-    return;
+    if (hasGlobChars(arg)) return walker.walkGlob(arg);
+    return walker.takes(path.basename(arg)) ? [skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`)] : [];
   }
   if (st.isDirectory()) {
     found.kind = 'folder';
-    const root = await fs.realpath(walker.abs(arg));
-    yield* walker.walkDir(arg, root);
-  } else if (walker.takes(path.basename(arg))) {
-    found.kind = 'file';
-    yield* walker.walkFile(arg, path.basename(arg), st);
+    return walker.walkDir(arg, await fs.realpath(walker.abs(arg)));
   }
+  if (!walker.takes(path.basename(arg))) return [];
+  found.kind = 'file';
+  return walker.walkFile(arg, path.basename(arg), st);
 }

@@ -32,7 +32,7 @@ import { resolveTarget, resultSettings, type RemoteTargetSettings, type TargetOp
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
-import { countInputs } from '../../walk/count.js';
+import { countInputsInThread } from '../../walk/count-thread.js';
 import type { CommandDeps } from '../deps.js';
 import type { CommandResult } from '../result.js';
 import { checkOutputDirectory, checkOutputFile } from './output-paths.js';
@@ -105,11 +105,12 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       shard,
     };
     const items = walkInputs(options.paths, { ...walkOptions, onWarning: warn });
-    // Progress gets its total from a count that runs ahead of the walk; nobody reads it under --quiet.
+    // Progress gets its total from a count that runs ahead of the walk, in a thread of its own; nobody reads it under
+    // --quiet.
     const countAhead =
       reporterKind === 'silent'
         ? undefined
-        : (onCount: (files: number) => void, signal: AbortSignal) => countInputs(options.paths, { ...walkOptions, signal }, onCount);
+        : (onCount: (files: number) => void, signal: AbortSignal) => countInputsInThread(options.paths, { ...walkOptions, signal }, onCount);
     const counts = await runPipeline(
       items,
       {
