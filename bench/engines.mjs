@@ -47,7 +47,7 @@ async function pagePngs(corpusDir, truth) {
   return pages;
 }
 
-const cliArgs = (tessdata) => ['--tessdata-dir', tessdata, '-l', 'eng', '--oem', '1', '--psm', '6'];
+const cliArgs = (tessdata) => ['--tessdata-dir', tessdata, '-l', 'eng', '--oem', '1', '--psm', '3'];
 const cliEnv = () => ({ ...process.env, OMP_THREAD_LIMIT: '1' });
 
 /** N processes at a time, one per page (`tesseract PAGE - ...`): what a user of the CLI would script. */

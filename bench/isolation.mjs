@@ -71,7 +71,7 @@ export async function run({ log = (line) => process.stderr.write(`${line}\n`), q
     const started = performance.now();
     const out = mkdtempSync(path.join(os.tmpdir(), 'ocrq-bench-native-'));
     const env = { ...process.env, OMP_THREAD_LIMIT: '1' };
-    await runLimited(pngs.map((png, i) => () => runProcess('tesseract', [png, path.join(out, `p${i}`), '--tessdata-dir', tessdata.dir, '-l', 'eng', '--oem', '1', '--psm', '6'], { env })), processes);
+    await runLimited(pngs.map((png, i) => () => runProcess('tesseract', [png, path.join(out, `p${i}`), '--tessdata-dir', tessdata.dir, '-l', 'eng', '--oem', '1', '--psm', '3'], { env })), processes);
     rmSync(out, { recursive: true, force: true });
     return pngs.length / ((performance.now() - started) / 1000);
   };

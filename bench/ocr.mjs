@@ -30,9 +30,9 @@ const SIZES = {
 };
 
 
-/** Native tesseract with ocrq's settings: LSTM only, the bundled best_int model, one block of text, 300 dpi. */
+/** Native tesseract with ocrq's settings: LSTM only, the bundled best_int model, layout analysis (--psm 3, ocrq's default --psm auto), 300 dpi. */
 function tesseractArgs(png, outBase, tessdata) {
-  return [png, outBase, '--tessdata-dir', tessdata, '-l', 'eng', '--oem', '1', '--psm', '6', '--dpi', String(SCAN_DPI)];
+  return [png, outBase, '--tessdata-dir', tessdata, '-l', 'eng', '--oem', '1', '--psm', '3', '--dpi', String(SCAN_DPI)];
 }
 
 async function runNative(pages, workers, tessdata) {
