@@ -32,6 +32,7 @@ import { resolveTarget, resultSettings, type RemoteTargetSettings, type TargetOp
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
 import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import { withoutOwnOutputs } from '../../submit/own-outputs.js';
 import { countInputsInThread } from '../../walk/count-thread.js';
 import type { CommandDeps } from '../deps.js';
 import type { CommandResult } from '../result.js';
@@ -104,7 +105,11 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       stdin: deps.stdin,
       shard,
     };
-    const items = walkInputs(options.paths, { ...walkOptions, onWarning: warn });
+    const ownOutputs = {
+      files: [manifest, ...(options.csv ? [path.resolve(deps.cwd, options.csv)] : [])],
+      resultsDir: options.resultsDir ? path.resolve(deps.cwd, options.resultsDir) : undefined,
+    };
+    const items = withoutOwnOutputs(walkInputs(options.paths, { ...walkOptions, onWarning: warn }), deps.cwd, ownOutputs);
     // Progress gets its total from a count that runs ahead of the walk, in a thread of its own; nobody reads it under
     // --quiet.
     const countAhead =

@@ -1,0 +1,46 @@
+/**
+ * What a run writes is never one of its inputs: `ocrq submit .` in the folder that holds the manifest would otherwise
+ * meet the manifest, its lock and side files, the CSV and the results folder (and their temporary files) on every run,
+ * and record each as a skipped document. They are left out of the walk without a row (README "Filters").
+ */
+import path from 'node:path';
+import { lockPathFor } from '../manifest/lock.js';
+import { CORRUPT_SUFFIX } from '../manifest/repair.js';
+import type { InputItem } from '../walk/types.js';
+
+export interface OwnOutputs {
+  /** The manifest (`--out`), the CSV (`--csv`): absolute paths. */
+  files: string[];
+  /** `--results-dir`: an absolute path. */
+  resultsDir?: string;
+}
+
+/** The absolute paths a run writes: those files, their side files and temporary files, and the results folder. */
+export function ownOutputMatcher(outputs: OwnOutputs): (file: string) => boolean {
+  const exact = new Set<string>();
+  // Atomic writes go to `.<name>.tmp-<pid>-<hex>` beside the file (manifest/atomic.ts).
+  const temps: Array<{ dir: string; prefix: string }> = [];
+  for (const file of outputs.files) {
+    for (const own of [file, lockPathFor(file), file + CORRUPT_SUFFIX]) {
+      exact.add(own);
+      temps.push({ dir: path.dirname(own), prefix: `.${path.basename(own)}.tmp-` });
+    }
+  }
+  const under = outputs.resultsDir ? outputs.resultsDir + path.sep : null;
+  // Called for every file of the walk: the common case is a Set lookup and a prefix test.
+  return (file) => {
+    if (exact.has(file)) return true;
+    if (under !== null && (file === outputs.resultsDir || file.startsWith(under))) return true;
+    const name = path.basename(file);
+    return name.startsWith('.') && temps.some((t) => name.startsWith(t.prefix) && path.dirname(file) === t.dir);
+  };
+}
+
+/** The walk's items without the run's own outputs. ZIP entries (`a.zip!/b.pdf`) are never outputs. */
+export async function* withoutOwnOutputs(items: AsyncIterable<InputItem>, cwd: string, outputs: OwnOutputs): AsyncGenerator<InputItem> {
+  const isOwn = ownOutputMatcher(outputs);
+  for await (const item of items) {
+    if (!item.source.includes('!/') && isOwn(path.resolve(cwd, item.source))) continue;
+    yield item;
+  }
+}
