@@ -36,11 +36,21 @@ export function ownOutputMatcher(outputs: OwnOutputs): (file: string) => boolean
   };
 }
 
+/** Results folders hold only these (manifest/result-files.ts), and temporary files, whose names start with a dot. */
+const RESULT_FILE = /\.(txt|json)$/;
+
 /** The walk's items without the run's own outputs. ZIP entries (`a.zip!/b.pdf`) are never outputs. */
 export async function* withoutOwnOutputs(items: AsyncIterable<InputItem>, cwd: string, outputs: OwnOutputs): AsyncGenerator<InputItem> {
   const isOwn = ownOutputMatcher(outputs);
+  // Resolving every path of a walk of a million files costs more than the rest of this check: only a file whose base
+  // name could be an output's is resolved.
+  const names = new Set(outputs.files.flatMap((file) => [file, lockPathFor(file), file + CORRUPT_SUFFIX].map((f) => path.basename(f))));
+  const results = outputs.resultsDir !== undefined;
   for await (const item of items) {
-    if (!item.source.includes('!/') && isOwn(path.resolve(cwd, item.source))) continue;
+    const source = item.source;
+    const name = source.slice(Math.max(source.lastIndexOf('/'), source.lastIndexOf(path.sep)) + 1);
+    const maybe = names.has(name) || name.startsWith('.') || (results && RESULT_FILE.test(name));
+    if (maybe && !source.includes('!/') && isOwn(path.resolve(cwd, source))) continue;
     yield item;
   }
 }

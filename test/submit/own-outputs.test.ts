@@ -45,11 +45,13 @@ describe("a run's own outputs", () => {
       yield doc('m.jsonl');
       yield doc('../run/text/a.pdf.txt');
       yield doc('a.pdf');
+      yield doc('notes.txt');
+      yield doc('.hidden.pdf');
       yield doc('pack.zip!/m.jsonl');
       yield { kind: 'skipped', source: 'm.jsonl.lock', error: { code: 'FILE_UNREADABLE', message: 'm', category: 'input' } } as InputItem;
     }
     const kept: string[] = [];
     for await (const item of withoutOwnOutputs(walk(), root, { files: [at('m.jsonl')], resultsDir: at('text') })) kept.push(item.source);
-    expect(kept).toEqual(['a.pdf', 'pack.zip!/m.jsonl']);
+    expect(kept).toEqual(['a.pdf', 'notes.txt', '.hidden.pdf', 'pack.zip!/m.jsonl']);
   });
 });
