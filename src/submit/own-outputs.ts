@@ -15,17 +15,14 @@ export interface OwnOutputs {
   resultsDir?: string;
 }
 
+/** The files a run writes: each output file with its lock and `.corrupt` side file. */
+const ownFiles = (outputs: OwnOutputs): string[] => outputs.files.flatMap((file) => [file, lockPathFor(file), file + CORRUPT_SUFFIX]);
+
 /** The absolute paths a run writes: those files, their side files and temporary files, and the results folder. */
 export function ownOutputMatcher(outputs: OwnOutputs): (file: string) => boolean {
-  const exact = new Set<string>();
+  const exact = new Set(ownFiles(outputs));
   // Atomic writes go to `.<name>.tmp-<pid>-<hex>` beside the file (manifest/atomic.ts).
-  const temps: Array<{ dir: string; prefix: string }> = [];
-  for (const file of outputs.files) {
-    for (const own of [file, lockPathFor(file), file + CORRUPT_SUFFIX]) {
-      exact.add(own);
-      temps.push({ dir: path.dirname(own), prefix: `.${path.basename(own)}.tmp-` });
-    }
-  }
+  const temps = [...exact].map((own) => ({ dir: path.dirname(own), prefix: `.${path.basename(own)}.tmp-` }));
   const under = outputs.resultsDir ? outputs.resultsDir + path.sep : null;
   // Called for every file of the walk: the common case is a Set lookup and a prefix test.
   return (file) => {
@@ -44,7 +41,7 @@ export async function* withoutOwnOutputs(items: AsyncIterable<InputItem>, cwd: s
   const isOwn = ownOutputMatcher(outputs);
   // Resolving every path of a walk of a million files costs more than the rest of this check: only a file whose base
   // name could be an output's is resolved.
-  const names = new Set(outputs.files.flatMap((file) => [file, lockPathFor(file), file + CORRUPT_SUFFIX].map((f) => path.basename(f))));
+  const names = new Set(ownFiles(outputs).map((file) => path.basename(file)));
   const results = outputs.resultsDir !== undefined;
   for await (const item of items) {
     const source = item.source;

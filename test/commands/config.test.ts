@@ -142,7 +142,7 @@ describe('ocrq config', () => {
     expect(visible(listed)).not.toContain(KEY.slice(0, 8));
   });
 
-  it('never shows a stored key or secret in full, in any output of any config command (ADVERSARIAL 86)', async () => {
+  it('never shows a stored key or secret in full, in any output of any config command', async () => {
     const dir = await makeTempDir();
     const env = { OCRQ_API_KEY: KEY };
     const runs: Outcome[] = [];

@@ -4,7 +4,7 @@ import { SCHEMES, verifySignature, type VerifyInput } from '../../src/signature/
 import { verifyProviderDelivery } from '../../src/providers/signing.js';
 import { DOCEXTRACT, LEAPOCR, OCRQUEEN, STANDARD_WEBHOOKS } from './vectors.js';
 
-/** ADVERSARIAL A: each case against each signing provider, through the same call `ocrq listen` makes. */
+/** Hostile signed deliveries: each case against each signing provider, through the same call `ocrq listen` makes. */
 interface Delivery {
   provider: ProviderName;
   secret: string;
