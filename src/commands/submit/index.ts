@@ -31,7 +31,7 @@ import { ManifestWriter } from '../../manifest/writer.js';
 import { resolveTarget, resultSettings, type RemoteTargetSettings, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
-import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import { hasGlobChars, walkBatches } from '../../walk/walk.js';
 import { withoutOwnOutputs } from '../../submit/own-outputs.js';
 import { countInputsInThread } from '../../walk/count-thread.js';
 import type { CommandDeps } from '../deps.js';
@@ -109,7 +109,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       files: [manifest, ...(options.csv ? [path.resolve(deps.cwd, options.csv)] : [])],
       resultsDir: options.resultsDir ? path.resolve(deps.cwd, options.resultsDir) : undefined,
     };
-    const items = withoutOwnOutputs(walkInputs(options.paths, { ...walkOptions, onWarning: warn }), deps.cwd, ownOutputs);
+    const items = withoutOwnOutputs(walkBatches(options.paths, { ...walkOptions, onWarning: warn }), deps.cwd, ownOutputs);
     // Progress gets its total from a count that runs ahead of the walk, in a thread of its own; nobody reads it under
     // --quiet.
     const countAhead =
