@@ -131,9 +131,16 @@ export class ProbePool {
   }
 }
 
-/** The probes of a batch, as probeFileSync would have made them, each file's bytes copied out of the batch's buffer. */
+/**
+ * Batches that read at most this many bytes hand each file its bytes as a view of the batch's buffer; larger ones copy
+ * them out, so that a document held for long never keeps megabytes of other files alive.
+ */
+export const SHARED_BATCH_BYTES = 1024 * 1024;
+
+/** The probes of a batch, as probeFileSync would have made them, each file's bytes out of the batch's buffer. */
 function unpack(files: Listed[], reply: ProbeReply): Probe[] {
   const packed = new Uint8Array(reply.buffer);
+  const shared = reply.buffer.byteLength <= SHARED_BATCH_BYTES;
   const errors = new Map(reply.errors.map((e) => [e.at, e]));
   const probes: Probe[] = [];
   let at = 0;
@@ -155,7 +162,7 @@ function unpack(files: Listed[], reply: ProbeReply): Probe[] {
       probes.push({ source, rel, absPath, stat });
       continue;
     }
-    const bytes = Buffer.from(packed.subarray(at, at + reply.lengths[i]));
+    const bytes = shared ? Buffer.from(reply.buffer, at, reply.lengths[i]) : Buffer.from(packed.subarray(at, at + reply.lengths[i]));
     at += reply.lengths[i];
     if (status === ProbeStatus.Head) {
       probes.push({ source, rel, absPath, stat, head: bytes });
