@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { changedError } from './errors.js';
-import { HEAD_BYTES, type Probe } from './probe.js';
+import { fileStat, HEAD_BYTES, type Probe } from './probe.js';
 
 /** What a probe thread found for one file of a batch. */
 export const ProbeStatus = {
@@ -67,18 +67,6 @@ export interface Listed {
   source: string;
   rel: string;
   absPath: string;
-}
-
-/** A stat as far as the walk needs it: whether the file is regular, and its size. */
-class ProbedStat {
-  constructor(
-    readonly size: number,
-    private readonly regular: boolean,
-  ) {}
-
-  isFile(): boolean {
-    return this.regular;
-  }
 }
 
 export class ProbePool {
@@ -157,7 +145,7 @@ function unpack(files: Listed[], reply: ProbeReply): Probe[] {
       probes.push({ source, rel, absPath, error: changedError(source) });
       continue;
     }
-    const stat = new ProbedStat(reply.sizes[i], status !== ProbeStatus.NotFile);
+    const stat = fileStat(reply.sizes[i], status !== ProbeStatus.NotFile);
     if (status === ProbeStatus.NotFile) {
       probes.push({ source, rel, absPath, stat });
       continue;
