@@ -12,6 +12,8 @@
 
 # Build stage: every dependency, the TypeScript compiler, and the package packed as npm would publish it.
 FROM node:20-slim AS build
+# tini, which the run stage takes as PID 1 (below).
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -28,6 +30,9 @@ RUN npm run build \
 # yarn are removed, so no package manager or build tool is left in the image.
 FROM node:20-slim
 ENV NODE_ENV=production
+# tini is PID 1: it passes signals on to ocrq and reaps what ocrq's page workers leave when they are killed (a native
+# tesseract), which Node as PID 1 would keep as zombies until the run ends.
+COPY --from=build /usr/bin/tini-static /usr/bin/tini
 WORKDIR /opt/ocrq
 COPY --from=build /app ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
@@ -39,5 +44,5 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # The unprivileged user of the base image; give it write access to the volumes it writes manifests to.
 USER node
 WORKDIR /data
-ENTRYPOINT ["node", "/opt/ocrq/bin/ocrq.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/opt/ocrq/bin/ocrq.js"]
 CMD ["--help"]

@@ -52,6 +52,10 @@ describe('secrets from files', () => {
     const notices = io.stderr().split('\n').filter((l) => NOTICE.test(l));
     expect(notices).toEqual(['ocrq: note: --api-key on the command line is visible to other local users in the process list; prefer --api-key-file, an environment variable or the config file']);
     expect(io.stderr()).not.toContain(fake.apiKey);
+    // -q prints errors only: no notice either.
+    const quiet = captureIo(dir);
+    expect(await run([...args.filter((a) => a !== '--json'), '--api-key', fake.apiKey, '-q', '--force'], quiet.deps)).toBe(0);
+    expect(quiet.stderr()).toBe('');
   });
 
   it('refuses a missing or empty secret file, and two sources at once, with exit 2 before any request', async () => {

@@ -141,6 +141,9 @@ describe('argv → options', () => {
     [['submit', 'd', '--listen', 'abc'], /not a port/],
     [['submit', 'd', '--webhook-secret', 'x'], /need --listen/],
     [['submit', 'd', '--rps', '0'], /--rps must be a number above 0/],
+    // Flags take numbers as variables and the config file do: decimal digits only.
+    [['submit', 'd', '--rps', '1e3'], /--rps must be a number above 0, in digits such as 5 or 0.5, not "1e3"/],
+    [['submit', 'd', '--workers', '0x10'], /--workers must be a whole number of at least 1, not "0x10"/],
     [['submit', 'd', '--min-confidence', '101'], /expected a confidence from 0 to 100/],
     [['submit', 'd', '--psm', '3'], /Allowed choices are auto, block/],
     [['submit', 'd', '--timeout', 'soon'], /expects a duration/],

@@ -24,12 +24,13 @@ async function secretFromFile(file: string, flag: string, deps: CommandDeps): Pr
 
 /**
  * The secret of a command: `--NAME-file` (or stdin), else the flag itself, which prints a one-line notice that other
- * local users can read it in the process list. Undefined when neither is given (the environment or config decide).
+ * local users can read it in the process list, unless `quiet` (-q: errors only). Undefined when neither is given (the
+ * environment or config decide).
  */
-export async function secretOption(value: string | undefined, file: string | undefined, flag: string, deps: CommandDeps): Promise<string | undefined> {
+export async function secretOption(value: string | undefined, file: string | undefined, flag: string, deps: CommandDeps, quiet = false): Promise<string | undefined> {
   if (value !== undefined && file !== undefined) throw new UsageError(`${flag} and ${flag}-file cannot be combined`, 'use one of them');
   if (file !== undefined) return secretFromFile(file, `${flag}-file`, deps);
-  if (value !== undefined) {
+  if (value !== undefined && !quiet) {
     deps.stderr.write(`ocrq: note: ${flag} on the command line is visible to other local users in the process list; prefer ${flag}-file, an environment variable or the config file\n`);
   }
   return value;

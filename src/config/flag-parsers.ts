@@ -8,26 +8,30 @@ import { parseConfidence, parseMemoryBudget } from './parsers.js';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** Numbers as flags, variables and the config file all take them: decimal digits, with a fraction where allowed. */
+const WHOLE = /^\d+$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 export function positiveInt(name: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    const n = Number(value.trim());
+    if (!WHOLE.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
     return n;
   };
 }
 
 export function positiveNumber(name: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0`);
+    const n = Number(value.trim());
+    if (!DECIMAL.test(value.trim()) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0, in digits such as 5 or 0.5, not ${JSON.stringify(value)}`);
     return n;
   };
 }
 
 export function nonNegativeInt(name: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number of at least 0`);
+    const n = Number(value.trim());
+    if (!WHOLE.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number of at least 0, not ${JSON.stringify(value)}`);
     return n;
   };
 }

@@ -36,18 +36,25 @@ export function ownOutputMatcher(outputs: OwnOutputs): (file: string) => boolean
 /** Results folders hold only these (manifest/result-files.ts), and temporary files, whose names start with a dot. */
 const RESULT_FILE = /\.(txt|json)$/;
 
-/** The walk's items without the run's own outputs. ZIP entries (`a.zip!/b.pdf`) are never outputs. */
-export async function* withoutOwnOutputs(items: AsyncIterable<InputItem>, cwd: string, outputs: OwnOutputs): AsyncGenerator<InputItem> {
+/** The walk's batches of items without the run's own outputs. ZIP entries (`a.zip!/b.pdf`) are never outputs. */
+export async function* withoutOwnOutputs(batches: AsyncIterable<InputItem[]>, cwd: string, outputs: OwnOutputs): AsyncGenerator<InputItem[]> {
   const isOwn = ownOutputMatcher(outputs);
   // Resolving every path of a walk of a million files costs more than the rest of this check: only a file whose base
   // name could be an output's is resolved.
   const names = new Set(ownFiles(outputs).map((file) => path.basename(file)));
   const results = outputs.resultsDir !== undefined;
-  for await (const item of items) {
+  const own = (item: InputItem): boolean => {
     const source = item.source;
     const name = source.slice(Math.max(source.lastIndexOf('/'), source.lastIndexOf(path.sep)) + 1);
     const maybe = names.has(name) || name.startsWith('.') || (results && RESULT_FILE.test(name));
-    if (maybe && !source.includes('!/') && isOwn(path.resolve(cwd, source))) continue;
-    yield item;
+    return maybe && !source.includes('!/') && isOwn(path.resolve(cwd, source));
+  };
+  for await (const batch of batches) {
+    // Almost every batch holds none: it is passed on as it is.
+    if (!batch.some(own)) yield batch;
+    else {
+      const kept = batch.filter((item) => !own(item));
+      if (kept.length > 0) yield kept;
+    }
   }
 }

@@ -3,6 +3,7 @@
  * what is left to do, hands documents to the target with a bounded number in flight, and journals every outcome.
  * It never holds the list of inputs; memory grows only with the number of distinct documents (the resume index).
  */
+import { setTimeout } from 'node:timers/promises';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { sha256Hex, skippedContentId, sourceId } from '../documents/hash.js';
 import { describeUnknown, sniffType } from '../documents/sniff.js';
@@ -22,12 +23,20 @@ import type { ResultFiles } from './result-writer.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The count ahead starts once the walk has gone on this long: a walk that ends sooner has its count, and a count would
+ * only have listed every folder a second time beside it.
+ */
+export const COUNT_AHEAD_AFTER_MS = 2000;
+
 export interface PipelineOptions {
   policy: ResumePolicy;
   dryRun: boolean;
   /** Documents read and in processing at once; the target spreads their pages over its own workers. */
   documentsInFlight: number;
   resultsDir?: string;
+  /** When the count ahead starts, if the walk is still going (COUNT_AHEAD_AFTER_MS by default). */
+  countAheadAfterMs?: number;
 }
 
 export interface PipelineDeps {
@@ -65,8 +74,9 @@ export function redoJobId(contentId: string, now: number): string {
   return `${contentId}_${Math.floor(now).toString(36)}`;
 }
 
-export async function runPipeline(items: AsyncIterable<InputItem>, options: PipelineOptions, deps: PipelineDeps): Promise<PipelineCounts> {
-  return new Pipeline(options, deps).run(items);
+/** Runs the walk's inputs, which come in arrays (walk/walk.ts walkBatches), in walk order. */
+export async function runPipeline(batches: AsyncIterable<readonly InputItem[]>, options: PipelineOptions, deps: PipelineDeps): Promise<PipelineCounts> {
+  return new Pipeline(options, deps).run(batches);
 }
 
 class Pipeline {
@@ -101,7 +111,7 @@ class Pipeline {
     private readonly deps: PipelineDeps,
   ) {}
 
-  async run(items: AsyncIterable<InputItem>): Promise<PipelineCounts> {
+  async run(batches: AsyncIterable<readonly InputItem[]>): Promise<PipelineCounts> {
     // A document holds a slot until it is done or, for remote targets, until its submission is recorded; waiting
     // for remote results then goes on without holding the document's bytes or a slot.
     // Slots are counted, and the walk waits on one promise for the next to be freed: a race over every slot held
@@ -114,29 +124,31 @@ class Pipeline {
     const counting = new AbortController();
     const counted = this.countAhead(counting.signal);
     try {
-      for await (const item of items) {
-        if (stopped()) break;
-        this.counts.files++;
-        this.deps.emit({ type: 'input', source: item.source });
-        held++;
-        let released = false;
-        const release = (): void => {
-          if (released) return;
-          released = true;
-          held--;
-          const waiting = wake;
-          wake = undefined;
-          waiting?.();
-        };
-        const task: Promise<void> = this.handle(item, release)
-          .catch((err) => this.fail(err))
-          .finally(() => {
-            release();
-            tasks.delete(task);
-          });
-        tasks.add(task);
-        while (held >= limit) await new Promise<void>((resolve) => (wake = resolve));
-        if (stopped()) break;
+      walk: for await (const batch of batches) {
+        for (const item of batch) {
+          if (stopped()) break walk;
+          this.counts.files++;
+          this.deps.emit({ type: 'input', source: item.source });
+          held++;
+          let released = false;
+          const release = (): void => {
+            if (released) return;
+            released = true;
+            held--;
+            const waiting = wake;
+            wake = undefined;
+            waiting?.();
+          };
+          const task: Promise<void> = this.handle(item, release)
+            .catch((err) => this.fail(err))
+            .finally(() => {
+              release();
+              tasks.delete(task);
+            });
+          tasks.add(task);
+          while (held >= limit) await new Promise<void>((resolve) => (wake = resolve));
+          if (stopped()) break walk;
+        }
       }
     } finally {
       counting.abort();
@@ -156,8 +168,15 @@ class Pipeline {
     const onCount = (files: number): void => {
       if (!this.walkDone) this.deps.emit({ type: 'found', files });
     };
+    const stopped = AbortSignal.any([signal, this.deps.signal, this.stop.signal]);
     try {
-      const files = await count(onCount, AbortSignal.any([signal, this.deps.signal, this.stop.signal]));
+      await setTimeout(this.options.countAheadAfterMs ?? COUNT_AHEAD_AFTER_MS, undefined, { signal: stopped });
+    } catch {
+      // The walk ended first (or the run stopped): its own count is final.
+      return;
+    }
+    try {
+      const files = await count(onCount, stopped);
       if (files !== null) this.finishWalk(files);
     } catch {
       // Progress goes on with the inputs found by the walk itself.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { changedError } from './errors.js';
-import { HEAD_BYTES, type Probe } from './probe.js';
+import { fileStat, HEAD_BYTES, type Probe } from './probe.js';
 
 /** What a probe thread found for one file of a batch. */
 export const ProbeStatus = {
@@ -69,18 +69,6 @@ export interface Listed {
   absPath: string;
 }
 
-/** A stat as far as the walk needs it: whether the file is regular, and its size. */
-class ProbedStat {
-  constructor(
-    readonly size: number,
-    private readonly regular: boolean,
-  ) {}
-
-  isFile(): boolean {
-    return this.regular;
-  }
-}
-
 export class ProbePool {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (reply: ProbeReply) => void; reject: (err: unknown) => void }>();
@@ -131,9 +119,16 @@ export class ProbePool {
   }
 }
 
-/** The probes of a batch, as probeFileSync would have made them, each file's bytes copied out of the batch's buffer. */
+/**
+ * Batches that read at most this many bytes hand each file its bytes as a view of the batch's buffer; larger ones copy
+ * them out, so that a document held for long never keeps megabytes of other files alive.
+ */
+export const SHARED_BATCH_BYTES = 1024 * 1024;
+
+/** The probes of a batch, as probeFileSync would have made them, each file's bytes out of the batch's buffer. */
 function unpack(files: Listed[], reply: ProbeReply): Probe[] {
   const packed = new Uint8Array(reply.buffer);
+  const shared = reply.buffer.byteLength <= SHARED_BATCH_BYTES;
   const errors = new Map(reply.errors.map((e) => [e.at, e]));
   const probes: Probe[] = [];
   let at = 0;
@@ -150,12 +145,12 @@ function unpack(files: Listed[], reply: ProbeReply): Probe[] {
       probes.push({ source, rel, absPath, error: changedError(source) });
       continue;
     }
-    const stat = new ProbedStat(reply.sizes[i], status !== ProbeStatus.NotFile);
+    const stat = fileStat(reply.sizes[i], status !== ProbeStatus.NotFile);
     if (status === ProbeStatus.NotFile) {
       probes.push({ source, rel, absPath, stat });
       continue;
     }
-    const bytes = Buffer.from(packed.subarray(at, at + reply.lengths[i]));
+    const bytes = shared ? Buffer.from(reply.buffer, at, reply.lengths[i]) : Buffer.from(packed.subarray(at, at + reply.lengths[i]));
     at += reply.lengths[i];
     if (status === ProbeStatus.Head) {
       probes.push({ source, rel, absPath, stat, head: bytes });

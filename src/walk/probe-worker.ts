@@ -1,14 +1,20 @@
 /**
  * A probe thread (probe-pool.ts): probes listed files with the walk's own synchronous probe (probe.ts) and hashes
  * the small ones it reads whole, off the main thread. Each request is a batch of paths; the answer holds, per file,
- * what the probe found and how long it took, with every byte read packed into one transferred buffer.
+ * what the probe found and how long it took, with every byte read in one transferred buffer.
  */
 import { hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
-import { DocumentError } from '../errors.js';
-import { probeFileSync } from './probe.js';
-import { ProbeStatus, type ProbeReply, type ProbeRequest } from './probe-pool.js';
+import { readProbe, type ProbeRoom } from './probe.js';
+import { PROBE_BATCH_BYTES, ProbeStatus, type ProbeReply, type ProbeRequest } from './probe-pool.js';
+
+/**
+ * The files of a batch are read straight into this buffer, one after another, and the batch's share is copied out
+ * once. It grows for a batch of larger files and is let go after one that needed more than PROBE_BATCH_BYTES.
+ */
+const SCRATCH_BYTES = 1024 * 1024;
+let scratch = new Uint8Array(SCRATCH_BYTES);
 
 function probeBatch({ id, paths }: ProbeRequest): ProbeReply {
   const n = paths.length;
@@ -18,41 +24,44 @@ function probeBatch({ id, paths }: ProbeRequest): ProbeReply {
   const ms = new Float64Array(n);
   const errors: ProbeReply['errors'] = [];
   const digests: string[] = [];
-  const chunks: Uint8Array[] = [];
   let total = 0;
+  const room: ProbeRoom = (bytes) => {
+    if (total + bytes > scratch.length) {
+      const grown = new Uint8Array(Math.max(scratch.length * 2, total + bytes));
+      grown.set(scratch.subarray(0, total));
+      scratch = grown;
+    }
+    return { buffer: scratch, at: total };
+  };
   for (let i = 0; i < n; i++) {
     const started = performance.now();
-    const probe = probeFileSync('', '', paths[i]);
+    const probe = readProbe(paths[i], room);
     ms[i] = performance.now() - started;
-    if (probe.error !== undefined) {
-      if (probe.error instanceof DocumentError) status[i] = ProbeStatus.Changed;
-      else {
+    switch (probe.kind) {
+      case 'failed': {
         const e = probe.error as NodeJS.ErrnoException;
         status[i] = ProbeStatus.Failed;
         errors.push({ at: i, code: e?.code, message: e?.message ?? String(e), errno: e?.errno, syscall: e?.syscall });
+        continue;
       }
-      continue;
+      case 'changed':
+        status[i] = ProbeStatus.Changed;
+        continue;
+      case 'not-file':
+        status[i] = ProbeStatus.NotFile;
+        sizes[i] = probe.size;
+        continue;
     }
-    const stat = probe.stat!;
-    sizes[i] = stat.size;
-    const bytes = probe.data ?? probe.head;
-    if (!stat.isFile() || !bytes) {
-      status[i] = ProbeStatus.NotFile;
-      continue;
-    }
-    status[i] = probe.data ? ProbeStatus.Whole : ProbeStatus.Head;
-    if (probe.data) digests.push(hash('sha256', probe.data, 'hex'));
-    lengths[i] = bytes.length;
-    chunks.push(bytes);
-    total += bytes.length;
+    sizes[i] = probe.size;
+    lengths[i] = probe.length;
+    if (probe.kind === 'whole') {
+      status[i] = ProbeStatus.Whole;
+      digests.push(hash('sha256', scratch.subarray(total, total + probe.length), 'hex'));
+    } else status[i] = ProbeStatus.Head;
+    total += probe.length;
   }
-  const buffer = new ArrayBuffer(total);
-  const packed = new Uint8Array(buffer);
-  let at = 0;
-  for (const chunk of chunks) {
-    packed.set(chunk, at);
-    at += chunk.length;
-  }
+  const buffer = scratch.buffer.slice(0, total);
+  if (scratch.length > PROBE_BATCH_BYTES) scratch = new Uint8Array(SCRATCH_BYTES);
   return { id, status, sizes, lengths, ms, errors, digests: digests.join(''), buffer };
 }
 

@@ -51,36 +51,72 @@ export interface Probe {
 /** Open flags for every read: O_NONBLOCK so that a FIFO swapped in after the listing cannot hang the walk. */
 const READ_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
 
-export function probeFileSync(source: string, rel: string, absPath: string): Probe {
+/** A stat as far as the walk needs it: whether the file is regular, and its size. */
+export function fileStat(size: number, regular: boolean): FileStat {
+  return { size, isFile: () => regular };
+}
+
+/** Where a probe reads to: room for `bytes` more bytes, as a buffer and the offset in it to read to. */
+export type ProbeRoom = (bytes: number) => { buffer: Uint8Array; at: number };
+
+/** What a probe found; the bytes it read (`length` of them) are where its room said. */
+export type ReadProbe =
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'changed' }
+  | { kind: 'not-file'; size: number }
+  | { kind: 'head' | 'whole'; size: number; length: number };
+
+/**
+ * Opens, stats and reads a listed file: whole when it is at most READ_WHOLE_BYTES, and then checked for change (size
+ * and mtime before and after, one retry), else its first HEAD_BYTES. The bytes go where `room` says, so that a probe
+ * thread reads a batch's files into one buffer.
+ */
+export function readProbe(absPath: string, room: ProbeRoom): ReadProbe {
   let fd: number;
   try {
     fd = fsSync.openSync(absPath, READ_FLAGS);
   } catch (error) {
-    return { source, rel, absPath, error };
+    return { kind: 'failed', error };
   }
   try {
     for (let attempt = 0; ; attempt++) {
       const stat = fsSync.fstatSync(fd);
-      if (!stat.isFile()) return { source, rel, absPath, stat };
+      if (!stat.isFile()) return { kind: 'not-file', size: stat.size };
       const whole = stat.size <= READ_WHOLE_BYTES;
       // One byte more than the stat size, so a file that grew since shows it.
-      const buf = Buffer.allocUnsafe(whole ? stat.size + 1 : Math.min(HEAD_BYTES, stat.size));
+      const want = whole ? stat.size + 1 : Math.min(HEAD_BYTES, stat.size);
+      const { buffer, at } = room(want);
       let filled = 0;
       for (;;) {
-        const n = fsSync.readSync(fd, buf, filled, buf.length - filled, filled);
+        const n = fsSync.readSync(fd, buffer, at + filled, want - filled, filled);
         filled += n;
-        if (n === 0 || filled === buf.length || filled === stat.size) break;
+        if (n === 0 || filled === want || filled === stat.size) break;
       }
-      const bytes = buf.subarray(0, filled);
-      if (!whole) return { source, rel, absPath, stat, head: bytes };
-      if (unchanged(stat, fsSync.fstatSync(fd), filled)) return { source, rel, absPath, stat, head: bytes.subarray(0, HEAD_BYTES), data: bytes };
-      if (attempt === 1) return { source, rel, absPath, error: changedError(source) };
+      if (!whole) return { kind: 'head', size: stat.size, length: filled };
+      if (unchanged(stat, fsSync.fstatSync(fd), filled)) return { kind: 'whole', size: stat.size, length: filled };
+      if (attempt === 1) return { kind: 'changed' };
     }
   } catch (error) {
-    return { source, rel, absPath, error };
+    return { kind: 'failed', error };
   } finally {
     fsSync.closeSync(fd);
   }
+}
+
+export function probeFileSync(source: string, rel: string, absPath: string): Probe {
+  let buffer = Buffer.alloc(0);
+  const probe = readProbe(absPath, (bytes) => ({ buffer: (buffer = Buffer.allocUnsafe(bytes)), at: 0 }));
+  switch (probe.kind) {
+    case 'failed':
+      return { source, rel, absPath, error: probe.error };
+    case 'changed':
+      return { source, rel, absPath, error: changedError(source) };
+    case 'not-file':
+      return { source, rel, absPath, stat: fileStat(probe.size, false) };
+  }
+  const stat = fileStat(probe.size, true);
+  const bytes = buffer.subarray(0, probe.length);
+  return probe.kind === 'head' ? { source, rel, absPath, stat, head: bytes } : { source, rel, absPath, stat, head: bytes.subarray(0, HEAD_BYTES), data: bytes };
 }
 
 /** Stat and first KiB of a listed file, for storage where waiting dominates; the content is read in its turn. */

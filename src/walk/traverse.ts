@@ -19,11 +19,11 @@ import { globBase, realKey, selects } from './shard-select.js';
 import { resolveLink } from './symlinks.js';
 import type { InputItem, WalkOptions } from './types.js';
 import { joinSource } from './sources.js';
-
-export type { WalkOptions } from './types.js';
 import { isZip, readZip } from './zip.js';
 import { makeFilters, type Filters } from './filters.js';
 import { FoundTally, globWarning } from './found.js';
+
+export type { WalkOptions } from './types.js';
 
 /** Directory entries read per getdents call. */
 export const DIR_BUFFER = 256;
@@ -52,19 +52,28 @@ export class Walker {
   }
 
   /** Yields the items of every file listed so far, in listing order. */
-  private async *drain(): AsyncGenerator<InputItem> {
+  private async *drain(): AsyncGenerator<InputItem[]> {
     for (;;) {
       const batch = await this.queue.next();
       if (batch === null) return;
-      for (const p of batch) {
-        if (p.head && isZip(p.head)) {
-          yield* this.walkZip(p.source, p.rel);
-          continue;
-        }
-        const item = this.probedItem(p);
-        if (item) yield item;
-      }
+      yield* this.itemsOf(batch);
     }
+  }
+
+  /** A batch's items in as few arrays as its ZIP archives allow: a value through an async generator costs promises. */
+  private async *itemsOf(probes: Probe[]): AsyncGenerator<InputItem[]> {
+    let items: InputItem[] = [];
+    for (const p of probes) {
+      if (p.head && isZip(p.head)) {
+        if (items.length > 0) yield items;
+        items = [];
+        yield* this.walkZip(p.source, p.rel);
+        continue;
+      }
+      const item = this.probedItem(p);
+      if (item) items.push(item);
+    }
+    if (items.length > 0) yield items;
   }
 
   abs(p: string): string {
@@ -80,7 +89,7 @@ export class Walker {
     return selects(this.options.shard, key);
   }
 
-  async *walkGlob(pattern: string): AsyncGenerator<InputItem> {
+  async *walkGlob(pattern: string): AsyncGenerator<InputItem[]> {
     let matched = 0;
     // Loaded on first use: with its matcher it is a sizeable part of start-up, and most runs name folders.
     const { default: fg } = await import('fast-glob');
@@ -101,7 +110,7 @@ export class Walker {
     if (matched === 0) this.warn(globWarning(pattern));
   }
 
-  async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem> {
+  async *walkDir(base: string, rootReal: string): AsyncGenerator<InputItem[]> {
     // Depth-first with an explicit stack of relative directory paths (and their shard keys, which differ only below a
     // link to a folder); each directory is streamed with opendir.
     const stack: Array<{ rel: string; key: string }> = [{ rel: '', key: '' }];
@@ -114,7 +123,7 @@ export class Walker {
         dirStat = this.slowStorage ? await fs.stat(absDir) : fsSync.statSync(absDir);
       } catch (err) {
         yield* this.drain();
-        if (this.takes(keyDir)) yield skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield [skipped(dirSource, codeForFsError(err), `${escapeForDisplay(dirSource)}: ${fsErrorText(err)}`)];
         continue;
       }
       const key = `${dirStat.dev}:${dirStat.ino}`;
@@ -127,7 +136,7 @@ export class Walker {
         yield* this.drain();
         // Every shard warns (the folder's files would be spread over all of them); one records it.
         this.warn(`${escapeForDisplay(dirSource)}: cannot read directory (${fsErrorText(err)}); skipped`);
-        if (this.takes(keyDir)) yield skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`);
+        if (this.takes(keyDir)) yield [skipped(dirSource, ErrorCodes.FILE_UNREADABLE, `${escapeForDisplay(dirSource)}: cannot read directory: ${fsErrorText(err)}`)];
         continue;
       }
       const subdirs: Array<{ rel: string; key: string }> = [];
@@ -149,16 +158,7 @@ export class Walker {
           }
           if (dirent.isFile()) {
             this.queue.add({ source, rel, absPath: absPrefix + dirent.name });
-            // As drain(), without a generator per file: most files are documents yielded right here.
-            while (this.queue.due) {
-              for (const p of (await this.queue.next())!) {
-                if (p.head && isZip(p.head)) yield* this.walkZip(p.source, p.rel);
-                else {
-                  const item = this.probedItem(p);
-                  if (item) yield item;
-                }
-              }
-            }
+            while (this.queue.due) yield* this.itemsOf((await this.queue.next())!);
             continue;
           }
           if (dirent.isDirectory()) {
@@ -172,14 +172,14 @@ export class Walker {
           if (dirent.isSymbolicLink()) {
             const target = await resolveLink(this.abs(source), source, rootReal, mine ? this.options.onWarning : undefined);
             if (target.kind === 'skip') {
-              if (mine) yield target.item;
+              if (mine) yield [target.item];
             } else if (target.stat.isDirectory()) {
               subdirs.push({ rel, key: realKey(rootReal, target.real) });
             } else if (mine) {
               yield* this.walkFile(source, rel, target.stat);
             }
           } else if (mine) {
-            yield skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`);
+            yield [skipped(source, ErrorCodes.NOT_REGULAR_FILE, `${escapeForDisplay(source)}: not a regular file (${direntKind(dirent)}); never opened`)];
           }
         }
       } catch (err) {
@@ -207,18 +207,18 @@ export class Walker {
   }
 
   /** A file found by a glob: it may be gone by now. */
-  private async *walkPath(source: string, rel: string): AsyncGenerator<InputItem> {
+  private async *walkPath(source: string, rel: string): AsyncGenerator<InputItem[]> {
     let st;
     try {
       st = await fs.stat(this.abs(source));
     } catch (err) {
-      yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+      yield [skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`)];
       return;
     }
     yield* this.walkFile(source, rel, st);
   }
 
-  async *walkFile(source: string, rel: string, st: Stats): AsyncGenerator<InputItem> {
+  async *walkFile(source: string, rel: string, st: Stats): AsyncGenerator<InputItem[]> {
     const absPath = this.abs(source);
     // Files named as arguments or matched by a glob are filtered like files found in folders.
     if (this.filters.isExcluded(rel)) {
@@ -230,7 +230,7 @@ export class Walker {
       try {
         head = await readHead(absPath, HEAD_BYTES);
       } catch (err) {
-        yield skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`);
+        yield [skipped(source, codeForFsError(err), `${escapeForDisplay(source)}: ${fsErrorText(err)}`)];
         return;
       }
       if (isZip(head)) {
@@ -239,7 +239,7 @@ export class Walker {
       }
     }
     const item = this.fileItem(source, rel, absPath, st);
-    if (item) yield item;
+    if (item) yield [item];
   }
 
   private excluded(): void {
@@ -251,7 +251,7 @@ export class Walker {
    * An archive's entries, filtered by their paths inside it. An archive that --include matches by its own path is
    * taken whole; otherwise an entry is kept when its path, or the path of a nested archive it is in, matches.
    */
-  private async *walkZip(source: string, rel: string): AsyncGenerator<InputItem> {
+  private async *walkZip(source: string, rel: string): AsyncGenerator<InputItem[]> {
     const { filters, found } = this;
     const whole = !filters.includes || filters.isIncluded(rel);
     const exclude = (name: string): boolean => {
@@ -265,7 +265,7 @@ export class Walker {
         found.notIncluded++;
         continue;
       }
-      yield item;
+      yield [item];
     }
   }
 

@@ -26,7 +26,16 @@ export function hasGlobChars(arg: string): boolean {
   return /[*?[\]{}]/.test(arg) || /(^|[^\\])[!@+]\(/.test(arg);
 }
 
+/** The inputs one by one (see walkBatches). */
 export async function* walkInputs(args: string[], options: WalkOptions): AsyncGenerator<InputItem> {
+  for await (const batch of walkBatches(args, options)) yield* batch;
+}
+
+/**
+ * The inputs in walk order, in arrays: the files of a probe batch come together, so that a walk of a million files
+ * passes its consumer thousands of values rather than a million (each costs promises at every generator on its way).
+ */
+export async function* walkBatches(args: string[], options: WalkOptions): AsyncGenerator<InputItem[]> {
   const walker = new Walker(options);
   const count = { yielded: 0 };
   try {
@@ -57,13 +66,13 @@ export async function* walkInputs(args: string[], options: WalkOptions): AsyncGe
  * One argument: a file, a folder, or (when no such path exists) a glob. With --shard, a file argument (or one that is
  * missing) is keyed by its base name; a folder's and a glob's files by their paths below it (shard-select.ts).
  */
-async function* walkArg(walker: Walker, arg: string, count: { yielded: number }): AsyncGenerator<InputItem> {
+async function* walkArg(walker: Walker, arg: string, count: { yielded: number }): AsyncGenerator<InputItem[]> {
   const before = { yielded: count.yielded, met: walker.found.met };
   const found: { kind?: 'folder' | 'file' } = {};
   // One generator between the walk and its consumer per argument: each level costs every item a few promises.
-  for await (const item of await dispatch(walker, arg, found)) {
-    count.yielded++;
-    yield item;
+  for await (const batch of await dispatch(walker, arg, found)) {
+    count.yielded += batch.length;
+    yield batch;
   }
   // Nothing at all under the argument: filters had nothing to leave out either. Globs warn for themselves.
   if (found.kind && count.yielded === before.yielded && walker.found.met === before.met) {
@@ -75,13 +84,13 @@ async function* walkArg(walker: Walker, arg: string, count: { yielded: number })
  * The items of one argument. `found.kind` says what the argument turned out to be: a folder, or a file (an archive,
  * should it hold nothing).
  */
-async function dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): Promise<AsyncIterable<InputItem> | InputItem[]> {
+async function dispatch(walker: Walker, arg: string, found: { kind?: 'folder' | 'file' }): Promise<AsyncIterable<InputItem[]> | InputItem[][]> {
   let st;
   try {
     st = await fs.stat(walker.abs(arg));
   } catch (err) {
     if (hasGlobChars(arg)) return walker.walkGlob(arg);
-    return walker.takes(path.basename(arg)) ? [skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`)] : [];
+    return walker.takes(path.basename(arg)) ? [[skipped(arg, codeForFsError(err), `${escapeForDisplay(arg)}: ${fsErrorText(err)}`)]] : [];
   }
   if (st.isDirectory()) {
     found.kind = 'folder';

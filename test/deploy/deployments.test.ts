@@ -42,6 +42,8 @@ describe('deploy/kubernetes/ocrq-indexed-job.yaml', () => {
     const env = new Map<string, Json>(container.env.map((e: Json) => [e.name, e]));
     expect(env.get('JOB_COMPLETION_INDEX')?.valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['batch.kubernetes.io/job-completion-index']");
     expect(env.get('SHARDS')?.value).toBe(String(shards.spec.completions));
+    // tini stays PID 1 in front of the shell, as the image's entrypoint it replaces would.
+    expect(container.command.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
     const command = [...(container.command ?? []), ...(container.args ?? [])].join(' ');
     expect(command).toMatch(/ocrq submit \/data\/in/);
     expect(command).toContain('--shard "$(JOB_COMPLETION_INDEX)/$(SHARDS)"');
@@ -102,7 +104,9 @@ describe('Dockerfile', () => {
     expect(runStage).toContain('COPY --from=build /app ./');
     expect(runStage).not.toMatch(/npm (run )?build|apt-get/);
     expect(runStage).toMatch(/rm -rf [^\n]*\/usr\/local\/lib\/node_modules\/npm/);
-    expect(runStage).toContain('ENTRYPOINT ["node", "/opt/ocrq/bin/ocrq.js"]');
+    // tini as PID 1 reaps the processes killed page workers leave; Node as PID 1 would not.
+    expect(runStage).toContain('COPY --from=build /usr/bin/tini-static /usr/bin/tini');
+    expect(runStage).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "node", "/opt/ocrq/bin/ocrq.js"]');
     expect(runStage).toContain('USER node');
   });
 });

@@ -41,17 +41,14 @@ describe("a run's own outputs", () => {
 
   it('are dropped from the walk by their path from the working folder; ZIP entries never are', async () => {
     const doc = (source: string): InputItem => ({ kind: 'document', source, size: 1, read: async () => Buffer.alloc(1) });
-    async function* walk() {
-      yield doc('m.jsonl');
-      yield doc('../run/text/a.pdf.txt');
-      yield doc('a.pdf');
-      yield doc('notes.txt');
-      yield doc('.hidden.pdf');
-      yield doc('pack.zip!/m.jsonl');
-      yield { kind: 'skipped', source: 'm.jsonl.lock', error: { code: 'FILE_UNREADABLE', message: 'm', category: 'input' } } as InputItem;
+    // The walk hands over arrays: one of outputs only, one mixed, one without any.
+    async function* walk(): AsyncGenerator<InputItem[]> {
+      yield [doc('m.jsonl'), doc('../run/text/a.pdf.txt')];
+      yield [doc('a.pdf'), doc('notes.txt'), { kind: 'skipped', source: 'm.jsonl.lock', error: { code: 'FILE_UNREADABLE', message: 'm', category: 'input' } }];
+      yield [doc('.hidden.pdf'), doc('pack.zip!/m.jsonl')];
     }
-    const kept: string[] = [];
-    for await (const item of withoutOwnOutputs(walk(), root, { files: [at('m.jsonl')], resultsDir: at('text') })) kept.push(item.source);
-    expect(kept).toEqual(['a.pdf', 'notes.txt', '.hidden.pdf', 'pack.zip!/m.jsonl']);
+    const kept: string[][] = [];
+    for await (const batch of withoutOwnOutputs(walk(), root, { files: [at('m.jsonl')], resultsDir: at('text') })) kept.push(batch.map((item) => item.source));
+    expect(kept).toEqual([['a.pdf', 'notes.txt'], ['.hidden.pdf', 'pack.zip!/m.jsonl']]);
   });
 });

@@ -9,7 +9,7 @@ import { runPipeline, type PipelineOptions } from '../../src/submit/pipeline.js'
 import type { DocumentOutcome, Target, TargetDocument } from '../../src/targets/types.js';
 import type { InputItem } from '../../src/walk/types.js';
 import { countInputs } from '../../src/walk/count.js';
-import { walkInputs } from '../../src/walk/walk.js';
+import { walkBatches } from '../../src/walk/walk.js';
 import { DEFAULT_ZIP_LIMITS } from '../../src/walk/zip.js';
 import { fold } from '../helpers/manifest.js';
 import { makeTempDir, writeTree } from '../helpers/tmp.js';
@@ -60,12 +60,18 @@ function memorySink(index = new ResumeIndex()) {
   };
 }
 
+/** Inputs handed over one per array. */
+async function* oneByOne(items: AsyncIterable<InputItem>): AsyncGenerator<InputItem[]> {
+  for await (const item of items) yield [item];
+}
+
 const options: PipelineOptions = { policy: { force: false, retryFailed: false }, dryRun: false, documentsInFlight: 4 };
 
 async function runOver(items: InputItem[], target: Target, sink = memorySink(), opts: Partial<PipelineOptions> = {}) {
   const events: RunEvent[] = [];
+  // In arrays of up to three, as the walk hands over the files of a probe batch together.
   async function* gen() {
-    yield* items;
+    for (let i = 0; i < items.length; i += 3) yield items.slice(i, i + 3);
   }
   const counts = await runPipeline(gen(), { ...options, ...opts }, {
     writer: new ManifestWriter(sink),
@@ -101,7 +107,8 @@ describe('runPipeline', () => {
     ];
     const first = await runOver(items, echoTarget());
     expect(first.counts).toMatchObject({ skipped: 3, skippedByCode: { UNSUPPORTED_TYPE: 1, FILE_TOO_LARGE: 1, FILE_VANISHED: 1 } });
-    const rows = first.sink.rows;
+    // Rows are written as inputs end: one refused by the walk needs no read, so it may be written first.
+    const rows = [...first.sink.rows].sort((a, b) => items.findIndex((i) => i.source === a.source) - items.findIndex((i) => i.source === b.source));
     expect(rows.map((r) => [r.source, r.status, r.error?.code, r.sha256 === null])).toEqual([
       ['notes.txt', 'skipped', 'UNSUPPORTED_TYPE', false],
       ['big.pdf', 'skipped', 'FILE_TOO_LARGE', true],
@@ -143,7 +150,7 @@ describe('runPipeline', () => {
       await new Promise((r) => setTimeout(r, 150));
       yield doc('after/c.png', png('one'));
     }
-    await runPipeline(gen(), options, {
+    await runPipeline(oneByOne(gen()), options, {
       writer: new ManifestWriter(sink),
       index: sink.index,
       target: echoTarget({ 'a.png': 50 }),
@@ -200,7 +207,7 @@ describe('runPipeline', () => {
       }
     }
     setTimeout(() => controller.abort('SIGINT'), 100);
-    const counts = await runPipeline(gen(), { ...options, documentsInFlight: 2 }, {
+    const counts = await runPipeline(oneByOne(gen()), { ...options, documentsInFlight: 2 }, {
       writer: new ManifestWriter(sink),
       index: sink.index,
       target: {
@@ -223,14 +230,15 @@ describe('runPipeline', () => {
 
   describe('walk_done', () => {
     /** Eight images on disk (the last a copy of the first) and a target that takes 150 ms over each document. */
-    async function slowRun(withCount: 'count ahead' | 'walk only' | 'count fails') {
+    async function slowRun(withCount: 'count ahead' | 'walk only' | 'count fails', { countAheadAfterMs = 0, delayMs = 150 } = {}) {
       const dir = await makeTempDir();
       const files: Record<string, Buffer> = {};
       for (let i = 0; i < 7; i++) files[`in/d${i}.png`] = png(`doc ${i}`);
       files['in/d7.png'] = png('doc 0');
       await writeTree(dir, files);
       const walkOptions = { cwd: dir, include: [], exclude: [], maxFileSize: 1e9, zipLimits: DEFAULT_ZIP_LIMITS };
-      const target = echoTarget(Object.fromEntries(Object.keys(files).map((f) => [f, 150])));
+      const target = echoTarget(Object.fromEntries(Object.keys(files).map((f) => [f, delayMs])));
+      let counted = 0;
       const sink = memorySink();
       const events: RunEvent[] = [];
       const countAhead =
@@ -238,8 +246,8 @@ describe('runPipeline', () => {
           ? undefined
           : withCount === 'count fails'
             ? () => Promise.reject(new Error('a bug in counting'))
-            : (onCount: (n: number) => void, signal: AbortSignal) => countInputs(['in'], { ...walkOptions, signal }, onCount);
-      const counts = await runPipeline(walkInputs(['in'], walkOptions), { ...options, documentsInFlight: 1 }, {
+            : (onCount: (n: number) => void, signal: AbortSignal) => (counted++, countInputs(['in'], { ...walkOptions, signal }, onCount));
+      const counts = await runPipeline(walkBatches(['in'], walkOptions), { ...options, documentsInFlight: 1, countAheadAfterMs }, {
         writer: new ManifestWriter(sink),
         index: sink.index,
         target,
@@ -250,7 +258,7 @@ describe('runPipeline', () => {
       });
       const types = events.map((e) => e.type);
       const walkDone = types.indexOf('walk_done');
-      return { counts, events, types, walkDone, lastDocument: types.lastIndexOf('document'), lastInput: types.lastIndexOf('input') };
+      return { counts, events, types, walkDone, lastDocument: types.lastIndexOf('document'), lastInput: types.lastIndexOf('input'), counted };
     }
 
     it('comes from counting ahead, before the walk (which keeps pace with processing) has found the last input', async () => {
@@ -268,6 +276,20 @@ describe('runPipeline', () => {
       expect(duplicates).toHaveLength(1);
       expect(['in/d0.png', 'in/d7.png']).toContain((duplicates[0] as { source: string }).source);
       expect(run.events.filter((e) => e.type === 'document')).toHaveLength(7);
+    });
+
+    it('counting ahead starts only once the walk has gone on for countAheadAfterMs', async () => {
+      // The walk takes about 8 x 150 ms: the count started at 300 ms still comes before its end.
+      const late = await slowRun('count ahead', { countAheadAfterMs: 300 });
+      expect(late.counted).toBe(1);
+      expect(late.walkDone).toBeLessThan(late.lastInput);
+      expect(late.types.includes('found')).toBe(true);
+      // A walk that ends sooner never starts one: the walk tells the total.
+      const quick = await slowRun('count ahead', { countAheadAfterMs: 5000, delayMs: 0 });
+      expect(quick.counted).toBe(0);
+      expect(quick.counts).toMatchObject({ files: 8, completed: 7 });
+      expect(quick.events.filter((e) => e.type === 'walk_done')).toEqual([{ type: 'walk_done', files: 8 }]);
+      expect(quick.walkDone).toBeGreaterThan(quick.lastInput);
     });
 
     it('without counting ahead, comes when the walk ends, still before the last document is done', async () => {

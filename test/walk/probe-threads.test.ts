@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProbePool } from '../../src/walk/probe-pool.js';
+import { ProbePool, SHARED_BATCH_BYTES } from '../../src/walk/probe-pool.js';
 import { READ_WHOLE_BYTES, walkInputs, type WalkOptions } from '../../src/walk/walk.js';
 import { DEFAULT_ZIP_LIMITS } from '../../src/walk/zip.js';
 import type { InputItem } from '../../src/walk/types.js';
@@ -118,5 +118,30 @@ describe('ProbePool', () => {
       await pool.close();
     }
     await expect(pool.probe([])).rejects.toThrow(/closed/);
+  });
+
+  it('hands the files of a small batch views of its one buffer, and copies those of a large batch out of it', async () => {
+    const dir = await makeTempDir();
+    const small = Array.from({ length: 4 }, (_, i) => `s${i}.pdf`);
+    // Five files near READ_WHOLE_BYTES make a batch over SHARED_BATCH_BYTES.
+    const large = Array.from({ length: 5 }, (_, i) => `l${i}.pdf`);
+    await writeTree(dir, {
+      ...Object.fromEntries(small.map((name) => [name, `${PDF}${name}`])),
+      ...Object.fromEntries(large.map((name) => [name, `${PDF}${name}`.padEnd(READ_WHOLE_BYTES - 16, '.')])),
+    });
+    expect(5 * (READ_WHOLE_BYTES - 16)).toBeGreaterThan(SHARED_BATCH_BYTES);
+    const pool = new ProbePool(1);
+    try {
+      const listed = (names: string[]) => names.map((name) => ({ source: name, rel: name, absPath: path.join(dir, name) }));
+      const shared = (await pool.probe(listed(small))).probes.map((p) => p.data!);
+      expect(shared.map((d) => d.toString())).toEqual(small.map((name) => `${PDF}${name}`));
+      expect(new Set(shared.map((d) => d.buffer)).size).toBe(1);
+      const copied = (await pool.probe(listed(large))).probes.map((p) => p.data!);
+      expect(copied.map((d) => d.subarray(0, PDF.length + 6).toString())).toEqual(large.map((name) => `${PDF}${name}`));
+      // Each copy's memory is its own (or a slice of Node's small pool), never the batch's few megabytes.
+      for (const d of copied) expect(d.buffer.byteLength).toBeLessThan(SHARED_BATCH_BYTES);
+    } finally {
+      await pool.close();
+    }
   });
 });

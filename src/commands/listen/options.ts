@@ -48,7 +48,7 @@ export interface ListenFlags {
 /** The options of a listener: --json and --quiet exclude each other; the secret is read from its file if given. */
 export async function listenOptions(flags: ListenFlags, deps: CommandDeps): Promise<ListenOptions> {
   if (flags.json && flags.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
-  const secret = await secretOption(flags.secret, flags.secretFile, '--secret', deps);
+  const secret = await secretOption(flags.secret, flags.secretFile, '--secret', deps, Boolean(flags.quiet));
   return {
     port: flags.port,
     host: flags.host,

@@ -12,14 +12,14 @@ import { parseShard, type Shard } from '../../shard/index.js';
 import { DEFAULT_MIN_CONFIDENCE } from '../../targets/local/confidence.js';
 import { DEFAULT_PSM } from '../../targets/local/page-segmentation.js';
 import { DEFAULT_ROTATE } from '../../isolate/ocr/orientation.js';
-import { prepareWebhooks, type PreparedWebhooks } from './listener.js';
+import type { PreparedWebhooks } from './listener.js';
 import type { SubmitOptions } from './options.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
 import { exitCodeForRun, signalStop } from '../../exit-code.js';
 import { CORRUPT_SUFFIX, repairManifest } from '../../manifest/repair.js';
 import { plural } from '../../output/format.js';
 import { Journal } from '../../manifest/jsonl.js';
-import { writeCsvFile, writeFileAtomic } from '../../manifest/csv.js';
+import { writeFileAtomic } from '../../manifest/atomic.js';
 import { readFoldedManifest } from '../../manifest/folded-view.js';
 import { ResumeIndex } from '../../manifest/resume-index.js';
 import type { RunSummary } from '../../output/events.js';
@@ -31,7 +31,7 @@ import { ManifestWriter } from '../../manifest/writer.js';
 import { resolveTarget, resultSettings, type RemoteTargetSettings, type TargetOptions } from '../../targets/index.js';
 import type { Target } from '../../targets/types.js';
 import { DEFAULT_ZIP_LIMITS } from '../../walk/zip.js';
-import { hasGlobChars, walkInputs } from '../../walk/walk.js';
+import { hasGlobChars, walkBatches } from '../../walk/walk.js';
 import { withoutOwnOutputs } from '../../submit/own-outputs.js';
 import { countInputsInThread } from '../../walk/count-thread.js';
 import type { CommandDeps } from '../deps.js';
@@ -65,6 +65,8 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     let webhooks: PreparedWebhooks | null = null;
     if (options.listen && !options.dryRun) {
       if (targetOptions.engine !== 'remote') throw new UsageError('--listen collects provider webhooks; it needs --provider', 'drop --listen for the local engine');
+      // Loaded only here: the listener and its verifiers are a sizeable part of start-up, and most runs have none.
+      const { prepareWebhooks } = await import('./listener.js');
       webhooks = prepareWebhooks(targetOptions.provider, options.listen, deps.env, config, warn);
       const hooks = webhooks;
       targetOptions.callbackUrl = () => hooks.callbackUrl;
@@ -109,7 +111,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       files: [manifest, ...(options.csv ? [path.resolve(deps.cwd, options.csv)] : [])],
       resultsDir: options.resultsDir ? path.resolve(deps.cwd, options.resultsDir) : undefined,
     };
-    const items = withoutOwnOutputs(walkInputs(options.paths, { ...walkOptions, onWarning: warn }), deps.cwd, ownOutputs);
+    const items = withoutOwnOutputs(walkBatches(options.paths, { ...walkOptions, onWarning: warn }), deps.cwd, ownOutputs);
     // Progress gets its total from a count that runs ahead of the walk, in a thread of its own; nobody reads it under
     // --quiet.
     const countAhead =
@@ -144,6 +146,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
     if (options.csv && !options.dryRun) {
       // The text column holds the text unless --csv-text path asks for the paths of the files in --results-dir.
       const textPaths = options.csvText === 'path' ? { resultsDir: options.resultsDir, resultsLayout } : {};
+      const { writeCsvFile } = await import('../../manifest/csv.js');
       await writeCsvFile(readFoldedManifest(manifest), path.resolve(deps.cwd, options.csv), textPaths);
     }
 

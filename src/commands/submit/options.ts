@@ -207,7 +207,7 @@ export async function submitOptions(paths: string[], flags: SubmitFlags, deps: C
   if ([flags.apiKeyFile, flags.webhookSecretFile].includes('-') && paths.includes('-')) {
     throw new UsageError('standard input cannot hold both the paths and a secret', 'pass the secret in a file');
   }
-  const apiKey = await secretOption(flags.apiKey, flags.apiKeyFile, '--api-key', deps);
-  const webhookSecret = await secretOption(flags.webhookSecret, flags.webhookSecretFile, '--webhook-secret', deps);
+  const apiKey = await secretOption(flags.apiKey, flags.apiKeyFile, '--api-key', deps, Boolean(flags.quiet));
+  const webhookSecret = await secretOption(flags.webhookSecret, flags.webhookSecretFile, '--webhook-secret', deps, Boolean(flags.quiet));
   return normalizeSubmitOptions(paths, { ...flags, apiKey, webhookSecret });
 }

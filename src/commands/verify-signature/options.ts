@@ -41,7 +41,7 @@ export interface VerifySignatureFlags {
 export async function verifySignatureOptions(file: string | undefined, flags: VerifySignatureFlags, deps: CommandDeps): Promise<VerifySignatureOptions> {
   if (flags.secretFile === '-' && (file === undefined || file === '-')) throw new UsageError('standard input holds the body; the secret cannot come from it too', 'pass the secret in a file');
   if (flags.json && flags.quiet) throw new UsageError('--json and --quiet cannot be combined', 'use one of them');
-  const secret = await secretOption(flags.secret, flags.secretFile, '--secret', deps);
+  const secret = await secretOption(flags.secret, flags.secretFile, '--secret', deps, Boolean(flags.quiet));
   return {
     secret,
     provider: flags.provider as VerifySignatureOptions['provider'],
