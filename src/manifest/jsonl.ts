@@ -263,7 +263,10 @@ export class Journal {
       // A bug, not a disk error: no append of the group may be taken as written.
       failures = lines.map(() => error);
     }
-    waiters.forEach((waiter, i) => (failures[i] === undefined ? waiter.resolve() : waiter.reject(failures[i])));
+    // Settled on the next tick: the next group's write and fsync are started by promise reactions, which run first,
+    // so that its fsync runs while this group's callers go on (answering their senders, for webhook rows).
+    const settled = failures;
+    process.nextTick(() => waiters.forEach((waiter, i) => (settled[i] === undefined ? waiter.resolve() : waiter.reject(settled[i]))));
   }
 
   /**
