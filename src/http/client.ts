@@ -102,7 +102,9 @@ export class ProviderHttp {
     const { limiter, retry, provider } = this.options;
     const api = req.api !== false;
     for (let attempt = 0; ; attempt++) {
-      if (api) await this.keyChecked(signal);
+      // Checked again after each wait, with nothing awaited between the check and the probe's claim below: requests
+      // woken together (or started in one turn) must not all find the key unknown and all go out as probes.
+      while (api && this.keyState === 'probing') await this.keyChecked(signal);
       if (this.rejected) throw this.rejected;
       signal.throwIfAborted();
       // Until one answer has shown the key is accepted, one request at a time: a wrong key costs one request.

@@ -3,14 +3,17 @@
  *
  * - One process appends at a time (`<manifest>.lock`, see lock.ts).
  * - Rows are written whole, on an O_APPEND descriptor, one write at a time, so lines never interleave. Rows appended
- *   while a write is running go out together in the next write(2) (group commit). A failed write is cut back to the
+ *   while a group is in progress go out together in the next write(2) (group commit). A failed write is cut back to the
  *   previous size, so the file never keeps a partial line; the rows of a failed group are then written one by one,
  *   so a failure only rejects the rows whose own write fails.
  * - fsync is grouped (at most every `fsyncIntervalMs`), forced by sync() and always done by close().
+ * - appendDurable() resolves only once its row is written and fsynced. A group holding such a row is fsynced as part
+ *   of its own step, before the next group is written: rows appended meanwhile are written and fsynced together as
+ *   soon as it ends (pipelined group commit), one write(2) and one fsync per group, never two fsyncs at once.
  * - On open, a torn last line (a run killed mid-write) is copied aside and cut; a corrupt line elsewhere stops
  *   the run with its line number unless `repair`.
  */
-import { fsyncSync } from 'node:fs';
+import { fsyncSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { InternalError } from '../errors.js';
 import { assertManifestWritable, manifestWriteError } from './journal-errors.js';
@@ -43,9 +46,12 @@ export interface JournalOpenResult {
 }
 
 interface AppendGroup {
-  lines: Buffer[];
+  /** Each row's line, newline included: encoded together for the group's one write. */
+  lines: string[];
   rows: ManifestRow[];
   waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+  /** A row of the group was appended with appendDurable(): the group is fsynced before its appends settle. */
+  durable: boolean;
 }
 
 /** Synchronous last-chance cleanups (fsync, lock removal) for journals never closed; one 'exit' listener for all. */
@@ -150,15 +156,27 @@ export class Journal {
    * running share the next write(2); each row is reflected into the index once written.
    */
   append(row: ManifestRow): Promise<void> {
+    return this.enqueue(row, false);
+  }
+
+  /**
+   * Appends the row as one line; resolves once it is written and fsynced, so that the caller may tell someone it is
+   * durable. Rows appended while a group is being written and fsynced share the next group's write and fsync.
+   */
+  appendDurable(row: ManifestRow): Promise<void> {
+    return this.enqueue(row, true);
+  }
+
+  private enqueue(row: ManifestRow, durable: boolean): Promise<void> {
     if (this.closing) {
       return Promise.reject(new InternalError(`manifest ${this.path} was appended to after close`, 'please report this'));
     }
     if (typeof row?.job_id !== 'string' || row.job_id === '' || typeof row.status !== 'string') {
       return Promise.reject(new InternalError(`refused a manifest row without job_id or status`, 'please report this'));
     }
-    let line: Buffer;
+    let line: string;
     try {
-      line = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
+      line = `${JSON.stringify(row)}\n`;
     } catch (error) {
       return Promise.reject(
         new InternalError(`cannot serialise the manifest row of ${row.job_id}`, 'please report this', { cause: error }),
@@ -166,7 +184,7 @@ export class Journal {
     }
     return new Promise<void>((resolve, reject) => {
       if (this.group === null) {
-        const group: AppendGroup = { lines: [], rows: [], waiters: [] };
+        const group: AppendGroup = { lines: [], rows: [], waiters: [], durable: false };
         this.group = group;
         // Rows appended from now until this write starts join it; the write itself never rejects.
         this.queue = this.queue.then(() => {
@@ -177,6 +195,7 @@ export class Journal {
       this.group.lines.push(line);
       this.group.rows.push(row);
       this.group.waiters.push({ resolve, reject });
+      if (durable) this.group.durable = true;
     });
   }
 
@@ -224,16 +243,17 @@ export class Journal {
   }
 
   /**
-   * Writes the group's rows and settles their appends (with `fsyncIntervalMs` 0, once they are fsynced). Never
-   * rejects: the queue of later groups goes on whatever happens to this one.
+   * Writes the group's rows and settles their appends (for a durable group, or with `fsyncIntervalMs` 0, once they
+   * are fsynced: the next group is written only after that fsync). Never rejects: the queue of later groups goes on
+   * whatever happens to this one.
    */
-  private async writeGroup({ lines, rows, waiters }: AppendGroup): Promise<void> {
+  private async writeGroup({ lines, rows, waiters, durable }: AppendGroup): Promise<void> {
     let failures: unknown[];
     try {
       failures = await this.writeLines(lines, rows);
       if (failures.includes(undefined)) {
         const interval = this.options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
-        if (interval > 0) this.scheduleSync(interval);
+        if (interval > 0 && !durable) this.scheduleSync(interval);
         else {
           const syncError = await this.syncNow().then(() => undefined, (error: unknown) => error);
           if (syncError !== undefined) failures = failures.map((failure) => failure ?? syncError);
@@ -243,27 +263,30 @@ export class Journal {
       // A bug, not a disk error: no append of the group may be taken as written.
       failures = lines.map(() => error);
     }
-    waiters.forEach((waiter, i) => (failures[i] === undefined ? waiter.resolve() : waiter.reject(failures[i])));
+    // Settled on the next tick: the next group's write and fsync are started by promise reactions, which run first,
+    // so that its fsync runs while this group's callers go on (answering their senders, for webhook rows).
+    const settled = failures;
+    process.nextTick(() => waiters.forEach((waiter, i) => (settled[i] === undefined ? waiter.resolve() : waiter.reject(settled[i]))));
   }
 
   /**
    * One write(2) for all the lines; if it fails, each line alone, so that a failure only rejects the rows whose own
    * write fails. Returns each row's error, undefined for a row written. A background fsync failure fails them all.
    */
-  private async writeLines(lines: Buffer[], rows: ManifestRow[]): Promise<unknown[]> {
+  private async writeLines(lines: string[], rows: ManifestRow[]): Promise<unknown[]> {
     const syncFailure = this.syncFailure;
     if (syncFailure) {
       this.syncFailure = undefined;
       return lines.map(() => syncFailure);
     }
     // Cut back on failure: the file then ends with the last whole line written before this group.
-    if (lines.length > 1 && (await this.write(Buffer.concat(lines)).then(() => true, () => false))) {
+    if (lines.length > 1 && (await this.write(Buffer.from(lines.join(''), 'utf8')).then(() => true, () => false))) {
       this.reflect(rows);
       return lines.map(() => undefined);
     }
     const failures: unknown[] = [];
     for (let i = 0; i < lines.length; i += 1) {
-      const failure = await this.write(lines[i]).then(() => undefined, (error: unknown) => error);
+      const failure = await this.write(Buffer.from(lines[i], 'utf8')).then(() => undefined, (error: unknown) => error);
       if (failure === undefined) this.reflect([rows[i]]);
       failures.push(failure);
     }
@@ -277,7 +300,10 @@ export class Journal {
     try {
       if (this.options.writeHook) await this.options.writeHook(chunk);
       else {
-        const { bytesWritten } = await this.handle.write(chunk, 0, chunk.length);
+        // Synchronous: a write(2) to a file returns once the bytes are in the page cache, as node's own writes of
+        // process.stdout to a file do; the wait is the fsync, which stays in the thread pool. Handing the write to
+        // the pool too cost the main thread more than the call itself, and a turn of the event loop per group.
+        const bytesWritten = writeSync(this.handle.fd, chunk, 0, chunk.length);
         if (bytesWritten !== chunk.length) {
           const short = new Error(`short write (${bytesWritten} of ${chunk.length} bytes)`) as NodeJS.ErrnoException;
           short.code = 'ENOSPC';

@@ -20,6 +20,8 @@ import {
 /** Where rows go: the journal (jsonl.ts), or nothing for a dry run. */
 export interface ManifestSink {
   append(row: ManifestRow): Promise<void>;
+  /** Appends the row; resolves once it is written and fsynced. Without it: append(), then syncWritten(). */
+  appendDurable?(row: ManifestRow): Promise<void>;
   /** Fsyncs the rows already written. */
   syncWritten?(): Promise<void>;
 }
@@ -53,10 +55,22 @@ export class ManifestWriter {
 
   /** Appends the row; resolves once it is written (not yet fsynced). */
   append(row: Row): Promise<void> {
+    this.noteOutcome(row);
+    return this.sink.append(row);
+  }
+
+  /** Appends the row; resolves once it is written and fsynced: what a webhook's 2xx waits for. */
+  async appendDurable(row: Row): Promise<void> {
+    this.noteOutcome(row);
+    if (this.sink.appendDurable) return this.sink.appendDurable(row);
+    await this.sink.append(row);
+    await this.sink.syncWritten?.();
+  }
+
+  private noteOutcome(row: Row): void {
     if ((row.status === 'completed' || row.status === 'failed') && ('text' in row || 'error' in row || 'result' in row) && !('conflict' in row)) {
       this.outcomes.set(row.job_id, row.status);
     }
-    return this.sink.append(row);
   }
 
   /** The status of the outcome line this process has appended for the job, if any (see `outcomes`). */

@@ -46,7 +46,7 @@ export class DeliveryStore {
   /** job id -> fingerprint of the outcome this process stored; conflicts already recorded, per job. */
   private readonly outcomes = new Map<string, string>();
   private readonly conflicts = new Map<string, Set<string>>();
-  /** Jobs whose row was written but whose fsync failed: a retry must see the fsync succeed before its 2xx. */
+  /** Jobs whose durable append failed, so the row may be written but not fsynced: a retry must see an fsync first. */
   private readonly unsynced = new Set<string>();
 
   constructor(private readonly options: DeliveryStoreOptions) {}
@@ -84,9 +84,9 @@ export class DeliveryStore {
       if (entry && entry.status === status) return this.duplicate(d.jobId, eventKey);
       row = deliveryRow(this.line(d, status), outcomeOf(d));
     }
-    await writer.append(row);
+    // Marked before the append: when it fails, the row may still have been written without its fsync.
     this.unsynced.add(d.jobId);
-    await writer.syncWritten();
+    await writer.appendDurable(row);
     this.unsynced.delete(d.jobId);
     if (eventKey !== null) this.seenEvents.add(eventKey);
     if (outcome === 'conflict') {

@@ -1,6 +1,7 @@
 /**
  * Reading responses (real HTTP on 127.0.0.1): a body sent in many chunks is read whole; one larger than
- * MAX_RESPONSE_BYTES fails that request with RESPONSE_TOO_LARGE instead of being buffered.
+ * MAX_RESPONSE_BYTES fails that request with RESPONSE_TOO_LARGE instead of being buffered. Requests started together
+ * before the key is known send one request between them.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,5 +70,19 @@ describe('responses', () => {
     );
     expect(error).toBeInstanceOf(ProviderRequestError);
     expect(error).toMatchObject({ status: 200, code: 'RESPONSE_TOO_LARGE' });
+  });
+});
+
+describe('an API key not yet known to be accepted', () => {
+  it('requests started in one turn send one request between them, and a 401 stops them all', async () => {
+    let received = 0;
+    const poll = await serve((res) => {
+      received += 1;
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"unauthorized","message":"bad key"}}');
+    });
+    const results = await Promise.allSettled([poll(), poll(), poll(), poll()]);
+    expect(results.map((r) => r.status)).toEqual(Array(4).fill('rejected'));
+    expect(received).toBe(1);
   });
 });
