@@ -153,10 +153,11 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
   // A page too large for the pixel cap at `dpi` is read at the highest dpi that fits.
   const used = await pdf.fitDpi(page, dpi, maxPixels);
   const leftOutBefore = imagesLeftOutSoFar();
-  // A scan's own JPEG goes to the engine as it is, unless the page is to be turned first (which needs its pixels).
-  const scan = await pdf.scannedPage(page, used, maxPixels, { jpeg: !rotate });
-  if (scan && 'jpeg' in scan) {
-    const reply = await recognizeJpeg(held.source, page, scan.jpeg, used);
+  // A scan's own JPEG goes to the system's tesseract as it is, unless the page is to be turned first (which needs its
+  // pixels). Not to tesseract.js: its WebAssembly JPEG decoder costs more than pdf.js's decode and the gray copy.
+  const scan = await pdf.scannedPage(page, used, maxPixels, { jpeg: native !== null && !rotate });
+  if (native && scan && 'jpeg' in scan) {
+    const reply = await recognizeJpeg(native, held.source, page, scan.jpeg);
     if (reply) {
       if (used < dpi) reply.dpi = used;
       return reply;
@@ -196,17 +197,15 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
 }
 
 /**
- * A scanned page read from its own JPEG (`dpi` already in its header); null when the engine cannot decode it, and the
- * page is then read from the pixels pdf.js decodes, as any other.
+ * A scanned page read by the system's tesseract from its own JPEG (the dpi already in its header); null when tesseract
+ * cannot decode it, and the page is then read from the pixels pdf.js decodes, as any other.
  */
-async function recognizeJpeg(source: string, page: number, jpeg: Buffer, dpi: number): Promise<PageReply | null> {
+async function recognizeJpeg(engine: NativeRecognizer, source: string, page: number, jpeg: Buffer): Promise<PageReply | null> {
   try {
-    const r = native
-      ? await native.image(jpeg)
-      : await recognizer().recognize({ prepare: async () => jpeg, parameters: { ...pageParameters, user_defined_dpi: String(dpi) } });
+    const r = await engine.image(jpeg);
     return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'jpeg' };
   } catch (err) {
-    if ((err instanceof RecognizeError || err instanceof NativeRecognizeError) && err.unreadable) {
+    if (err instanceof NativeRecognizeError && err.unreadable) {
       process.stderr.write(`${source}: page ${page}: the scan's JPEG is read from its decoded pixels (${err.message})\n`);
       return null;
     }

@@ -47,7 +47,7 @@ export interface PageReply {
   confidence: number | null;
   /**
    * How an OCRed page's image was made: taken from the scan itself (its pixels, or `jpeg`: its own JPEG, decoded by
-   * the engine), or drawn on a canvas.
+   * the system's tesseract), or drawn on a canvas.
    */
   image?: 'scanned' | 'jpeg' | 'rendered' | 'file';
   /** The dpi an OCRed PDF page was rendered at, when lower than the one asked for (to fit the pixel cap). */

@@ -82,7 +82,7 @@ export interface LocalEngineStats {
   textLayerPages: number;
   /** Scanned PDF pages OCRed from their own image rather than drawn on a canvas. */
   scannedImagePages: number;
-  /** Of those, the pages whose own JPEG went to the engine undecoded. */
+  /** Of those, the pages whose own JPEG went to the system's tesseract undecoded (`--engine native`). */
   scanJpegPages: number;
   /** The document workers' own counts: tasks, restarts, budget kills, peak memory. */
   pool: PoolStats;

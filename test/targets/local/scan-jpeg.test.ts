@@ -1,8 +1,8 @@
 /**
- * A scanned page whose one image is a JPEG covering it at the engine's dpi goes to the engine as those bytes
- * (src/documents/scan-jpeg.ts); pages that must not (turned, masked, not covered by the image) are read from pixels.
- * Either way the text must be right. The embedded engine always; `--engine native` where tesseract is installed
- * (skipped otherwise, with the reason in the name).
+ * With `--engine native`, a scanned page whose one image is a JPEG covering it at the engine's dpi goes to tesseract
+ * as those bytes (src/documents/scan-jpeg.ts); pages that must not (turned, masked, not covered by the image) are read
+ * from pixels, and so is every page with the embedded engine. Either way the text must be right. `--engine native`
+ * only where tesseract is installed (skipped otherwise, with the reason in the name).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterErrorRate } from '../../../src/targets/local/cer.js';
@@ -32,11 +32,11 @@ function sidewaysJpeg(): PdfPageSpec['jpeg'] {
 
 const tesseract = systemTesseract();
 const engines = [
-  { name: 'the embedded engine', native: false, usable: true, reason: '' },
-  { name: '--engine native', native: true, usable: tesseract.usable, reason: tesseract.reason },
+  { name: 'the embedded engine', native: false, usable: true, reason: '', jpegPages: 0 },
+  { name: '--engine native', native: true, usable: tesseract.usable, reason: tesseract.reason, jpegPages: 1 },
 ];
 
-describe.each(engines)('scanned pages read by $name', ({ name, native, usable, reason }) => {
+describe.each(engines)('scanned pages read by $name', ({ name, native, usable, reason, jpegPages }) => {
   let engine: LocalEngine;
   beforeAll(async () => {
     if (!usable) return;
@@ -54,10 +54,12 @@ describe.each(engines)('scanned pages read by $name', ({ name, native, usable, r
     return { text: page.text, fromJpeg: engine.stats.scanJpegPages - before };
   }
 
-  it.skipIf(!usable)(`hands a scan covering its page to the engine as its JPEG${usable ? '' : ` (skipped: ${reason})`}`, async () => {
+  it.skipIf(!usable)(`reads a scan covering its page ${jpegPages ? 'from its JPEG' : 'from its pixels'}${usable ? '' : ` (skipped: ${reason})`}`, async () => {
+    const scanned = engine.stats.scannedImagePages;
     const { text, fromJpeg } = await read([{ jpeg, size: [432, 288] }]);
     expect(characterErrorRate(text, LINES.join('\n')), text).toBeLessThan(MAX_CER);
-    expect(fromJpeg, name).toBe(1);
+    expect(fromJpeg, name).toBe(jpegPages);
+    expect(engine.stats.scannedImagePages).toBe(scanned + 1);
   });
 
   it.skipIf(!usable)(`reads turned, masked and partly covered scans from their pixels${usable ? '' : ` (skipped: ${reason})`}`, async () => {
