@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { PDFDocumentLoadingTask, PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { DocumentError, ErrorCodes } from '../errors.js';
-import { captureJpegs, capturedJpeg, jpegCaptureInstalled, jpegForDecoder, jpegForEngine } from './scan-jpeg.js';
+import { captureJpegs, capturedJpeg, jpegCaptureInstalled, jpegForEngine } from './scan-jpeg.js';
 
 /** Largest canvas side the renderer accepts. */
 export const MAX_CANVAS_SIDE = 32_767;
@@ -105,7 +105,6 @@ interface CanvasAndContext {
   canvas: { width: number; height: number } | null;
   context: {
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-    drawImage(image: unknown, x: number, y: number): void;
   } | null;
 }
 interface CanvasFactory {
@@ -264,7 +263,14 @@ export class PdfDocument {
         viewport,
         background: 'white',
       } as unknown as Parameters<typeof page.render>[0]).promise;
-      return readGray(entry.context!, width, height);
+      // Read back in bands: a whole-page RGBA copy would cost 4 bytes a pixel on top of the canvas's own.
+      const gray = allocGray(width, height);
+      const rows = Math.max(1, Math.floor(READBACK_BAND_PIXELS / width));
+      for (let y = 0; y < height; y += rows) {
+        const band = Math.min(rows, height - y);
+        gray.pixels.set(rgbaToGray(entry.context!.getImageData(0, y, width, band).data), y * width);
+      }
+      return gray;
     } catch (err) {
       throw this.pageError(pageNumber, err);
     } finally {
@@ -285,17 +291,15 @@ export class PdfDocument {
 
   /**
    * As scannedPageGray; with `jpeg`, a scan stored as a JPEG the OCR engine can decode itself comes as those bytes,
-   * with `dpi` as their resolution (scan-jpeg.ts). Where JPEGs can be captured (scan-jpeg.ts), pdf.js does not decode
-   * such a scan at all: without `jpeg`, the canvas module's native decoder does.
+   * with `dpi` as their resolution (scan-jpeg.ts), and pdf.js does not decode it at all.
    */
   async scannedPage(pageNumber: number, dpi: number, maxPixels: number, { jpeg = false } = {}): Promise<ScannedPage | null> {
-    if (!jpegCaptureInstalled()) return this.findScan(pageNumber, dpi, maxPixels, false);
-    const { value, captures } = await captureJpegs(() => this.findScan(pageNumber, dpi, maxPixels, jpeg));
+    if (!jpeg) return this.findScan(pageNumber, dpi, maxPixels, false);
+    const { value, captures } = await captureJpegs(() => this.findScan(pageNumber, dpi, maxPixels, true));
     // A captured image not taken here, or one kept for the whole document, would reach a canvas as its bytes: the
     // document drops what it holds, and draws such images from a fresh decode.
     if (captures > 0 && (value === null || value.shared)) await this.doc.cleanup().catch(() => {});
-    if (!value) return null;
-    return 'jpeg' in value ? { jpeg: value.jpeg } : { gray: value.gray };
+    return value;
   }
 
   private async findScan(pageNumber: number, dpi: number, maxPixels: number, jpeg: boolean): Promise<(ScannedPage & { shared: boolean }) | null> {
@@ -323,14 +327,10 @@ export class PdfDocument {
         new Promise<unknown>((resolve) => store.get(placed.objId, resolve)),
         new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), IMAGE_WAIT_MS))),
       ]).finally(() => clearTimeout(timer));
-      const bytes = capturedJpeg(image);
+      const bytes = jpeg ? capturedJpeg(image) : null;
       if (bytes) {
-        if (jpeg) {
-          const ready = jpegForEngine(bytes, placed.width, placed.height, dpi);
-          return ready ? { jpeg: ready, shared } : null;
-        }
-        const decoded = await this.decodeJpegGray(bytes, placed.width, placed.height);
-        return decoded ? { gray: decoded, shared } : null;
+        const ready = jpegForEngine(bytes, placed.width, placed.height, dpi);
+        return ready ? { jpeg: ready, shared } : null;
       }
       const gray = decodedToGray(pdfjs.ImageKind, image, placed.width, placed.height);
       return gray ? { gray, shared } : null;
@@ -338,38 +338,6 @@ export class PdfDocument {
       throw this.pageError(pageNumber, err);
     } finally {
       page.cleanup();
-    }
-  }
-
-  /**
-   * A captured JPEG decoded by the canvas module's native decoder and read back in grayscale, as renderPageGray reads
-   * a page; null when it does not decode to the size the PDF declares.
-   */
-  private async decodeJpegGray(bytes: Uint8Array, width: number, height: number): Promise<GrayImage | null> {
-    const clean = jpegForDecoder(bytes, width, height);
-    if (!clean) return null;
-    const image = new (canvasModule().Image)();
-    // The image decodes off the main thread; until it says it has, it draws as nothing. One that never says is left
-    // to pdf.js, as an image pdf.js never sends is left to the canvas (findScan).
-    let timer: NodeJS.Timeout | undefined;
-    const decoded = await new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), IMAGE_WAIT_MS);
-      image.onload = () => resolve(true);
-      image.onerror = () => resolve(false);
-      try {
-        image.src = clean;
-      } catch {
-        resolve(false);
-      }
-    }).finally(() => clearTimeout(timer));
-    if (!decoded || image.width !== width || image.height !== height) return null;
-    const factory = this.doc.canvasFactory as CanvasFactory;
-    const entry = factory.create(width, height);
-    try {
-      entry.context!.drawImage(image, 0, 0);
-      return readGray(entry.context!, width, height);
-    } finally {
-      factory.destroy(entry);
     }
   }
 
@@ -572,32 +540,6 @@ export function rgbaToGray(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
 
 /** Rows of a rendered page read back from the canvas at a time, as a number of pixels. */
 const READBACK_BAND_PIXELS = 4 * 1024 * 1024;
-
-/** A canvas's pixels in grayscale, read back in bands: a whole-page RGBA copy would cost 4 bytes a pixel more. */
-function readGray(context: NonNullable<CanvasAndContext['context']>, width: number, height: number): GrayImage {
-  const gray = allocGray(width, height);
-  const rows = Math.max(1, Math.floor(READBACK_BAND_PIXELS / width));
-  for (let y = 0; y < height; y += rows) {
-    const band = Math.min(rows, height - y);
-    gray.pixels.set(rgbaToGray(context.getImageData(0, y, width, band).data), y * width);
-  }
-  return gray;
-}
-
-interface CanvasImage {
-  src: Uint8Array;
-  onload: (() => void) | null;
-  onerror: (() => void) | null;
-  readonly width: number;
-  readonly height: number;
-}
-let canvasImage: { Image: new () => CanvasImage } | undefined;
-
-/** The native canvas module pdf.js itself loads (the same copy: resolved from pdf.js's package). */
-function canvasModule(): { Image: new () => CanvasImage } {
-  canvasImage ??= createRequire(path.join(pdfjsAssetDir(), 'package.json'))('@napi-rs/canvas') as { Image: new () => CanvasImage };
-  return canvasImage;
-}
 
 const pgmHeader = (width: number, height: number): Buffer => Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
 

@@ -81,8 +81,6 @@ export interface JpegFrame {
   /** Offset of the JFIF APP0 segment's marker, or null. */
   jfifAt: number | null;
   adobe: boolean;
-  /** Where the ICC profile segments (APP2) start and end. */
-  iccSegments: Array<[number, number]>;
 }
 
 const u16 = (bytes: Uint8Array, at: number): number => (bytes[at] << 8) | bytes[at + 1];
@@ -94,7 +92,6 @@ export function readJpegFrame(bytes: Uint8Array): JpegFrame | null {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   let jfifAt: number | null = null;
   let adobe = false;
-  const iccSegments: Array<[number, number]> = [];
   for (let at = 2; at + 4 <= bytes.length; ) {
     if (bytes[at] !== 0xff) return null;
     const marker = bytes[at + 1];
@@ -109,7 +106,6 @@ export function readJpegFrame(bytes: Uint8Array): JpegFrame | null {
     if (length < 2 || at + 2 + length > bytes.length) return null;
     if (marker === 0xe0 && length >= 16 && startsWithText(bytes, body, 'JFIF\0')) jfifAt ??= at;
     if (marker === 0xee && startsWithText(bytes, body, 'Adobe')) adobe = true;
-    if (marker === 0xe2 && startsWithText(bytes, body, 'ICC_PROFILE\0')) iccSegments.push([at, at + 2 + length]);
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       // Baseline, extended and progressive Huffman frames only; lossless, hierarchical and arithmetic-coded ones
       // take the pixel path.
@@ -117,7 +113,7 @@ export function readJpegFrame(bytes: Uint8Array): JpegFrame | null {
       const count = bytes[body + 5];
       if (bytes[body] !== 8 || length !== 8 + 3 * count) return null;
       const components = Array.from({ length: count }, (_, i) => bytes[body + 6 + 3 * i]);
-      return { width: u16(bytes, body + 3), height: u16(bytes, body + 1), components, progressive: marker === 0xc2, jfifAt, adobe, iccSegments };
+      return { width: u16(bytes, body + 3), height: u16(bytes, body + 1), components, progressive: marker === 0xc2, jfifAt, adobe };
     }
     at += 2 + length;
   }
@@ -136,24 +132,16 @@ function jfifSegment(dpi: number): Buffer {
 }
 
 /**
- * The frame of a captured JPEG of an image the PDF declares as `width` x `height` (8-bit RGB, the only kind pdf.js
- * hands over), when a native decoder reads its colours as pdf.js does; null for another size than declared, not three
- * components, an Adobe colour marker, or the component ids R, G, B, which pdf.js reads as RGB and a native decoder,
- * under a JFIF header, as YCbCr (any other ids both read as YCbCr).
- */
-function nativeReadableFrame(bytes: Uint8Array, width: number, height: number): JpegFrame | null {
-  const frame = readJpegFrame(bytes);
-  if (!frame || frame.width !== width || frame.height !== height || frame.components.length !== 3 || frame.adobe) return null;
-  return frame.components.join() === RGB_IDS ? null : frame;
-}
-
-/**
- * A captured JPEG (see nativeReadableFrame) ready for an engine that reads it at `dpi`: the JFIF density set to `dpi`
- * (a JFIF header added when there is none). Null when a native decoder would not read it as pdf.js does.
+ * The captured JPEG of an image the PDF declares as `width` x `height` (8-bit RGB, the only kind pdf.js hands over),
+ * ready for an engine that reads it at `dpi`: the JFIF density set to `dpi` (a JFIF header added when there is
+ * none). Null when it is not one the engine reads as pdf.js would: another size than declared, not three components,
+ * an Adobe colour marker, or the component ids R, G, B, which pdf.js reads as RGB and the engine, with a JFIF header,
+ * as YCbCr (any other ids both read as YCbCr).
  */
 export function jpegForEngine(bytes: Uint8Array, width: number, height: number, dpi: number): Buffer | null {
-  const frame = nativeReadableFrame(bytes, width, height);
-  if (!frame || !Number.isInteger(dpi) || dpi < 1 || dpi > 0xffff) return null;
+  const frame = readJpegFrame(bytes);
+  if (!frame || frame.width !== width || frame.height !== height || frame.components.length !== 3 || frame.adobe) return null;
+  if (frame.components.join() === RGB_IDS || !Number.isInteger(dpi) || dpi < 1 || dpi > 0xffff) return null;
   if (frame.jfifAt === null) {
     return Buffer.concat([bytes.subarray(0, 2), jfifSegment(dpi), bytes.subarray(2)]);
   }
@@ -163,22 +151,4 @@ export function jpegForEngine(bytes: Uint8Array, width: number, height: number, 
   out.writeUInt16BE(dpi, units + 1);
   out.writeUInt16BE(dpi, units + 3);
   return out;
-}
-
-/**
- * A captured JPEG (see nativeReadableFrame) for the canvas module's decoder, without its ICC profiles: pdf.js draws
- * the image in the PDF's colour space and ignores them, and so must the decoder. Null when a native decoder would not
- * read it as pdf.js does.
- */
-export function jpegForDecoder(bytes: Uint8Array, width: number, height: number): Buffer | null {
-  const frame = nativeReadableFrame(bytes, width, height);
-  if (!frame) return null;
-  const kept: Uint8Array[] = [];
-  let from = 0;
-  for (const [start, end] of frame.iccSegments) {
-    kept.push(bytes.subarray(from, start));
-    from = end;
-  }
-  kept.push(bytes.subarray(from));
-  return Buffer.concat(kept);
 }

@@ -106,17 +106,10 @@ describe('a scanned page handed over as its own JPEG', () => {
     expect(bytes.length).toBe(jpegBytes.length);
     expect(density(bytes)).toEqual([1, 300, 300]);
     expect(bytes.subarray(segmentAt(bytes, 0xdb)).equals(jpegBytes.subarray(segmentAt(jpegBytes, 0xdb)))).toBe(true);
-    // Without `jpeg`, the same page comes as pixels (from the canvas module's decoder), those pdf.js draws.
+    // Without `jpeg`, the same page comes as pixels.
     const pdf = await PdfDocument.open(buildPdf([{ jpeg, size: [144, 72] }]), 'scan.pdf');
     try {
-      const scan = await pdf.scannedPage(1, 300, 1e8);
-      expect(scan).toMatchObject({ gray: { width: 600, height: 300 } });
-      const { pixels } = (scan as { gray: { pixels: Uint8Array } }).gray;
-      const rendered = await pdf.renderPageGray(1, 300, 1e8);
-      let difference = 0;
-      for (let i = 0; i < pixels.length; i++) difference += Math.abs(pixels[i] - rendered.pixels[i]);
-      expect(difference / pixels.length).toBeLessThan(1);
-      expect(pixels.some((v) => v < 100)).toBe(true);
+      expect(await pdf.scannedPage(1, 300, 1e8)).toMatchObject({ gray: { width: 600, height: 300 } });
     } finally {
       await pdf.close();
     }
