@@ -62,6 +62,17 @@ describe.each(engines)('scanned pages read by $name', ({ name, native, usable, r
     expect(engine.stats.scannedImagePages).toBe(scanned + 1);
   });
 
+  it.skipIf(!usable)(`reads a scan whose JPEG is cut after its headers or has a broken Huffman table as a blank page${usable ? '' : ` (skipped: ${reason})`}`, async () => {
+    const sos = jpeg.data.indexOf(Buffer.from([0xff, 0xda]));
+    const brokenTable = Buffer.from(jpeg.data);
+    const dht = brokenTable.indexOf(Buffer.from([0xff, 0xc4]));
+    brokenTable.fill(0xff, dht + 5, dht + 21);
+    for (const [what, data] of [['cut', jpeg.data.subarray(0, sos)], ['broken table', brokenTable]] as const) {
+      const { text } = await read([{ jpeg: { ...jpeg, data }, size: [432, 288] }]);
+      expect(text, what).toBe('');
+    }
+  });
+
   it.skipIf(!usable)(`reads turned, masked and partly covered scans from their pixels${usable ? '' : ` (skipped: ${reason})`}`, async () => {
     const cases: Array<[string, PdfPageSpec]> = [
       ['masked', { jpeg, size: [432, 288], softMask: true }],
