@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { PDFDocumentLoadingTask, PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { DocumentError, ErrorCodes } from '../errors.js';
+import { captureJpegs, capturedJpeg, jpegCaptureInstalled, jpegForEngine } from './scan-jpeg.js';
 
 /** Largest canvas side the renderer accepts. */
 export const MAX_CANVAS_SIDE = 32_767;
@@ -77,6 +78,8 @@ export function documentParams(data: Uint8Array, maxImagePixels = -1) {
     disableFontFace: true,
     isEvalSupported: false,
     maxImageSize: maxImagePixels,
+    // Whether a scan's JPEG may be handed over undecoded (scan-jpeg.ts); pdf.js decodes it otherwise.
+    isImageDecoderSupported: jpegCaptureInstalled(),
     // 0 = errors only: pdf.js prints warnings on the console. 1 = warnings too, taken off it by imagesLeftOutSoFar.
     verbosity: watchingImages ? 1 : 0,
   };
@@ -86,6 +89,9 @@ export interface OpenPdfOptions {
   /** Images inside the PDF above this many pixels are not decoded. */
   maxImagePixels?: number;
 }
+
+/** A scanned page as scannedPage finds it: its pixels, or its own JPEG for the engine to decode. */
+export type ScannedPage = { gray: GrayImage } | { jpeg: Buffer };
 
 /** An 8-bit grayscale raster. */
 export interface GrayImage {
@@ -279,6 +285,24 @@ export class PdfDocument {
    * any other page, which is rendered instead. Saves most of a worker's rendering work on a scanned page.
    */
   async scannedPageGray(pageNumber: number, dpi: number, maxPixels: number): Promise<GrayImage | null> {
+    const scan = await this.scannedPage(pageNumber, dpi, maxPixels);
+    return scan && 'gray' in scan ? scan.gray : null;
+  }
+
+  /**
+   * As scannedPageGray; with `jpeg`, a scan stored as a JPEG the OCR engine can decode itself comes as those bytes,
+   * with `dpi` as their resolution (scan-jpeg.ts), and pdf.js does not decode it at all.
+   */
+  async scannedPage(pageNumber: number, dpi: number, maxPixels: number, { jpeg = false } = {}): Promise<ScannedPage | null> {
+    if (!jpeg) return this.findScan(pageNumber, dpi, maxPixels, false);
+    const { value, captures } = await captureJpegs(() => this.findScan(pageNumber, dpi, maxPixels, true));
+    // A captured image not taken here, or one kept for the whole document, would reach a canvas as its bytes: the
+    // document drops what it holds, and draws such images from a fresh decode.
+    if (captures > 0 && (value === null || value.shared)) await this.doc.cleanup().catch(() => {});
+    return value;
+  }
+
+  private async findScan(pageNumber: number, dpi: number, maxPixels: number, jpeg: boolean): Promise<(ScannedPage & { shared: boolean }) | null> {
     const pdfjs = await loadPdfJs();
     const page = await this.getPage(pageNumber);
     try {
@@ -294,7 +318,8 @@ export class PdfDocument {
       if (!covers || placed.width * placed.height > maxPixels) return null;
       const imageDpi = placed.width / (pageWidth / PDF_POINTS_PER_INCH);
       if (Math.abs(imageDpi - dpi) > dpi * DPI_TOLERANCE || Math.abs(placed.height / (pageHeight / PDF_POINTS_PER_INCH) - dpi) > dpi * DPI_TOLERANCE) return null;
-      const store = placed.objId.startsWith('g_') ? page.commonObjs : page.objs;
+      const shared = placed.objId.startsWith('g_');
+      const store = shared ? page.commonObjs : page.objs;
       // pdf.js sends a page's images while it builds the operator list; one that never comes (an image it gave up
       // on) must not hold the page forever: the page is drawn on a canvas instead.
       let timer: NodeJS.Timeout | undefined;
@@ -302,7 +327,13 @@ export class PdfDocument {
         new Promise<unknown>((resolve) => store.get(placed.objId, resolve)),
         new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), IMAGE_WAIT_MS))),
       ]).finally(() => clearTimeout(timer));
-      return decodedToGray(pdfjs.ImageKind, image, placed.width, placed.height);
+      const bytes = jpeg ? capturedJpeg(image) : null;
+      if (bytes) {
+        const ready = jpegForEngine(bytes, placed.width, placed.height, dpi);
+        return ready ? { jpeg: ready, shared } : null;
+      }
+      const gray = decodedToGray(pdfjs.ImageKind, image, placed.width, placed.height);
+      return gray ? { gray, shared } : null;
     } catch (err) {
       throw this.pageError(pageNumber, err);
     } finally {

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type Tesseract from 'tesseract.js';
 import { encodePgm, imagesLeftOutSoFar, PdfDocument, type GrayImage } from '../documents/pdf.js';
+import { installJpegCapture } from '../documents/scan-jpeg.js';
 import { DocumentError, ErrorCodes, type DocumentFailure } from '../errors.js';
 import { decodeBmpToGray } from './ocr/bmp.js';
 import { NativeRecognizeError, NativeRecognizer } from './ocr/native.js';
@@ -59,6 +60,7 @@ setInterval(() => {
 
 function main(): void {
   new Worker(WATCHDOG, { eval: true }).unref();
+  installJpegCapture(); // before pdf.js loads: scans' JPEGs can then reach the engine undecoded (readPage)
   imagesLeftOutSoFar(); // from now on, images pdf.js leaves out are counted (see readPage)
   process.on('disconnect', () => process.exit(0));
   // pdf.js may reject promises nobody awaits when a document is damaged; those are not this process's failure.
@@ -151,7 +153,17 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
   // A page too large for the pixel cap at `dpi` is read at the highest dpi that fits.
   const used = await pdf.fitDpi(page, dpi, maxPixels);
   const leftOutBefore = imagesLeftOutSoFar();
-  const scanned = await pdf.scannedPageGray(page, used, maxPixels);
+  // A scan's own JPEG goes to the system's tesseract as it is, unless the page is to be turned first (which needs its
+  // pixels). Not to tesseract.js: its WebAssembly JPEG decoder costs more than pdf.js's decode and the gray copy.
+  const scan = await pdf.scannedPage(page, used, maxPixels, { jpeg: native !== null && !rotate });
+  if (native && scan && 'jpeg' in scan) {
+    const reply = await recognizeJpeg(native, held.source, page, scan.jpeg);
+    if (reply) {
+      if (used < dpi) reply.dpi = used;
+      return reply;
+    }
+  }
+  const scanned = scan && 'gray' in scan ? scan.gray : scan ? await pdf.scannedPageGray(page, used, maxPixels) : null;
   let gray = scanned ?? (await pdf.renderPageGray(page, used, maxPixels));
   if (used < dpi && imagesLeftOutSoFar() > leftOutBefore) {
     // The page fits once reduced, but an image on it (its scan, typically) is itself over the cap and was not
@@ -180,11 +192,32 @@ async function readPage(held: HeldDocument, task: PageTask): Promise<PageReply> 
     if (rotation !== undefined) reply.rotation = rotation;
     return reply;
   } catch (err) {
-    if (err instanceof RecognizeError || err instanceof NativeRecognizeError) {
-      throw new DocumentError(ErrorCodes.OCR_FAILED, `${held.source}: page ${page}: OCR failed (${err.message})`, 'engine');
-    }
-    throw err;
+    throw ocrFailure(err, held.source, page);
   }
+}
+
+/**
+ * A scanned page read by the system's tesseract from its own JPEG (the dpi already in its header); null when tesseract
+ * cannot decode it, and the page is then read from the pixels pdf.js decodes, as any other.
+ */
+async function recognizeJpeg(engine: NativeRecognizer, source: string, page: number, jpeg: Buffer): Promise<PageReply | null> {
+  try {
+    const r = await engine.image(jpeg);
+    return { source: 'ocr', text: r.text.trim(), confidence: r.confidence, image: 'jpeg' };
+  } catch (err) {
+    if (err instanceof NativeRecognizeError && err.unreadable) {
+      process.stderr.write(`${source}: page ${page}: the scan's JPEG is read from its decoded pixels (${err.message})\n`);
+      return null;
+    }
+    throw ocrFailure(err, source, page);
+  }
+}
+
+function ocrFailure(err: unknown, source: string, page: number): unknown {
+  if (err instanceof RecognizeError || err instanceof NativeRecognizeError) {
+    return new DocumentError(ErrorCodes.OCR_FAILED, `${source}: page ${page}: OCR failed (${err.message})`, 'engine');
+  }
+  return err;
 }
 
 async function readImage(held: HeldDocument, task: ImageTask): Promise<PageReply> {

@@ -45,8 +45,11 @@ export interface PageReply {
   text: string;
   /** Mean word confidence 0-100; null for text-layer pages. */
   confidence: number | null;
-  /** How an OCRed page's image was made: taken from the scan itself, or drawn on a canvas. */
-  image?: 'scanned' | 'rendered' | 'file';
+  /**
+   * How an OCRed page's image was made: taken from the scan itself (its pixels, or `jpeg`: its own JPEG, decoded by
+   * the system's tesseract), or drawn on a canvas.
+   */
+  image?: 'scanned' | 'jpeg' | 'rendered' | 'file';
   /** The dpi an OCRed PDF page was rendered at, when lower than the one asked for (to fit the pixel cap). */
   dpi?: number;
   /** When orientation is detected: the clockwise turn given to the page before it was read. */

@@ -30,7 +30,8 @@ export function pageResult(
   } else {
     engine.stats.recognized++;
     engine.stats.byWorker[worker]++;
-    if (value.image === 'scanned') engine.stats.scannedImagePages++;
+    if (value.image === 'scanned' || value.image === 'jpeg') engine.stats.scannedImagePages++;
+    if (value.image === 'jpeg') engine.stats.scanJpegPages++;
     engine.options.onRecognized?.({ source: doc.source, page, worker });
   }
   ctx.onPage?.(result);

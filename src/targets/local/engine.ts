@@ -82,6 +82,8 @@ export interface LocalEngineStats {
   textLayerPages: number;
   /** Scanned PDF pages OCRed from their own image rather than drawn on a canvas. */
   scannedImagePages: number;
+  /** Of those, the pages whose own JPEG went to the system's tesseract undecoded (`--engine native`). */
+  scanJpegPages: number;
   /** The document workers' own counts: tasks, restarts, budget kills, peak memory. */
   pool: PoolStats;
 }
@@ -130,7 +132,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     throw err;
   }
   const ocr: LocalEngine['ocr'] = native ? { engine: 'tesseract', version: native.version } : { engine: 'tesseract.js' };
-  const stats: LocalEngineStats = { recognized: 0, byWorker: Array.from({ length: workers }, () => 0), textLayerPages: 0, scannedImagePages: 0, pool: pool.stats };
+  const stats: LocalEngineStats = { recognized: 0, byWorker: Array.from({ length: workers }, () => 0), textLayerPages: 0, scannedImagePages: 0, scanJpegPages: 0, pool: pool.stats };
   const engine: EngineContext = {
     pool,
     stats,

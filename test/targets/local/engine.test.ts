@@ -95,10 +95,12 @@ describe('local engine on the fixtures', () => {
     const drawn = drawText(lines, 1800, 400);
     const jpeg = { data: drawn.encode('jpeg'), width: drawn.width, height: drawn.height };
     expect(drawn.height).toBe(1200);
-    const before = engine.stats.scannedImagePages;
+    const before = { ...engine.stats };
     const { outcome } = await run(doc(buildPdf([{ jpeg, size: [432, 288] }]), 'pdf', 'scan300.pdf'));
     expectText(outcome, { pages: [lines.join('\n')], textLayer: [false] });
-    expect(engine.stats.scannedImagePages).toBe(before + 1);
+    expect(engine.stats.scannedImagePages).toBe(before.scannedImagePages + 1);
+    // From pdf.js's pixels: only the system's tesseract is handed the JPEG itself (scan-jpeg.ts).
+    expect(engine.stats.scanJpegPages).toBe(before.scanJpegPages);
   });
 
   it('spreads the scanned PDF over both workers', async () => {

@@ -41,6 +41,16 @@ export function drawText(lines: string[], width = 1400, lineHeight = 70): DrawnT
   return { width, height, rgba, encode: (format) => canvas.encodeSync(format) };
 }
 
+/** RGBA pixels encoded as an image file. */
+export function encodeRgba(width: number, height: number, rgba: Uint8ClampedArray, format: 'png' | 'jpeg'): Buffer {
+  const canvas = canvasModule.createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(width, height);
+  image.data.set(rgba);
+  ctx.putImageData(image, 0, 0);
+  return canvas.encodeSync(format);
+}
+
 /** Uncompressed 24-bit bottom-up BMP. */
 export function encodeBmp24(width: number, height: number, rgba: Uint8ClampedArray): Buffer {
   const stride = Math.ceil((width * 3) / 4) * 4;

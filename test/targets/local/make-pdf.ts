@@ -10,6 +10,14 @@ export interface PdfPageSpec {
   place?: [number, number, number, number];
   /** Page size in points; default US Letter. */
   size?: [number, number];
+  /** The page's /Rotate. */
+  rotate?: number;
+  /** Entries added to the JPEG's image dictionary, as PDF source (`/Decode [1 0 1 0 1 0]`, say). */
+  imageEntries?: string;
+  /** A soft mask over the JPEG: 8-bit grey, all opaque, at the JPEG's size. */
+  softMask?: boolean;
+  /** The JPEG's colour space; default DeviceRGB. */
+  colorSpace?: string;
 }
 
 const PASSWORD_PAD = Buffer.from(
@@ -93,9 +101,15 @@ export function buildPdf(pages: PdfPageSpec[], options: { userPassword?: string 
     const resources: string[] = [`/Font << /F1 ${font} 0 R >>`];
     let content = '';
     if (page.jpeg) {
+      const { width: jw, height: jh } = page.jpeg;
+      const mask = page.softMask
+        ? stream(`/Type /XObject /Subtype /Image /Width ${jw} /Height ${jh} /ColorSpace /DeviceGray /BitsPerComponent 8`, Buffer.alloc(jw * jh, 255))
+        : null;
       const img = stream(
-        `/Type /XObject /Subtype /Image /Width ${page.jpeg.width} /Height ${page.jpeg.height} ` +
-          '/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode',
+        `/Type /XObject /Subtype /Image /Width ${jw} /Height ${jh} ` +
+          `/ColorSpace /${page.colorSpace ?? 'DeviceRGB'} /BitsPerComponent 8 /Filter /DCTDecode` +
+          (mask ? ` /SMask ${mask} 0 R` : '') +
+          (page.imageEntries ? ` ${page.imageEntries}` : ''),
         page.jpeg.data,
       );
       resources.push(`/XObject << /Im1 ${img} 0 R >>`);
@@ -110,7 +124,7 @@ export function buildPdf(pages: PdfPageSpec[], options: { userPassword?: string 
     const contents = stream('', Buffer.from(content, 'latin1'));
     kids.push(
       add(
-        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << ${resources.join(' ')} >> ` +
+        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}]${page.rotate ? ` /Rotate ${page.rotate}` : ''} /Resources << ${resources.join(' ')} >> ` +
           `/Contents ${contents} 0 R >>`,
       ),
     );
