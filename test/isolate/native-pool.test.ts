@@ -7,6 +7,7 @@ import { IsolatedPool, residentBytes, treeResidentBytes, type PoolDocument } fro
 import type { Budgets } from '../../src/isolate/budgets.js';
 import { DEFAULT_BUDGETS } from '../../src/isolate/budgets.js';
 import { resolveNativeTesseract } from '../../src/isolate/ocr/native-binary.js';
+import { scratchName } from '../../src/isolate/ocr/scratch.js';
 import { fakeTesseract, isRunning, type FakeTesseract } from '../helpers/fake-tesseract.js';
 import { makeTempDir, FIXTURES } from '../helpers/tmp.js';
 
@@ -34,7 +35,7 @@ async function tesseractOf(fake: FakeTesseract): Promise<number> {
   return (await fake.pids()).at(-1)!;
 }
 
-const scratchFolders = async (): Promise<string[]> => (await readdir(os.tmpdir())).filter((n) => n.startsWith(`ocrq-native-${process.pid}-`));
+const scratchFolders = async (): Promise<string[]> => (await readdir(os.tmpdir())).filter((n) => n.startsWith(scratchName('ocrq-native-')));
 
 describe('native document workers', () => {
   it('answer pages through the worker\'s own long-lived tesseract, with its text and mean word confidence', async () => {

@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../../errors.js';
-import { isProcessAlive } from '../../manifest/lock.js';
+import { makeScratchDir } from './scratch.js';
 
 /** Where tesseract.js finds the traineddata of every requested language. */
 export interface LangData {
@@ -175,23 +174,9 @@ const SCRATCH_PREFIX = 'ocrq-lang-';
  * engine tells gzip from plain data by its first bytes, not by the name. Folders left by runs that died are removed.
  */
 async function linkFolder(found: Found[]): Promise<string> {
-  await removeStaleScratch();
-  const dir = await mkdtemp(path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+  const dir = await makeScratchDir(SCRATCH_PREFIX);
   for (const f of found) await symlink(f.file, path.join(dir, `${f.lang}.traineddata.gz`));
   return dir;
-}
-
-async function removeStaleScratch(): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(os.tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^ocrq-lang-(\d+)-/u.exec(name)?.[1]);
-    if (pid > 0 && !isProcessAlive(pid)) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => {});
-  }
 }
 
 /** Removes the scratch folder of links, if `resolveLangData` made one. */

@@ -15,13 +15,12 @@
  * sentinel's first TSV row closes the page.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { GrayImage } from '../../documents/pdf.js';
-import { isProcessAlive } from '../../manifest/lock.js';
 import type { NativeTesseract } from './native-binary.js';
+import { makeScratchDirSync } from './scratch.js';
 import { grayTiffHeader } from './tiff.js';
 
 /** The page's text (as tesseract's txt output lays it out) and its mean word confidence, 0-100. */
@@ -250,20 +249,10 @@ function lastLines(text: string): string {
 
 /**
  * A scratch folder for one native worker, named after the run's process; scratch folders of runs that no longer run
- * (killed) are removed first.
+ * (killed) are removed first (scratch.ts).
  */
 export function makeScratchDir(): string {
-  let names: string[] = [];
-  try {
-    names = readdirSync(os.tmpdir());
-  } catch {
-    // Nothing to clean; mkdtemp says what is wrong with the folder.
-  }
-  for (const name of names) {
-    const pid = Number(new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`, 'u').exec(name)?.[1]);
-    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
-  }
-  return mkdtempSync(path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+  return makeScratchDirSync(SCRATCH_PREFIX);
 }
 
 export function removeScratchDir(dir: string): void {
