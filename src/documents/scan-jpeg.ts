@@ -1,7 +1,8 @@
 /**
  * A scanned page's own JPEG bytes, for an engine that decodes JPEG itself natively (the system's tesseract): no
- * JavaScript decode of the scan, no grayscale copy, no uncompressed copy written for the engine. pdf.js has no API for an image's stored bytes, but it hands a JPEG it would rather
- * not decode itself to the WebCodecs `ImageDecoder` when the document says one exists. In a document worker,
+ * JavaScript decode of the scan, no grayscale copy, no uncompressed copy written for the engine. pdf.js has no API
+ * for an image's stored bytes, but it hands a JPEG it would rather not decode itself to the WebCodecs `ImageDecoder`
+ * when the document says one exists. In a document worker,
  * `installJpegCapture` puts an `ImageDecoder` in place that, only while `captureJpegs` runs, sends those bytes back in
  * place of a bitmap (a MessagePort carrying them, as a bitmap must be transferable and closable); at any other time
  * it fails, and pdf.js decodes the image as before. pdf.js only takes that road for an 8-bit RGB JPEG drawn at its
