@@ -4,37 +4,28 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { parseDuration, parseSize } from '../output/format.js';
-import { parseConfidence, parseMemoryBudget } from './parsers.js';
+import { parseConfidence, parseMemoryBudget, parsePositiveInteger, parsePositiveNumber, parseWholeNumber } from './parsers.js';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Numbers as flags, variables and the config file all take them: decimal digits, with a fraction where allowed. */
-const WHOLE = /^\d+$/;
-const DECIMAL = /^\d+(\.\d+)?$/;
-
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value.trim());
-    if (!WHOLE.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
-    return n;
-  };
+/**
+ * A number flag, read by the parser its variable and config key use (parsers.ts), so that a number means the same
+ * wherever it is written; the message names the flag and the value refused.
+ */
+function numberFlag(parse: (value: string) => number, wanted: string) {
+  return (name: string) =>
+    (value: string): number => {
+      try {
+        return parse(value);
+      } catch {
+        throw new InvalidArgumentError(`${name} must be ${wanted}, not ${JSON.stringify(value)}`);
+      }
+    };
 }
 
-export function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value.trim());
-    if (!DECIMAL.test(value.trim()) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0, in digits such as 5 or 0.5, not ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-export function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value.trim());
-    if (!WHOLE.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number of at least 0, not ${JSON.stringify(value)}`);
-    return n;
-  };
-}
+export const positiveInt = numberFlag(parsePositiveInteger, 'a whole number of at least 1');
+export const positiveNumber = numberFlag(parsePositiveNumber, 'a number above 0, in digits such as 5 or 0.5');
+export const nonNegativeInt = numberFlag(parseWholeNumber, 'a whole number of at least 0');
 
 export function duration(name: string) {
   return (value: string): number => {

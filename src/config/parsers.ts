@@ -29,6 +29,16 @@ export function parsePositiveInteger(value: string): number {
   return n;
 }
 
+/** A whole number, 0 or more, in decimal digits. */
+export function parseWholeNumber(value: string): number {
+  const s = value.trim();
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`expected a whole number, got ${quote(s)}`, 'use a whole number, such as 0 or 4');
+  }
+  return n;
+}
+
 /** A confidence threshold: a number from 0 (no page is low) to 100. */
 export function parseConfidence(value: string): number {
   const s = value.trim();
