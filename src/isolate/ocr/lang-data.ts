@@ -3,7 +3,7 @@ import { readFile, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../../errors.js';
-import { makeScratchDir } from './scratch.js';
+import { makeScratchDirSync } from './scratch.js';
 
 /** Where tesseract.js finds the traineddata of every requested language. */
 export interface LangData {
@@ -174,7 +174,7 @@ const SCRATCH_PREFIX = 'ocrq-lang-';
  * engine tells gzip from plain data by its first bytes, not by the name. Folders left by runs that died are removed.
  */
 async function linkFolder(found: Found[]): Promise<string> {
-  const dir = await makeScratchDir(SCRATCH_PREFIX);
+  const dir = makeScratchDirSync(SCRATCH_PREFIX);
   for (const f of found) await symlink(f.file, path.join(dir, `${f.lang}.traineddata.gz`));
   return dir;
 }

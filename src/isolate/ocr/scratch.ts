@@ -6,7 +6,6 @@
  * The namespace is the inode of /proc/self/ns/pid on Linux, 0 where there is none.
  */
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../../manifest/lock.js';
@@ -50,13 +49,13 @@ export function makeScratchDirSync(prefix: string): string {
   } catch {
     // Nothing to clean; mkdtemp says what is wrong with the folder.
   }
-  for (const name of names) if (isStaleScratch(name, prefix)) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  for (const name of names) {
+    if (!isStaleScratch(name, prefix)) continue;
+    try {
+      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // Not ours to remove (another user's, in a sticky /tmp): it stays.
+    }
+  }
   return mkdtempSync(path.join(os.tmpdir(), scratchName(prefix)));
-}
-
-/** As makeScratchDirSync, without blocking. */
-export async function makeScratchDir(prefix: string): Promise<string> {
-  const names = await readdir(os.tmpdir()).catch(() => [] as string[]);
-  for (const name of names) if (isStaleScratch(name, prefix)) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => {});
-  return mkdtemp(path.join(os.tmpdir(), scratchName(prefix)));
 }

@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStaleScratch, makeScratchDir, makeScratchDirSync, pidNamespace, scratchName } from '../../../src/isolate/ocr/scratch.js';
+import { isStaleScratch, makeScratchDirSync, pidNamespace, scratchName } from '../../../src/isolate/ocr/scratch.js';
 
 const PREFIX = 'ocrq-scratch-test-';
 const made: string[] = [];
@@ -46,7 +46,7 @@ describe('scratch folders', () => {
     made.push(mine);
     expect(path.basename(mine).startsWith(scratchName(PREFIX))).toBe(true);
     expect([gone, running, elsewhere, older, unrelated].map((d) => existsSync(d))).toEqual([false, true, true, false, true]);
-    const again = await makeScratchDir(PREFIX);
+    const again = makeScratchDirSync(PREFIX);
     made.push(again);
     // A run's own folders are never stale to itself.
     expect(existsSync(mine)).toBe(true);
