@@ -12,6 +12,8 @@ export enum ExitCode {
   BadSignature = 6,
   Timeout = 7,
   Interrupted = 130,
+  /** The reader of stdout (or stderr) went away, as with `| head`: the conventional code of a SIGPIPE death (128 + 13). */
+  ClosedPipe = 141,
   Terminated = 143,
 }
 

@@ -11,25 +11,40 @@ export interface RunCounts {
   pending: number;
 }
 
-/** A run stopped before its end: by SIGINT or SIGTERM, or by --timeout running out. */
-export type RunStop = 'signal:SIGINT' | 'signal:SIGTERM' | 'timeout';
+/**
+ * A run stopped before its end: by SIGINT or SIGTERM, by the reader of its output going away (SIGPIPE: Node does not
+ * die of it, main.ts stops the run instead), or by --timeout running out.
+ */
+export type RunStop = SignalStop | 'timeout';
+export type SignalStop = 'signal:SIGINT' | 'signal:SIGTERM' | 'signal:SIGPIPE';
 
 /**
- * The stop an aborted command signal stands for. main.ts aborts it with the name of the signal received; any other
- * reason counts as an interrupt. Null while the signal is not aborted.
+ * The stop an abort reason stands for. main.ts aborts the command signal with the name of the signal received, or
+ * SIGPIPE when stdout's or stderr's reader went away; any other reason counts as an interrupt.
  */
-export function signalStop(signal: AbortSignal): 'signal:SIGINT' | 'signal:SIGTERM' | null {
-  if (!signal.aborted) return null;
-  return signal.reason === 'SIGTERM' ? 'signal:SIGTERM' : 'signal:SIGINT';
+export function stopForReason(reason: unknown): SignalStop {
+  return reason === 'SIGTERM' ? 'signal:SIGTERM' : reason === 'SIGPIPE' ? 'signal:SIGPIPE' : 'signal:SIGINT';
 }
 
-/** 130 for SIGINT, 143 for SIGTERM, 7 for --timeout. */
+/** The stop an aborted command signal stands for (stopForReason); null while the signal is not aborted. */
+export function signalStop(signal: AbortSignal): SignalStop | null {
+  return signal.aborted ? stopForReason(signal.reason) : null;
+}
+
+/** Whether a run was stopped by a signal (or a closed pipe), rather than ending or timing out. */
+export function isSignalStop(stop: RunStop | 'done' | null): stop is SignalStop {
+  return stop === 'signal:SIGINT' || stop === 'signal:SIGTERM' || stop === 'signal:SIGPIPE';
+}
+
+/** 130 for SIGINT, 143 for SIGTERM, 141 for a closed pipe, 7 for --timeout. */
 export function exitCodeForStop(stop: RunStop): ExitCode {
   switch (stop) {
     case 'signal:SIGINT':
       return ExitCode.Interrupted;
     case 'signal:SIGTERM':
       return ExitCode.Terminated;
+    case 'signal:SIGPIPE':
+      return ExitCode.ClosedPipe;
     case 'timeout':
       return ExitCode.Timeout;
   }
@@ -40,7 +55,7 @@ export function exitCodeForStop(stop: RunStop): ExitCode {
  * skipped inputs never count as failures, and a resumed run counts the failures still recorded for its inputs.
  */
 export function exitCodeForRun(counts: RunCounts, stop: RunStop | null): ExitCode {
-  if (stop === 'signal:SIGINT' || stop === 'signal:SIGTERM') return exitCodeForStop(stop);
+  if (isSignalStop(stop)) return exitCodeForStop(stop);
   if (stop === 'timeout' && counts.pending > 0) return exitCodeForStop(stop);
   if (counts.failed === 0) return ExitCode.Ok;
   return counts.completed === 0 ? ExitCode.AllFailed : ExitCode.Partial;
@@ -75,7 +90,8 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCode; meaning: string; comman
   { code: ExitCode.BadSignature, meaning: 'invalid signature', commands: ['verify-signature'] },
   { code: ExitCode.Timeout, meaning: '--timeout ran out with jobs still pending (they stay submitted)', commands: ['submit', 'listen', 'merge'] },
   { code: ExitCode.Interrupted, meaning: 'interrupted by SIGINT; the manifest is flushed, the next run resumes', commands: ['submit', 'listen', 'merge', 'verify-signature'] },
-  { code: ExitCode.Terminated, meaning: 'terminated by SIGTERM; the same', commands: ['submit', 'listen', 'merge', 'verify-signature'] },
+  { code: ExitCode.ClosedPipe, meaning: "stdout's (or stderr's) reader went away (a closed pipe, as with `| head`); the manifest is flushed, the next run resumes", commands: ['submit', 'listen', 'merge', 'verify-signature'] },
+  { code: ExitCode.Terminated, meaning: 'terminated by SIGTERM; as with SIGINT, the manifest is flushed and the next run resumes', commands: ['submit', 'listen', 'merge', 'verify-signature'] },
 ];
 
 /** The exit codes `command` can end with. */

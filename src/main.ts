@@ -32,6 +32,8 @@ function reportError(err: unknown, deps: CommandDeps, opts: { verbose: boolean; 
   const exitCode = exitCodeForError(err);
   // Commander already printed its message; help and version are successes.
   if (err instanceof CommanderError) return exitCode;
+  // Stopped because the reader of the output went away: as a process killed by SIGPIPE, it says nothing.
+  if (exitCode === ExitCode.ClosedPipe) return exitCode;
   const known = err instanceof OcrqError && !(err instanceof InternalError);
   const e = err instanceof Error ? err : new Error(String(err));
   const fix = known ? (err as OcrqError).fix : undefined;

@@ -155,6 +155,7 @@ export function summaryText(s: ListenSummary): string {
   const stop =
     s.exit_code === ExitCode.Interrupted ? 'stopped on SIGINT'
     : s.exit_code === ExitCode.Terminated ? 'stopped on SIGTERM'
+    : s.exit_code === ExitCode.ClosedPipe ? 'stopped: its output was closed (SIGPIPE)'
     : s.timed_out ? 'stopped: --timeout ran out'
     : s.interrupted ? 'stopped'
     : 'done: every job finished (--until-done)';

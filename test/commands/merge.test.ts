@@ -263,6 +263,19 @@ describe('ocrq merge: the command', () => {
     expect((await fs.readdir(dir)).sort()).toEqual(['m.jsonl', 's0.jsonl']);
   });
 
+  it('a closed pipe (main.ts aborts with SIGPIPE) stops it the same way: exit 141, and nothing printed', async () => {
+    const dir = await makeTempDir();
+    await manifest(dir, 's0.jsonl', [shard(SHA_A, 'completed', 'a')]);
+    await fs.writeFile(path.join(dir, 'm.jsonl'), 'the previous merge\n');
+    const io = captureIo(dir);
+    io.abort('SIGPIPE');
+    expect(await run(['merge', 's0.jsonl', '-o', 'm.jsonl', '--json'], io.deps)).toBe(141);
+    expect(io.stderr()).toBe('');
+    expect(io.stdout()).toBe('');
+    expect(await fs.readFile(path.join(dir, 'm.jsonl'), 'utf8')).toBe('the previous merge\n');
+    expect((await fs.readdir(dir)).sort()).toEqual(['m.jsonl', 's0.jsonl']);
+  });
+
   it('refuses to replace an output another run holds locked', async () => {
     const dir = await makeTempDir();
     await manifest(dir, 's0.jsonl', [shard(SHA_A, 'completed', 'a')]);

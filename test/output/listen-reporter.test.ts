@@ -142,6 +142,7 @@ describe('listen reporter, plain and quiet', () => {
 describe("listen's closing line", () => {
   it('says how listening ended, what was stored, the rest only when there is some, and the manifest', () => {
     expect(summaryText({ ...summary, exit_code: 143, interrupted: true, stored: 1, deliveries: 1 })).toBe('listen: stopped on SIGTERM; 1 delivery stored; manifest m.jsonl');
+    expect(summaryText({ ...summary, exit_code: 141, interrupted: true, stored: 1, deliveries: 1 })).toBe('listen: stopped: its output was closed (SIGPIPE); 1 delivery stored; manifest m.jsonl');
     expect(summaryText({ ...summary, stored: 0, deliveries: 0 })).toBe('listen: stopped on SIGINT; 0 deliveries stored; manifest m.jsonl');
     expect(
       summaryText({ ...summary, deliveries: 20, stored: 12, duplicates: 1, conflicts: 1, unmatched: 2, events: 1, rejected: 2, failed: 1 }),

@@ -9,7 +9,7 @@ import { readConfig } from '../../config/file.js';
 import { parseHttpUrl } from '../../config/keys.js';
 import { PROVIDER_REGISTRY, type ProviderName } from '../../providers/registry.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
-import { exitCodeForStop, signalStop, type RunStop } from '../../exit-code.js';
+import { exitCodeForStop, isSignalStop, signalStop, type RunStop } from '../../exit-code.js';
 import { Journal } from '../../manifest/jsonl.js';
 import { ManifestWriter } from '../../manifest/writer.js';
 import { readManifest } from '../../manifest/read.js';
@@ -80,7 +80,7 @@ export async function listen(options: ListenOptions, deps: CommandDeps): Promise
       url: server.url,
       ...stats,
       pending: pending ? pending.size : null,
-      interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
+      interrupted: isSignalStop(stop),
       timed_out: stop === 'timeout',
       exit_code: stop === 'done' ? ExitCode.Ok : exitCodeForStop(stop),
       manifest: options.out,

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, ManifestError, OcrqError, UsageError } from '../../errors.js';
 import { plural } from '../../output/format.js';
-import { exitCodeForRun } from '../../exit-code.js';
+import { exitCodeForRun, exitCodeForStop, stopForReason } from '../../exit-code.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../../manifest/atomic.js';
 import { csvChunks } from '../../manifest/csv.js';
 import { isSuperseded } from '../../manifest/intents.js';
@@ -133,12 +133,15 @@ export async function merge(options: MergeOptions, deps: CommandDeps): Promise<M
   }
 }
 
-/** SIGINT or SIGTERM: the merge stops, its temp file is removed, and the output is left as it was. */
+/**
+ * SIGINT, SIGTERM or a closed pipe (SIGPIPE): the merge stops, its temp file is removed, and the output is left as it
+ * was.
+ */
 export class MergeInterrupted extends OcrqError {
   override readonly exitCode: ExitCode;
   constructor(reason: unknown) {
     super(`merge interrupted by ${String(reason)}; the output was not written`, 'run the merge again');
-    this.exitCode = reason === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
+    this.exitCode = exitCodeForStop(stopForReason(reason));
   }
 }
 

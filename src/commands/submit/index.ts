@@ -15,7 +15,7 @@ import { DEFAULT_ROTATE } from '../../isolate/ocr/orientation.js';
 import type { PreparedWebhooks } from './listener.js';
 import type { SubmitOptions } from './options.js';
 import type { WebhookServer } from '../../results/webhook-server.js';
-import { exitCodeForRun, signalStop } from '../../exit-code.js';
+import { exitCodeForRun, isSignalStop, signalStop } from '../../exit-code.js';
 import { CORRUPT_SUFFIX, repairManifest } from '../../manifest/repair.js';
 import { plural } from '../../output/format.js';
 import { Journal } from '../../manifest/jsonl.js';
@@ -169,7 +169,7 @@ export async function submit(options: SubmitOptions, deps: CommandDeps): Promise
       low_confidence_pages: counts.lowConfidencePages,
       pages_per_second: elapsed > 0 && !options.dryRun ? Math.round((counts.pages / (elapsed / 1000)) * 100) / 100 : 0,
       dry_run: options.dryRun,
-      interrupted: stop === 'signal:SIGINT' || stop === 'signal:SIGTERM',
+      interrupted: isSignalStop(stop),
       manifest: options.out,
       failures: counts.failures,
       skipped_by_code: counts.skippedByCode,
