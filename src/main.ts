@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander';
 import type { CommandDeps } from './commands/deps.js';
 import { buildProgram, defaultRunners, type CommandResult, type CommandRunners } from './cli.js';
+import { watchReader } from './closed-pipe.js';
 import { ExitCode, InternalError, OcrqError } from './errors.js';
 import { exitCodeForError, exitCodeForStop } from './exit-code.js';
 import { errorInfo } from './output/error-info.js';
@@ -52,9 +53,17 @@ function reportError(err: unknown, deps: CommandDeps, opts: { verbose: boolean; 
   return exitCode;
 }
 
-/** Runs the CLI in this process: real streams, SIGINT/SIGTERM stop new work, a second SIGINT exits at once. */
+/**
+ * Runs the CLI in this process: real streams, SIGINT/SIGTERM stop new work, a second SIGINT exits at once. A reader of
+ * stdout or stderr that goes away (`| head`) stops new work too, as SIGPIPE would have stopped the process: that
+ * stream is written to no more, nothing is said, and a command that was stopped by it exits 141.
+ */
 export async function main(argv: string[]): Promise<never> {
   const controller = new AbortController();
+  // stderr going away means the pipeline it fed is gone as well (`2>&1 | head`): the run stops either way.
+  const onReaderGone = () => controller.abort('SIGPIPE');
+  watchReader(process.stdout, onReaderGone);
+  watchReader(process.stderr, onReaderGone);
   let signals = 0;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     signals++;

@@ -1,9 +1,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { isClosedPipe, readerGone } from '../closed-pipe.js';
 
 /**
  * Writes chunks to a stream, waiting for 'drain' when it is full. A reader that went away (EPIPE, as with
- * `ocrq export m.jsonl | head`) ends the output quietly; any other stream error is thrown.
+ * `ocrq export m.jsonl | head`), now or before (closed-pipe.ts), ends the output quietly; any other stream error is
+ * thrown.
  */
 export async function writeToStream(stream: Writable, chunks: AsyncIterable<string>): Promise<void> {
   let failure: Error | undefined;
@@ -11,7 +13,7 @@ export async function writeToStream(stream: Writable, chunks: AsyncIterable<stri
   stream.on('error', onError);
   try {
     for await (const chunk of chunks) {
-      if (failure) break;
+      if (failure || readerGone(stream)) break;
       if (!stream.write(chunk)) {
         await Promise.race([once(stream, 'drain'), once(stream, 'close')]).catch((error: Error) => (failure ??= error));
       }
@@ -19,7 +21,7 @@ export async function writeToStream(stream: Writable, chunks: AsyncIterable<stri
   } finally {
     stream.off('error', onError);
   }
-  if (failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE') throw failure;
+  if (failure && !isClosedPipe(failure)) throw failure;
 }
 
 /** Warnings from reading the manifest go to stderr, one line each. */

@@ -13,10 +13,10 @@ export interface Spawned {
   onLine(fn: (line: string) => void): void;
 }
 
-/** Runs the built CLI (`bin/ocrq.js` → `dist/`) as a real process with pipes for stdio. */
-export function spawnOcrq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
+/** Runs the built CLI (`bin/ocrq.js` → `dist/`) as a real process with pipes for stdout and stderr (and stdin if asked). */
+export function spawnOcrq(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' }): Spawned {
   const env = { ...process.env, ...options.env };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const listeners: Array<(line: string) => void> = [];
