@@ -19,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json README.md ./
 COPY bin ./bin
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build \
  && npm pack --ignore-scripts --pack-destination /pack \

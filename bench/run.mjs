@@ -60,7 +60,7 @@ export function formatTable(rows) {
 
 async function main() {
   const { names, quick } = parseCommandLine();
-  if (!existsSync(path.join(repo, 'dist/main.js'))) {
+  if (!existsSync(path.join(repo, 'dist/ocrq.js'))) {
     log('bench: dist/ is missing: run `npm run build` first (npm run bench does)');
     process.exit(2);
   }

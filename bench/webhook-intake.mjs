@@ -122,7 +122,7 @@ async function measure(config, name, index) {
 
 /** Runs the alternating measurements; returns the full results object (what webhook-intake.json holds). */
 export async function measureAll(config, log) {
-  if (!existsSync(path.join(repo, 'dist/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(path.join(repo, 'dist/ocrq.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const uptimeBefore = uptime();
   /** How busy the machine is without the benchmark: other work here competes for the same two cores. */
   const idleTicks = machineTicks();

@@ -14,8 +14,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distScript } from '../dist-path.js';
 import { DocumentError, ErrorCodes, UsageError } from '../errors.js';
 import type { LangData } from './ocr/lang-data.js';
 import type { NativeTesseract } from './ocr/native-binary.js';
@@ -34,11 +33,8 @@ const START_TIMEOUT_MS = 120_000;
 const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Allocation failed|Out of memory|Cannot allocate memory|std::bad_alloc/iu;
 const STDERR_TAIL = 4096;
 
-const here = fileURLToPath(import.meta.url);
-/** The worker's entry point; sources run by the test runner use the built copy. */
-export const CHILD_SCRIPT = here.endsWith('.ts')
-  ? path.resolve(path.dirname(here), '../../dist/isolate/child.js')
-  : path.join(path.dirname(here), 'child.js');
+/** The worker's entry point, always the built copy (dist-path.ts). */
+export const CHILD_SCRIPT = distScript('isolate/child.js');
 
 export interface IsolatedPoolOptions {
   workers: number;

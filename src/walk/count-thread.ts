@@ -3,9 +3,8 @@
  * thread, which plans and journals the walk's files meanwhile, nothing but a message now and then. Same arguments,
  * same answers: the count as it grows, then the final count, or null.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { distScript } from '../dist-path.js';
 import type { CountOptions } from './count.js';
 
 /** What the thread is given: the count's options, without the signal (a message stops it) or standard input. */
@@ -17,9 +16,8 @@ export interface CountRequest {
 /** What the thread says: the count as it grows, then its end (null: stopped, or not knowable ahead). */
 export type CountMessage = { type: 'count'; inputs: number } | { type: 'done'; inputs: number | null };
 
-const here = fileURLToPath(import.meta.url);
-/** The thread's entry point; sources run by the test runner use the built copy. */
-export const COUNT_WORKER_SCRIPT = here.endsWith('.ts') ? path.resolve(path.dirname(here), '../../dist/walk/count-worker.js') : path.join(path.dirname(here), 'count-worker.js');
+/** The thread's entry point, always the built copy (dist-path.ts). */
+export const COUNT_WORKER_SCRIPT = distScript('walk/count-worker.js');
 
 /** countInputs() in a worker thread; a thread that fails gives null, as a count that cannot be known ahead. */
 export async function countInputsInThread(args: string[], options: CountOptions, onCount: (inputs: number) => void): Promise<number | null> {

@@ -5,10 +5,9 @@
  * were sent; the walk keeps listing order by awaiting them in that order (probe-queue.ts).
  */
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { changedError } from './errors.js';
+import { distScript } from '../dist-path.js';
 import { fileStat, HEAD_BYTES, type Probe } from './probe.js';
 
 /** What a probe thread found for one file of a batch. */
@@ -53,9 +52,8 @@ export const PROBE_BATCH = 128;
 /** Bytes a batch should read, about: batches of files near READ_WHOLE_BYTES stay a few MiB. */
 export const PROBE_BATCH_BYTES = 4 * 1024 * 1024;
 
-const here = fileURLToPath(import.meta.url);
-/** The thread's entry point; sources run by the test runner use the built copy. */
-export const PROBE_WORKER_SCRIPT = here.endsWith('.ts') ? path.resolve(path.dirname(here), '../../dist/walk/probe-worker.js') : path.join(path.dirname(here), 'probe-worker.js');
+/** The thread's entry point, always the built copy (dist-path.ts). */
+export const PROBE_WORKER_SCRIPT = distScript('walk/probe-worker.js');
 
 /** Probe threads by default: the cores the main thread leaves, at least one, at most two (the disk is shared). */
 export function defaultProbeThreads(): number {

@@ -41,7 +41,7 @@ describe('npm pack, then install into an empty folder', () => {
   it('runs ocrq --version and a submit of one fixture, with production dependencies only', { timeout: 180_000 }, async () => {
     const dir = await makeTempDir('ocrq-pack-');
     const { tarball, files } = await pack(dir);
-    expect(files).toEqual(expect.arrayContaining(['bin/ocrq.js', 'dist/main.js', 'dist/commands/merge/index.js', 'dist/shard/index.js', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['bin/ocrq.js', 'dist/ocrq.js', 'dist/main.js', 'dist/commands/merge/index.js', 'dist/shard/index.js', 'README.md', 'package.json']));
     expect(files.filter((f) => !/^(bin|dist)\/|^(README\.md|package\.json|LICENSE)$/.test(f))).toEqual([]);
 
     const app = path.join(dir, 'app');
