@@ -5,11 +5,12 @@
  * stream is written to no more and the command is asked to stop, as a signal does (docs/exit-codes.md, 141).
  */
 import type { Writable } from 'node:stream';
+import { ConfigError } from './errors.js';
 
-/** Streams whose reader went away: writes to them are dropped. */
+/** Streams whose reader went away, or that failed otherwise: writes to them are dropped. */
 const gone = new WeakSet<Writable>();
 
-/** Whether `stream`'s reader went away; writers may stop producing output for it. */
+/** Whether `stream`'s reader went away (or it failed otherwise); writers may stop producing output for it. */
 export function readerGone(stream: Writable): boolean {
   return gone.has(stream);
 }
@@ -21,22 +22,30 @@ export function isClosedPipe(error: unknown): boolean {
 }
 
 /**
- * Watches `stream` (process.stdout or process.stderr) for its reader going away. The first closed-pipe error makes
- * every later write a no-op that reports success (its callback still runs, so nothing waits for a 'drain' that never
- * comes) and calls `onGone` once; errors of writes already on their way are ignored after that. Any other error is
- * left to the stream's other 'error' listeners (writeToStream has one while it writes), or with none thrown, as the
- * stream would have thrown it without this one.
+ * The error a command ends with when its output cannot be written for another reason than a closed pipe: a full
+ * disk or an I/O error under `> file` (exit 2, docs/exit-codes.md). The run stopped as on a signal.
  */
-export function watchReader(stream: Writable, onGone: () => void): void {
+export function outputWriteError(name: 'standard output' | 'standard error', error: unknown): ConfigError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConfigError(
+    `cannot write to ${name}: ${message}`,
+    'make room on that device or send the output elsewhere (a run stopped by it has flushed its manifest, and resumes when run again)',
+  );
+}
+
+/**
+ * Watches `stream` (process.stdout or process.stderr) for writes that fail. The first failure makes every later write
+ * a no-op that reports success (its callback still runs, so nothing waits for a 'drain' that never comes) and calls,
+ * once, `onGone` for a closed pipe (the reader went away) or `onFailed` with any other error (a full disk, an I/O
+ * error); errors of writes already on their way are ignored after that.
+ */
+export function watchReader(stream: Writable, onGone: () => void, onFailed: (error: Error) => void): void {
   stream.on('error', (error: Error) => {
     if (gone.has(stream)) return;
-    if (!isClosedPipe(error)) {
-      if (stream.listenerCount('error') > 1) return;
-      throw error;
-    }
     gone.add(stream);
     stream.write = dropWrite;
-    onGone();
+    if (isClosedPipe(error)) onGone();
+    else onFailed(error);
   });
 }
 

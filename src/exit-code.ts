@@ -83,7 +83,7 @@ export type ExitCodeCommands = 'all' | readonly string[];
 export const EXIT_CODES: ReadonlyArray<{ code: ExitCode; meaning: string; commands: ExitCodeCommands }> = [
   { code: ExitCode.Ok, meaning: 'success (every document completed; a dry run; the signature is valid)', commands: 'all' },
   { code: ExitCode.Internal, meaning: 'internal error: a bug, please report it', commands: 'all' },
-  { code: ExitCode.Usage, meaning: 'usage or configuration error: a bad flag, variable or config value, a path, a locked or corrupt manifest', commands: 'all' },
+  { code: ExitCode.Usage, meaning: 'usage or configuration error: a bad flag, variable or config value, a path, a locked or corrupt manifest, an output that cannot be written', commands: 'all' },
   { code: ExitCode.Partial, meaning: 'partial: some documents failed, the others completed', commands: ['submit', 'merge'] },
   { code: ExitCode.AllFailed, meaning: 'every document failed', commands: ['submit', 'merge'] },
   { code: ExitCode.Auth, meaning: 'the provider rejected the credentials (401 or 403)', commands: ['submit'] },

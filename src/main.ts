@@ -5,7 +5,7 @@
 import { CommanderError } from 'commander';
 import type { CommandDeps } from './commands/deps.js';
 import { buildProgram, defaultRunners, type CommandResult, type CommandRunners } from './cli.js';
-import { watchReader } from './closed-pipe.js';
+import { outputWriteError, watchReader } from './closed-pipe.js';
 import { ExitCode, InternalError, OcrqError } from './errors.js';
 import { exitCodeForError, exitCodeForStop } from './exit-code.js';
 import { errorInfo } from './output/error-info.js';
@@ -62,8 +62,14 @@ export async function main(argv: string[]): Promise<never> {
   const controller = new AbortController();
   // stderr going away means the pipeline it fed is gone as well (`2>&1 | head`): the run stops either way.
   const onReaderGone = () => controller.abort('SIGPIPE');
-  watchReader(process.stdout, onReaderGone);
-  watchReader(process.stderr, onReaderGone);
+  // An output that cannot be written (a full disk under `> file`) stops the run too; the command then ends with 2.
+  let outputFailure: OcrqError | undefined;
+  const onFailed = (name: 'standard output' | 'standard error') => (error: Error) => {
+    outputFailure ??= outputWriteError(name, error);
+    controller.abort('SIGPIPE');
+  };
+  watchReader(process.stdout, onReaderGone, onFailed('standard output'));
+  watchReader(process.stderr, onReaderGone, onFailed('standard error'));
   let signals = 0;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     signals++;
@@ -81,7 +87,7 @@ export async function main(argv: string[]): Promise<never> {
   // eslint-disable-next-line no-console -- the one place that redirects the console
   console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
 
-  const code = await run(argv, {
+  const deps: CommandDeps = {
     cwd: process.cwd(),
     env: process.env,
     stdin: process.stdin,
@@ -89,7 +95,10 @@ export async function main(argv: string[]): Promise<never> {
     stderr: process.stderr,
     signal: controller.signal,
     now: () => performance.timeOrigin + performance.now(),
-  });
+  };
+  let code = await run(argv, deps);
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  // A command that ended with 2 has said why already (a command writing through writeToStream says it is its output).
+  if (outputFailure && code !== ExitCode.Usage) code = reportError(outputFailure, deps, { verbose: false, json: argv.includes('--json') });
   process.exit(code);
 }

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { isClosedPipe, readerGone } from '../closed-pipe.js';
+import { isClosedPipe, outputWriteError, readerGone } from '../closed-pipe.js';
 
 /**
- * Writes chunks to a stream, waiting for 'drain' when it is full. A reader that went away (EPIPE, as with
- * `ocrq export m.jsonl | head`), now or before (closed-pipe.ts), ends the output quietly; any other stream error is
- * thrown.
+ * Writes chunks to a command's standard output, waiting for 'drain' when it is full. A reader that went away (EPIPE,
+ * as with `ocrq export m.jsonl | head`), now or before (closed-pipe.ts), ends the output quietly; any other error (a
+ * full disk) ends the command with exit 2.
  */
 export async function writeToStream(stream: Writable, chunks: AsyncIterable<string>): Promise<void> {
   let failure: Error | undefined;
@@ -21,7 +21,7 @@ export async function writeToStream(stream: Writable, chunks: AsyncIterable<stri
   } finally {
     stream.off('error', onError);
   }
-  if (failure && !isClosedPipe(failure)) throw failure;
+  if (failure && !isClosedPipe(failure)) throw outputWriteError('standard output', failure);
 }
 
 /** Warnings from reading the manifest go to stderr, one line each. */

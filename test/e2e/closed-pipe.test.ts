@@ -1,14 +1,17 @@
 /**
  * A reader of ocrq's output that goes away (`ocrq … | head`), with the real process and a real pipe whose reading
  * end the test closes: a long command stops as on a signal and exits 141, a short one ends with its own code, and
- * neither prints a stack trace (docs/exit-codes.md).
+ * neither prints a stack trace (docs/exit-codes.md). An output that cannot be written at all (`> /dev/full`, a full
+ * disk) stops the run the same way and ends it with 2 and one line saying so.
  */
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { existsSync, openSync, closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fold, readRows } from '../helpers/manifest.js';
-import { spawnOcrq, type Spawned } from '../helpers/spawn.js';
+import { BIN, spawnOcrq, type Spawned } from '../helpers/spawn.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { setupMany, summaryOf } from '../remote/remote-setup.js';
 
@@ -134,5 +137,47 @@ describe('a closed pipe on stdout or stderr (spawned ocrq)', () => {
     const r = await run.exited;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
+  });
+});
+
+/** Runs ocrq with its stdout on /dev/full, where every write fails with ENOSPC, as on a full disk. */
+function runToFullDevice(args: string[], options: { cwd: string }): Promise<{ code: number | null; stderr: string }> {
+  const fd = openSync('/dev/full', 'w');
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, stdio: ['ignore', fd, 'pipe'] });
+  closeSync(fd);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
+
+const FULL_DEVICE_ERROR = /^ocrq: error: cannot write to standard output: ENOSPC: no space left on device, write\nocrq: fix: make room on that device or send the output elsewhere \(a run stopped by it has flushed its manifest, and resumes when run again\)\n$/;
+
+describe.skipIf(!existsSync('/dev/full'))('standard output on a full device (spawned ocrq, > /dev/full)', () => {
+  it('submit --json: stops as on a signal, says why in one line, exits 2; the manifest is whole and the next run resumes', async () => {
+    const n = 20;
+    const { dir, fake, args } = await setupMany(n, { latencyMs: 30 });
+    const paced = [...args, '--rps', '200', '--concurrency', '2'];
+    const first = await runToFullDevice(paced, { cwd: dir });
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stderr.replace(/^ocrq: note: .*\n/gm, '')).toMatch(FULL_DEVICE_ERROR);
+    const completedFirst = [...fold(await expectWholeLines(path.join(dir, 'm.jsonl'))).values()].filter((row) => row.status === 'completed').length;
+    expect(completedFirst).toBeLessThan(n);
+
+    const second = await spawnOcrq(paced, { cwd: dir }).exited;
+    expect(second.code, second.stderr).toBe(0);
+    expect(summaryOf(second.stdout)).toMatchObject({ completed: n, failed: 0, already_done: completedFirst });
+    expect([...fake.submissionsByContent.values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it.each([
+    ['status', ['status', 'm.jsonl']],
+    ['export', ['export', 'm.jsonl']],
+    ['--help', ['--help']],
+  ])('%s: exit 2 with the one-line error, never a stack trace', async (_name, command) => {
+    const dir = await makeTempDir();
+    await fs.writeFile(path.join(dir, 'm.jsonl'), JSON.stringify({ job_id: 'local_1', status: 'completed', source: 'a.png', sha256: 'a'.repeat(64), target: 'local', ts: '2026-12-06T00:00:00.000Z', text: 'hello' }) + '\n');
+    const r = await runToFullDevice(command, { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(FULL_DEVICE_ERROR);
   });
 });
