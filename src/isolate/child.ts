@@ -67,6 +67,11 @@ function main(): void {
   process.on('unhandledRejection', (err) => process.stderr.write(`ignored rejection: ${String(err)}\n`));
   let queue: Promise<void> = Promise.resolve();
   process.on('message', (message: ParentMessage) => {
+    // Not queued behind a page being read: the run is over.
+    if (message.type === 'close') {
+      void close();
+      return;
+    }
     // One message at a time; a failure in one must not stop the messages after it.
     queue = queue
       .then(() => handle(message))
@@ -74,6 +79,12 @@ function main(): void {
         process.stderr.write(`message failed: ${String(err)}\n`);
       });
   });
+}
+
+/** The end of the run: the native engine's tesseract is ended and waited for, then this worker exits. */
+async function close(): Promise<void> {
+  await native?.close().catch(() => {});
+  process.exit(0);
 }
 
 async function handle(message: ParentMessage): Promise<void> {

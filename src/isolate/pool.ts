@@ -18,7 +18,7 @@ import { distScript } from '../dist-path.js';
 import { DocumentError, ErrorCodes, UsageError } from '../errors.js';
 import type { LangData } from './ocr/lang-data.js';
 import type { NativeTesseract } from './ocr/native-binary.js';
-import { makeScratchDir, removeScratchDir } from './ocr/native.js';
+import { CLOSE_GRACE_MS, makeScratchDir, removeScratchDir } from './ocr/native.js';
 import type { Budgets } from './budgets.js';
 import type { ChildMessage, ParentMessage, Task, TaskReplies } from './protocol.js';
 
@@ -213,7 +213,15 @@ export class IsolatedPool {
         slot.killedFor = 'close';
         return new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
-          killWorker(child, slot.descendants);
+          if (!this.options.native || !child.connected) {
+            killWorker(child, slot.descendants);
+            return;
+          }
+          // A native worker ends its tesseract and waits for it (native.ts close()), so that no process of the run is
+          // left for init to reap; one that takes too long is killed with it.
+          const timer = setTimeout(() => killWorker(child, slot.descendants), 2 * CLOSE_GRACE_MS);
+          child.once('exit', () => clearTimeout(timer));
+          this.send(slot, { type: 'close' });
         });
       }),
     );

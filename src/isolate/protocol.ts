@@ -68,7 +68,9 @@ export type ParentMessage =
   // `scratch`, a folder the run made for this worker; `lang` is then null.
   | { type: 'init'; lang: LangData | null; rotate?: boolean; native?: NativeTesseract; scratch?: string; parameters?: Record<string, string> }
   | { type: 'task'; id: number; doc: string; source: string; data?: Uint8Array; task: Task }
-  | { type: 'release'; doc: string };
+  | { type: 'release'; doc: string }
+  // The end of the run: the worker ends its own tesseract, waits for it, and exits (pool.ts close()).
+  | { type: 'close' };
 
 export type ChildMessage =
   | { type: 'ready' }

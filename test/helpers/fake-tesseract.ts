@@ -7,12 +7,14 @@ import path from 'node:path';
  * so that version checks, language checks and the isolation of a worker's tesseract are tested where the real binary
  * is missing. `mode` says what it does with a page: answer it, never answer, take `megabytes` of memory and never
  * answer, or (`crash-first`) die of SIGSEGV on the first page of the first process and answer afterwards. Each
- * stream-mode process appends its pid to `<dir>/pids`.
+ * stream-mode process appends its pid to `<dir>/pids`, and to `<dir>/ended` when its list of images ends.
  */
 export interface FakeTesseract {
   binary: string;
   /** Pids of the stream-mode processes started so far. */
   pids(): Promise<number[]>;
+  /** Pids of those whose standard input (the list of images) ended. */
+  ended(): Promise<number[]>;
 }
 
 export async function fakeTesseract(
@@ -22,6 +24,7 @@ export async function fakeTesseract(
   const { version = '5.3.0', langs = ['eng', 'osd'], mode = 'answer', megabytes = 0 } = options;
   const binary = path.join(dir, 'tesseract');
   const pidFile = path.join(dir, 'pids');
+  const endedFile = path.join(dir, 'ended');
   const script = `#!${process.execPath}
 const fs = require('node:fs');
 const args = process.argv.slice(2);
@@ -42,7 +45,9 @@ if (mode === 'hang' || mode === 'memory') setInterval(() => {}, 1000);
 let n = 0;
 let stuck = false;
 process.stdout.write('level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext\\n');
-require('node:readline').createInterface({ input: process.stdin }).on('line', (file) => {
+const lines = require('node:readline').createInterface({ input: process.stdin });
+lines.on('close', () => fs.appendFileSync(${JSON.stringify(endedFile)}, process.pid + '\\n'));
+lines.on('line', (file) => {
   if (stuck) return;
   n++;
   if (file.endsWith('sentinel.tif')) {
@@ -59,14 +64,12 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (f
 });
 `;
   await fs.writeFile(binary, script, { mode: 0o755 });
-  return {
-    binary,
-    pids: async () =>
-      (await fs.readFile(pidFile, 'utf8').catch(() => ''))
-        .split('\n')
-        .filter(Boolean)
-        .map(Number),
-  };
+  const read = async (file: string) =>
+    (await fs.readFile(file, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  return { binary, pids: () => read(pidFile), ended: () => read(endedFile) };
 }
 
 /** Whether a process still runs (a zombie counts as gone). */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { IsolatedPool, residentBytes, treeResidentBytes, type PoolDocument } fro
 import type { Budgets } from '../../src/isolate/budgets.js';
 import { DEFAULT_BUDGETS } from '../../src/isolate/budgets.js';
 import { resolveNativeTesseract } from '../../src/isolate/ocr/native-binary.js';
+import { CLOSE_GRACE_MS } from '../../src/isolate/ocr/native.js';
 import { scratchName } from '../../src/isolate/ocr/scratch.js';
 import { fakeTesseract, isRunning, type FakeTesseract } from '../helpers/fake-tesseract.js';
 import { makeTempDir, FIXTURES } from '../helpers/tmp.js';
@@ -53,6 +55,28 @@ describe('native document workers', () => {
     await pool.close();
     expect(await scratchFolders()).toEqual([]);
     await expect.poll(() => isRunning(tesseract)).toBe(false);
+  });
+
+  it('end the run by ending their tesseract\'s list of images and waiting for it; one that does not end is killed', async () => {
+    const answering = await fakeTesseract(await makeTempDir());
+    const pool = await startPool(answering);
+    await pool.run(await image(), { kind: 'image', type: 'png' }, { label: 'one' });
+    const [tesseract] = await answering.pids();
+    const [worker] = pool.workerPids;
+    await pool.close();
+    // It ended because its input did, and its parent, the worker, reaped it before exiting: no zombie left behind.
+    expect(await answering.ended()).toEqual([tesseract]);
+    expect(await isRunning(tesseract)).toBe(false);
+    await expect(fs.access(`/proc/${tesseract}`)).rejects.toThrow();
+    expect(await isRunning(worker)).toBe(false);
+
+    const stuck = await fakeTesseract(await makeTempDir(), { mode: 'hang' });
+    const other = await startPool(stuck);
+    const hung = await tesseractOf(stuck);
+    const started = Date.now();
+    await other.close();
+    expect(Date.now() - started).toBeLessThan(4 * CLOSE_GRACE_MS);
+    await expect.poll(() => isRunning(hung)).toBe(false);
   });
 
   it('count the tesseract\'s memory as the worker\'s, and a worker over the budget is stopped with it', async () => {

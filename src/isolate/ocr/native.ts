@@ -23,6 +23,9 @@ import type { NativeTesseract } from './native-binary.js';
 import { makeScratchDirSync } from './scratch.js';
 import { grayTiffHeader } from './tiff.js';
 
+/** How long close() lets tesseract end by itself once its list of images has ended. */
+export const CLOSE_GRACE_MS = 1000;
+
 /** The page's text (as tesseract's txt output lays it out) and its mean word confidence, 0-100. */
 export interface NativeResult {
   text: string;
@@ -162,7 +165,25 @@ export class NativeRecognizer {
     return this.read(file);
   }
 
-  /** Stops tesseract. */
+  /**
+   * Ends tesseract as the end of a run does: its list of images ends, so it exits by itself, and it is waited for, so
+   * that it is this worker's child to the end (its CPU time counts as the worker's, and init is never left to reap
+   * it). One still reading a page, or not gone within `graceMs`, is killed, and waited for all the same.
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
+    this.closed = true;
+    const proc = this.proc;
+    this.proc = null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    if (this.pending) proc.kill('SIGKILL');
+    else proc.stdin!.end();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops tesseract at once (the worker is exiting). */
   closeSync(): void {
     this.closed = true;
     this.proc?.kill('SIGKILL');
