@@ -2,7 +2,8 @@
  * A reader of stdout or stderr that went away (`ocrq … | head`): the pipe is closed, every write to it fails with
  * EPIPE. A C program would die of SIGPIPE; Node ignores the signal and reports an 'error' on the stream instead, which
  * with no listener ends the process with a stack trace. `watchReader()` (main.ts) turns it into a graceful stop: the
- * stream is written to no more and the command is asked to stop, as a signal does (docs/exit-codes.md, 141).
+ * stream is written to no more and the command is asked to stop, as a signal does (docs/exit-codes.md, 141). Any other
+ * failed write (a full disk under `> file`) stops it the same way, and the command then ends with 2, saying why.
  */
 import type { Writable } from 'node:stream';
 import { ConfigError } from './errors.js';

@@ -56,7 +56,8 @@ function reportError(err: unknown, deps: CommandDeps, opts: { verbose: boolean; 
 /**
  * Runs the CLI in this process: real streams, SIGINT/SIGTERM stop new work, a second SIGINT exits at once. A reader of
  * stdout or stderr that goes away (`| head`) stops new work too, as SIGPIPE would have stopped the process: that
- * stream is written to no more, nothing is said, and a command that was stopped by it exits 141.
+ * stream is written to no more, nothing is said, and a command that was stopped by it exits 141. An output that
+ * cannot be written for another reason (a full disk) stops it as well, and ends it with 2 and the error.
  */
 export async function main(argv: string[]): Promise<never> {
   const controller = new AbortController();
