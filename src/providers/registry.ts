@@ -8,7 +8,7 @@ import { leapocr } from './leapocr/index.js';
 import { ocrqueen } from './ocrqueen/index.js';
 import { processJob } from './process-job/index.js';
 import { qomplement } from './qomplement/index.js';
-import type { ProviderEntry } from './shared/types.js';
+import type { ProviderEntry } from './common/types.js';
 
 /** In this order on the command line, in `config list` and in messages. */
 const ENTRIES = [

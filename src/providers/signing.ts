@@ -3,12 +3,12 @@
  * `src/providers/<name>/index.ts`), so one provider's secret never validates another provider's header.
  */
 import { PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from './registry.js';
-import type { ProviderSigning } from './shared/types.js';
+import type { ProviderSigning } from './common/types.js';
 import { hasHeader } from '../signature/headers.js';
 import { verifySignature } from '../signature/verify.js';
 import type { VerifyInput, VerifyResult } from '../signature/types.js';
 
-export type { ProviderSigning } from './shared/types.js';
+export type { ProviderSigning } from './common/types.js';
 
 /**
  * Every provider's signing, null for those that sign nothing. An entry with a timestampHeader applies only when that

@@ -5,7 +5,7 @@
  */
 import { providerFromHeaders } from '../providers/signing.js';
 import { PROVIDER_REGISTRY, PROVIDERS, type ProviderName } from '../providers/registry.js';
-import { isObject, type BodyShape, type Delivery, type DeliveryHeaders, type ProviderWebhooks } from '../providers/shared/webhook.js';
+import { isObject, type BodyShape, type Delivery, type DeliveryHeaders, type ProviderWebhooks } from '../providers/common/webhook.js';
 
 export {
   LOW_CREDIT_EVENTS,
@@ -14,7 +14,7 @@ export {
   type DeliveryHeaders,
   type EventDelivery,
   type JobDelivery,
-} from '../providers/shared/webhook.js';
+} from '../providers/common/webhook.js';
 
 const READERS = new Map<ProviderName, ProviderWebhooks>(
   await Promise.all(PROVIDERS.map(async (name) => [name, await PROVIDER_REGISTRY[name].webhooks()] as const)),

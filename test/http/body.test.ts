@@ -9,7 +9,7 @@ import { RateLimiter } from '../../src/http/pacing/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/http/pacing/retry.js';
 import { IN_MEMORY_BODY_BYTES, jsonBase64Body, multipartBody, type RequestBody } from '../../src/http/body.js';
 import { ProviderHttp } from '../../src/http/client.js';
-import { parseErrorBody } from '../../src/providers/shared/adapter.js';
+import { parseErrorBody } from '../../src/providers/common/adapter.js';
 import { parseBoundary, parseMultipart } from '../fakes/multipart.js';
 
 interface Received {

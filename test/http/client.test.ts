@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RateLimiter } from '../../src/http/pacing/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/http/pacing/retry.js';
-import { parseErrorBody } from '../../src/providers/shared/adapter.js';
+import { parseErrorBody } from '../../src/providers/common/adapter.js';
 import { MAX_RESPONSE_BYTES, ProviderHttp, ProviderRequestError } from '../../src/http/client.js';
 
 /** A server whose every answer is written by `answer`, chunked (no Content-Length). */

@@ -5,7 +5,7 @@
  * the contract's assumptions are the defaults and each is an option. No idempotency key, no per-request callback.
  */
 import { ErrorCodes, UsageError } from '../../errors.js';
-import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../shared/adapter.js';
+import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../common/adapter.js';
 import { jsonBase64Body } from '../../http/body.js';
 import { ProviderRequestError, type ParsedError } from '../../http/client.js';
 import { DOCEXTRACT_JOB_FAILED } from './webhook.js';

@@ -1,5 +1,5 @@
 /** DocExtract by Adteco (docs/providers/docextract.md). */
-import type { ProviderEntry } from '../shared/types.js';
+import type { ProviderEntry } from '../common/types.js';
 
 export const docextract: ProviderEntry<'docextract'> = {
   name: 'docextract',

@@ -2,7 +2,7 @@
  * DocExtract's webhook bodies (docs/providers/docextract.md, "Webhooks"):
  * `{event, data: {id, status, extracted_data | error_details}}`; credit and test events carry no job.
  */
-import { accountEvent, ACCOUNT_EVENTS, errorOf, id, isObject, job, normalizeWord, pick, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../shared/webhook.js';
+import { accountEvent, ACCOUNT_EVENTS, errorOf, id, isObject, job, normalizeWord, pick, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../common/webhook.js';
 
 /** A failed job's code when `error_details` has none, from a poll and a webhook alike. */
 export const DOCEXTRACT_JOB_FAILED = 'DOCEXTRACT_JOB_FAILED';

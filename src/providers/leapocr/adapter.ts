@@ -5,7 +5,7 @@
  * no per-request callback and no failure codes: a failed job is `LEAPOCR_JOB_FAILED` with its `error_message`.
  */
 import { UsageError } from '../../errors.js';
-import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter, type SubmitInput } from '../shared/adapter.js';
+import { badResponse, jsonObject, jsonObjectOption, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter, type SubmitInput } from '../common/adapter.js';
 import { jsonBody, rawBody } from '../../http/body.js';
 import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../../http/client.js';
 import { LEAPOCR_JOB_FAILED, NO_REASON } from './webhook.js';

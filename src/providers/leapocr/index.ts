@@ -1,5 +1,5 @@
 /** LeapOCR (docs/providers/leapocr.md). */
-import type { ProviderEntry } from '../shared/types.js';
+import type { ProviderEntry } from '../common/types.js';
 
 export const leapocr: ProviderEntry<'leapocr'> = {
   name: 'leapocr',

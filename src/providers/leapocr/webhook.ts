@@ -3,7 +3,7 @@
  * `{event_type, event_id, job_id, status, error_message, total_pages, …}`, with no text in them: a completed job's
  * result is still fetched from the API.
  */
-import { accountEvent, ACCOUNT_EVENTS, count, id, job, normalizeWord, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../shared/webhook.js';
+import { accountEvent, ACCOUNT_EVENTS, count, id, job, normalizeWord, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../common/webhook.js';
 
 /** A failed job's code: LeapOCR reports no failure codes, from a poll or a webhook alike, only a message. */
 export const LEAPOCR_JOB_FAILED = 'LEAPOCR_JOB_FAILED';

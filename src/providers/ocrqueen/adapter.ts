@@ -1,6 +1,6 @@
 /** OCRQueen's API (docs/providers/ocrqueen.md): multipart submit, Bearer key, Idempotency-Key honoured, text in `markdown`. */
 import { ErrorCodes } from '../../errors.js';
-import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../shared/adapter.js';
+import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../common/adapter.js';
 import { multipartBody } from '../../http/body.js';
 import { ProviderRequestError } from '../../http/client.js';
 import { CANCELLED_MESSAGE, OCRQUEEN_JOB_FAILED } from './webhook.js';

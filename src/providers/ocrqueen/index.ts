@@ -1,5 +1,5 @@
 /** OCRQueen (docs/providers/ocrqueen.md). */
-import type { ProviderEntry } from '../shared/types.js';
+import type { ProviderEntry } from '../common/types.js';
 
 export const ocrqueen: ProviderEntry<'ocrqueen'> = {
   name: 'ocrqueen',

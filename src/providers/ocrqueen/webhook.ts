@@ -4,7 +4,7 @@
  * `GET /v1/jobs/{id}` returns it.
  */
 import { ErrorCodes } from '../../errors.js';
-import { accountEvent, ACCOUNT_EVENTS, count, errorOf, header, id, isObject, job, pick, str, type Delivery, type DeliveryHeaders, type JobFields, type JobIds, type Json, type ProviderWebhooks } from '../shared/webhook.js';
+import { accountEvent, ACCOUNT_EVENTS, count, errorOf, header, id, isObject, job, pick, str, type Delivery, type DeliveryHeaders, type JobFields, type JobIds, type Json, type ProviderWebhooks } from '../common/webhook.js';
 
 /** A failed job's code when OCRQueen gives none, from a poll and a webhook alike. */
 export const OCRQUEEN_JOB_FAILED = 'PROVIDER_FAILED';

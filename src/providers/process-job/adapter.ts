@@ -5,7 +5,7 @@
  * template's field map, not text.
  */
 import { UsageError } from '../../errors.js';
-import { jsonObject, parseErrorBody, pickString, type JobState, type ProviderAdapter } from '../shared/adapter.js';
+import { jsonObject, parseErrorBody, pickString, type JobState, type ProviderAdapter } from '../common/adapter.js';
 import { jsonBase64Body, jsonBody, multipartBody, rawBody, type FormPart } from '../../http/body.js';
 import { ProviderRequestError, type HttpResponse, type ParsedError, type ProviderHttp } from '../../http/client.js';
 import { PROCESS_JOB_FAILED } from './webhook.js';

@@ -1,5 +1,5 @@
 /** process-job, DocuProx's API (docs/providers/process-job.md). */
-import type { ProviderEntry } from '../shared/types.js';
+import type { ProviderEntry } from '../common/types.js';
 
 export const processJob: ProviderEntry<'process-job'> = {
   name: 'process-job',

@@ -2,7 +2,7 @@
  * process-job's webhook bodies (docs/providers/process-job.md, "Webhooks"): `{job_id, template_id, static_values,
  * result}`, sent on success only; a failure shape is tolerated if it comes.
  */
-import { id, job, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../shared/webhook.js';
+import { id, job, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../common/webhook.js';
 
 /** A failed job's code: DocuProx publishes none. */
 export const PROCESS_JOB_FAILED = 'PROCESS_JOB_FAILED';

@@ -4,7 +4,7 @@
  * to poll at `GET /jobs/{id}`. The result holds extracted fields; only the XL model adds text (`markdown`).
  */
 import { UsageError } from '../../errors.js';
-import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../shared/adapter.js';
+import { jsonObject, parseErrorBody, pickString, pickValue, type JobState, type ProviderAdapter } from '../common/adapter.js';
 import { multipartBody, type FormPart } from '../../http/body.js';
 import { ProviderRequestError } from '../../http/client.js';
 import { QOMPLEMENT_JOB_FAILED } from './webhook.js';

@@ -1,5 +1,5 @@
 /** qomplement (docs/providers/qomplement.md). */
-import type { ProviderEntry } from '../shared/types.js';
+import type { ProviderEntry } from '../common/types.js';
 
 export const qomplement: ProviderEntry<'qomplement'> = {
   name: 'qomplement',

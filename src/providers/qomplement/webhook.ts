@@ -1,5 +1,5 @@
 /** qomplement's webhook bodies (docs/providers/qomplement.md, "Webhooks"): `{job_id, data: {id, type, status, result | error}}`. */
-import { count, errorOf, id, isObject, job, pick, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../shared/webhook.js';
+import { count, errorOf, id, isObject, job, pick, str, type Delivery, type JobIds, type Json, type ProviderWebhooks } from '../common/webhook.js';
 
 /** A failed job's code when its `error` has none, from a poll and a webhook alike. */
 export const QOMPLEMENT_JOB_FAILED = 'QOMPLEMENT_JOB_FAILED';

@@ -16,7 +16,7 @@ import { realClock, type Clock } from '../../clock.js';
 import type { DocumentOutcome, PendingOutcome, Target, TargetDocument } from '../types.js';
 import type { ResultBoard } from '../../results/board.js';
 import type { JobDelivery } from '../../results/payloads.js';
-import type { JobState, ProviderAdapter } from '../../providers/shared/adapter.js';
+import type { JobState, ProviderAdapter } from '../../providers/common/adapter.js';
 import { ProviderRequestError, type ProviderHttp } from '../../http/client.js';
 import { jobIdProblem, quoteUntrusted } from '../../untrusted.js';
 
